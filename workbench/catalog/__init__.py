@@ -1,0 +1,1 @@
+"""The catalog: one DuckDB file holding runs, params, metrics, artifacts, datasets and models."""

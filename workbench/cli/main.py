@@ -1,0 +1,76 @@
+"""The `workbench` command group: global options, one-line errors, and the subcommands."""
+
+from __future__ import annotations
+
+import sys
+
+import rich_click as click
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+
+click.rich_click.USE_MARKDOWN = False
+click.rich_click.USE_RICH_MARKUP = False
+click.rich_click.SHOW_ARGUMENTS = True
+
+
+class WorkbenchGroup(click.RichGroup):
+    """A command group that turns a WorkbenchError into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=WorkbenchGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="WORKBENCH_DB",
+    help="Catalog file. Default: $WORKBENCH_DB, else the per-user data folder.",
+)
+@click.version_option(__version__, prog_name="workbench")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """A local-first MLOps workbench: runs, metrics, models and data in one file.
+
+    With no command, opens the terminal app on the catalog.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        from workbench.cli.commands_ui import open_app
+
+        open_app(db)
+
+
+def _register() -> None:
+    from workbench.cli import commands_catalog, commands_demo, commands_ui
+
+    for module in (commands_demo, commands_catalog, commands_ui):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="workbench", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

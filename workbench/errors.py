@@ -1,0 +1,32 @@
+"""Errors a user can cause: each carries one sentence a person can act on."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class for every error the CLI prints as one line (no traceback)."""
+
+
+class RunFormatError(WorkbenchError, ValueError):
+    """A run folder, or a value written to one, breaks the run-folder format."""
+
+
+class CatalogError(WorkbenchError):
+    """The catalog file cannot be used (missing, newer schema, corrupt)."""
+
+
+class CatalogBusyError(CatalogError):
+    """Another process holds the catalog's lock for longer than we waited."""
+
+
+class FilterSyntaxError(WorkbenchError, ValueError):
+    """A runs filter expression does not parse; carries the failing column."""
+
+    def __init__(self, message: str, expression: str = "", column: int = 0) -> None:
+        self.expression = expression
+        self.column = column
+        super().__init__(message)
+
+
+class NotFoundError(WorkbenchError, LookupError):
+    """A run, project, path or key the user named does not exist."""
