@@ -34,7 +34,6 @@ class WorkbenchGroup(click.RichGroup):
     "db",
     type=click.Path(dir_okay=False),
     default=None,
-    envvar="WORKBENCH_DB",
     help="Catalog file. Default: $WORKBENCH_DB, else the per-user data folder.",
 )
 @click.version_option(__version__, prog_name="workbench")
@@ -45,6 +44,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
     With no command, opens the terminal app on the catalog.
     """
     ctx.ensure_object(dict)
+    # Only the explicit flag; commands pass it to resolve_db_path, which falls back to
+    # $WORKBENCH_DB and then the per-user default. `workbench demo` ignores $WORKBENCH_DB.
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
         from workbench.cli.commands_ui import open_app

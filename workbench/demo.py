@@ -1,0 +1,199 @@
+"""`workbench demo`: run the bundled sample projects, ingest their runs into a demo catalog.
+
+The demo keeps its own catalog and run folders under the per-user data folder, so it
+never touches the user's real catalog unless they pass --db / --root.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.catalog.location import user_data_dir
+from workbench.errors import WorkbenchError
+from workbench.formats import spec
+
+DEMO_MARKER = ".workbench-demo"
+
+
+@dataclass
+class DemoResult:
+    """What a demo pass produced: where the runs are and how each sample run ended."""
+
+    root: Path
+    db_path: Path
+    seconds: float
+    exit_codes: list[int] = field(default_factory=list)
+    ingest_summary: str = ""
+
+
+def demo_dir() -> Path:
+    """The folder holding the demo's run folders and catalog."""
+    return user_data_dir() / "demo"
+
+
+def find_sample_projects() -> Path:
+    """The bundled sample_projects folder: next to the package in a checkout, inside it in a wheel."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir.parent / "sample_projects", package_dir / "_samples"):
+        if (candidate / "sweep.py").is_file():
+            return candidate
+    raise WorkbenchError(
+        "the bundled sample projects are missing from this installation; reinstall workbench"
+    )
+
+
+def load_sweep_plan(samples: Path) -> list[list[str]]:
+    """The argv lists (script then arguments) of the demo sweep, from sample_projects/sweep.py."""
+    module_spec = importlib.util.spec_from_file_location("workbench_demo_sweep", samples / "sweep.py")
+    if module_spec is None or module_spec.loader is None:
+        raise WorkbenchError(f"cannot load the demo sweep from {samples / 'sweep.py'}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return [list(argv) for argv in module.sweep_plan()]
+
+
+def prepare_root(root: Path, *, owned: bool) -> None:
+    """Make the run root; a demo-owned root left by an earlier demo is emptied first."""
+    if owned and root.exists():
+        if not (root / DEMO_MARKER).exists():
+            raise WorkbenchError(
+                f"{root} exists and was not made by workbench demo; pass --root to choose another folder"
+            )
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if owned:
+        (root / DEMO_MARKER).write_text("made by `workbench demo`; safe to delete\n")
+
+
+def run_samples(
+    samples: Path,
+    root: Path,
+    plan: list[list[str]],
+    *,
+    workers: int = 0,
+    progress: Callable[[int, int, list[str], int], None] | None = None,
+) -> list[int]:
+    """Run each sample command with WORKBENCH_RUNS=root; returns their exit codes in plan order."""
+    env = dict(os.environ)
+    env[spec.RUNS_ROOT_ENV] = str(root)
+    env.setdefault("PYTHONHASHSEED", "0")
+    # The samples are tiny: one BLAS thread each avoids oversubscribing the cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    workers = workers or max(2, min(4, (os.cpu_count() or 2)))
+    done = 0
+
+    def one(argv: list[str]) -> int:
+        script, *args = argv
+        proc = subprocess.run(
+            [sys.executable, str(samples / script), *args],
+            env=env,
+            cwd=str(root),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return proc.returncode
+
+    codes: list[int] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for argv, code in zip(plan, pool.map(one, plan)):
+            done += 1
+            codes.append(code)
+            if progress is not None:
+                progress(done, len(plan), argv, code)
+    return codes
+
+
+def start_live_run(samples: Path, root: Path) -> subprocess.Popen | None:
+    """Start one slow sample run that keeps logging while the app is open (None if unsupported)."""
+    script = samples / "live_training.py"
+    if not script.is_file():
+        return None
+    env = dict(os.environ)
+    env[spec.RUNS_ROOT_ENV] = str(root)
+    return subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        cwd=str(root),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_live_run(proc: subprocess.Popen | None) -> None:
+    """Stop the live run started by start_live_run, as Ctrl-C would (it marks itself killed)."""
+    if proc is None or proc.poll() is not None:
+        return
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def summarize_root(root: Path) -> list[tuple[str, int, dict[str, int]]]:
+    """Per project: (project, runs, {status: count}) read from the run folders' run.json."""
+    import json
+
+    table: dict[str, tuple[int, dict[str, int]]] = {}
+    for run_json in sorted(root.rglob(spec.RUN_FILE)):
+        try:
+            meta = json.loads(run_json.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        project = str(meta.get("project", "?"))
+        count, statuses = table.get(project, (0, {}))
+        status = str(meta.get("status", "?"))
+        statuses[status] = statuses.get(status, 0) + 1
+        table[project] = (count + 1, statuses)
+    return [(project, count, statuses) for project, (count, statuses) in sorted(table.items())]
+
+
+def run_demo(
+    root: Path | None = None,
+    db_path: Path | None = None,
+    *,
+    progress: Callable[[int, int, list[str], int], None] | None = None,
+) -> DemoResult:
+    """Run the sample sweep into `root` and ingest it into the catalog at `db_path`."""
+    started = time.perf_counter()
+    owned = root is None
+    root = (root or demo_dir() / "runs").expanduser().resolve()
+    db_path = (db_path or demo_dir() / "catalog.duckdb").expanduser().resolve()
+    samples = find_sample_projects()
+    plan = load_sweep_plan(samples)
+    prepare_root(root, owned=owned)
+    if owned:
+        for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    codes = run_samples(samples, root, plan, progress=progress)
+    result = DemoResult(root=root, db_path=db_path, seconds=0.0, exit_codes=codes)
+    result.ingest_summary = ingest_demo(root, db_path)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def ingest_demo(root: Path, db_path: Path) -> str:
+    """Ingest the demo runs into the demo catalog; returns a one-line summary."""
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
+
+    report = ingest_paths(Catalog(db_path), [root])
+    return (
+        f"ingested {report.runs_seen} runs, {report.points:,} metric points, "
+        f"{report.errors} bad lines into {db_path}"
+    )
