@@ -1,5 +1,215 @@
-"""Catalog commands: ingest, watch, runs, show, metrics, compare, sql, projects, doctor."""
+"""Catalog read commands: runs, show, metrics, compare, sql, projects (thin over queries)."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import rich_click as click
+
+from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
+
+
+def _catalog(ctx: click.Context):
+    from workbench.catalog.connection import Catalog
+    from workbench.catalog.location import resolve_db_path
+
+    return Catalog(resolve_db_path((ctx.obj or {}).get("db")))
+
+
+def _split(values: tuple[str, ...] | None) -> list[str] | None:
+    """Options given several times or comma-separated ("a,b" "c") as one list."""
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        out += [part.strip() for part in value.split(",") if part.strip()]
+    return out or None
+
+
+def _table_view(df):
+    """The runs table for people: metrics before params, no ended_at."""
+    metrics = [c for c in df.columns if c.startswith("metrics.")]
+    params = [c for c in df.columns if c.startswith("params.")]
+    tags = [c for c in df.columns if c.startswith("tags.")]
+    base = [c for c in ("id", "name", "project", "status", "started_at", "duration_s") if c in df]
+    return df.select(base + metrics + params + tags)
+
+
+@click.command("runs")
+@click.option("--project", "-p", help="Only runs of this project.")
+@click.option(
+    "--filter",
+    "-f",
+    "filter_",
+    metavar="EXPR",
+    help="Filter expression, e.g. \"metrics.acc > 0.9 and params.model = 'svm'\".",
+)
+@click.option(
+    "--sort",
+    "-s",
+    multiple=True,
+    metavar="FIELD",
+    help="Sort by a field; '-' first for descending (-metrics.acc). Repeat or comma-separate.",
+)
+@click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many runs.")
+@click.option("--search", metavar="TEXT", help="Case-insensitive text in name, id, project or tags.")
+@click.option(
+    "--columns",
+    "-c",
+    multiple=True,
+    metavar="COLS",
+    help="Columns to show, e.g. name,metrics.acc,params.lr (or params / metrics / tags).",
+)
+@output_options
+@click.pass_context
+def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
+    """List runs with their params, latest metrics and tags."""
+    from workbench.catalog import queries
+
+    cols = _split(columns)
+    df = queries.list_runs(
+        _catalog(ctx),
+        project=project,
+        filter=filter_,
+        sort=_split(sort),
+        limit=limit,
+        search=search,
+        columns=cols,
+    )
+    if fmt == "json":
+        emit(df, fmt, json_data=queries.runs_to_records(df))
+    elif fmt == "csv":
+        emit(df, fmt)
+    else:
+        view = _table_view(df) if not cols else df
+        if "id" in view.columns:  # a unique prefix is enough to name a run
+            view = view.with_columns(view["id"].str.slice(0, 8))
+        emit(view, fmt, empty="no runs match")
+
+
+@click.command("show")
+@click.argument("run")
+@output_options
+@click.pass_context
+def show(ctx, run, fmt):
+    """Everything about one run: params, metrics, tags, artifacts, environment, notes, errors.
+
+    RUN is a run id, a unique id prefix, project/name, or a unique name.
+    """
+    from workbench.catalog import queries
+
+    detail = queries.get_run(_catalog(ctx), run)
+    if fmt == "json":
+        emit(None, fmt, json_data=detail.to_dict())
+        return
+    if fmt == "csv":  # the flat parts: one row per param / metric / tag
+        rows = [{"section": "param", "key": k, "value": v} for k, v in detail.params.items()]
+        rows += [{"section": "metric", **m} for m in detail.metrics]
+        rows += [{"section": "tag", "key": k, "value": v} for k, v in detail.tags.items()]
+        emit(rows, fmt)
+        return
+    console = make_console()
+    print_pairs(
+        {
+            "id": detail.id,
+            "project": detail.project,
+            "name": detail.name,
+            "status": detail.status + (" (folder missing)" if detail.missing else ""),
+            "started": detail.started_at,
+            "ended": detail.ended_at,
+            "duration_s": detail.duration_s,
+            "path": detail.path,
+        },
+        console,
+        title=f"Run {detail.project}/{detail.name}",
+    )
+    sections = [
+        ("Params", [{"key": k, "value": v} for k, v in detail.params.items()]),
+        ("Metrics", detail.metrics),
+        ("Tags", [{"key": k, "value": v} for k, v in detail.tags.items()]),
+        ("Artifacts", detail.artifacts),
+        ("Datasets", detail.datasets),
+        ("Models", detail.models),
+    ]
+    for title, rows in sections:
+        if rows:
+            console.print()
+            render_table(rows, console, title=title)
+    env = {k: v for k, v in detail.environment.items() if v not in (None, "", [])}
+    if env:
+        console.print()
+        print_pairs(env, console, title="Environment")
+    if detail.notes:
+        console.print()
+        print_pairs({"": detail.notes}, console, title="Notes")
+    if detail.errors:
+        console.print()
+        render_table(detail.errors, console, title=f"Ingest errors ({len(detail.errors)})")
+
+
+@click.command("metrics")
+@click.argument("run")
+@click.argument("keys", nargs=-1)
+@click.option(
+    "--max-points",
+    type=click.IntRange(min=4),
+    help="Downsample each series to at most N points (keeps first, min, max of each bucket).",
+)
+@click.option(
+    "--x",
+    "x",
+    type=click.Choice(["step", "time"]),
+    default="step",
+    show_default=True,
+    help="What --max-points buckets along.",
+)
+@output_options
+@click.pass_context
+def metrics(ctx, run, keys, max_points, x, fmt):
+    """Metric history of one run: every point, or one KEY... only."""
+    from workbench.catalog import queries
+
+    df = queries.metric_history(
+        _catalog(ctx), [run], keys=list(keys) or None, max_points=max_points, x=x
+    )
+    if fmt in ("json", "csv"):
+        emit(df, fmt)
+    else:
+        emit(df.drop("run_id", "run_name"), fmt, empty="no metric points")
+
+
+@click.command("compare")
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--only-diff", is_flag=True, help="Only rows whose values differ between the runs.")
+@output_options
+@click.pass_context
+def compare(ctx, runs, only_diff, fmt):
+    """Runs side by side: params, latest metrics (with the best run) and tags."""
+    from workbench.catalog import queries
+
+    if len(runs) < 2:
+        raise click.UsageError("give at least two runs to compare")
+    df = queries.compare_runs(_catalog(ctx), list(runs), only_diff=only_diff)
+    emit(df, fmt, empty="no differences" if only_diff else "nothing to compare")
+
+
+@click.command("sql")
+@click.argument("statement")
+@output_options
+@click.pass_context
+def sql(ctx, statement, fmt):
+    """Run one read-only SQL statement on the catalog (see docs/cli.md for tables and views)."""
+    from workbench.catalog import queries
+
+    emit(queries.run_sql(_catalog(ctx), statement), fmt, empty="no rows")
+
+
+@click.command("projects")
+@output_options
+@click.pass_context
+def projects(ctx, fmt):
+    """Projects with their run counts and last activity."""
+    from workbench.catalog import queries
+
+    emit(queries.list_projects(_catalog(ctx)), fmt, empty="no projects yet; run `workbench ingest`")
+
+
+COMMANDS = [runs, show, metrics, compare, sql, projects]

@@ -1,0 +1,387 @@
+"""Read-side benchmarks: list, filter+sort, metric history, a 100k-run catalog, and MLflow.
+
+Usage: python benchmarks/bench_queries.py [--repeat 7] [--source ingest|direct]
+       [--mlflow-runs 2000] [--mlflow-long-steps 20000] [--no-mlflow] [--data DIR]
+
+Catalogs are built once under benchmarks/_data/ (git-ignored) and reused. "medium" and
+"long" come from benchmarks/generate.py run folders + ingest (or, with --source direct,
+the same shapes written straight into DuckDB); the 100,000-run catalog is always written
+directly with bulk INSERT ... SELECT (no metric points: listing reads metric_summary).
+The same medium data is loaded into MLflow 3.x with a sqlite store and a file store
+(MLflowClient.log_batch, one batch per run); --mlflow-runs scales that down (the output
+says so). Each timing is the best and the median of --repeat calls, in milliseconds,
+including opening and closing the catalog, as a CLI or TUI call would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+FILTER = "metrics.metric_0 > 0.5 and (params.p2 = 'v2' or params.p1 >= 100)"
+SORT = ["-metrics.metric_1"]
+MLFLOW_FILTER = "metrics.metric_0 > 0.5 and params.p2 = 'v2'"
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    """(best ms, median ms, last result) over `repeat` calls, after one warm-up call."""
+    result = fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return min(times), statistics.median(times), result
+
+
+# -- building catalogs ---------------------------------------------------------------------
+
+
+def direct_catalog(path: Path, runs: int, params: int, metrics: int, steps: int) -> None:
+    """Write a catalog of the generate.py shape straight into DuckDB with bulk statements."""
+    from workbench.catalog.connection import Catalog
+
+    cat = Catalog(path)
+    with cat.connect() as con:
+        con.execute("BEGIN")
+        con.execute(
+            f"""
+            INSERT INTO runs (run_key, run_id, project, name, status, started_at, ended_at,
+                              heartbeat_at, path, root, host, user_name, python, command)
+            SELECT i + 1, printf('run%06d', i), 'proj' || (i % 4), 'run-' || i,
+                   CASE WHEN i % 50 = 7 THEN 'failed' ELSE 'finished' END,
+                   TIMESTAMP '2025-11-23 12:00:00' + to_seconds(i * 100),
+                   TIMESTAMP '2025-11-23 12:01:00' + to_seconds(i * 100),
+                   TIMESTAMP '2025-11-23 12:01:00' + to_seconds(i * 100),
+                   '/bench/run' || i, '/bench', 'bench-host', 'bench', '3.11.7', '["train.py"]'
+            FROM range({runs}) t(i)
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO params
+            SELECT i + 1, 'p' || j,
+                   CASE j % 3 WHEN 0 THEN CAST(hash(i, j) % 100000 / 100000.0 AS VARCHAR)
+                              WHEN 1 THEN CAST(j * i AS VARCHAR) ELSE 'v' || j END,
+                   CASE j % 3 WHEN 0 THEN hash(i, j) % 100000 / 100000.0
+                              WHEN 1 THEN j * i END,
+                   CASE j % 3 WHEN 2 THEN 'string' ELSE 'number' END
+            FROM range({runs}) t(i), range({params}) u(j)
+            """
+        )
+        con.execute(
+            f"INSERT INTO tags SELECT i + 1, 'kind', 'bench' FROM range({runs}) t(i)"
+            f" UNION ALL SELECT i + 1, 'seed', CAST(i AS VARCHAR) FROM range({runs}) t(i)"
+        )
+        if steps:
+            con.execute(
+                f"""
+                INSERT INTO metric_points
+                SELECT i + 1, 'metric_' || m, s, 1763900000.0 + i * 100 + s * 0.01, random()
+                FROM range({runs}) t(i), range({metrics}) mm(m), range({steps}) ss(s)
+                """
+            )
+            con.execute(
+                """
+                INSERT INTO metric_summary
+                SELECT run_key, key, arg_max(value, step), max(step), arg_max(ts, step),
+                       min(value), max(value), count(*)
+                FROM metric_points GROUP BY run_key, key
+                """
+            )
+        else:
+            con.execute(
+                f"""
+                INSERT INTO metric_summary
+                SELECT i + 1, 'metric_' || m, random(), 99, 1763900000.0 + i * 100,
+                       random() / 2, 0.5 + random() / 2, 100
+                FROM range({runs}) t(i), range({metrics}) mm(m)
+                """
+            )
+        con.execute("UPDATE catalog_state SET value = value + 1 WHERE key = 'data_version'")
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+
+
+def ingested_catalog(path: Path, workload: str, data: Path) -> float:
+    """generate.py run folders + ingest_paths; returns the ingest seconds."""
+    import generate
+
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
+
+    root = data / f"runs-{workload}"
+    if not (root / ".complete").exists():
+        generate.generate(workload, root)
+        (root / ".complete").write_text("")
+    t0 = time.perf_counter()
+    ingest_paths(Catalog(path), [root])
+    return time.perf_counter() - t0
+
+
+def build(data: Path, name: str, shape: tuple[int, int, int, int], source: str) -> Path:
+    path = data / f"{name}-{source}.duckdb"
+    if path.exists():
+        return path
+    t0 = time.perf_counter()
+    if source == "ingest" and name in ("medium", "long"):
+        try:
+            seconds = ingested_catalog(path, name, data)
+            print(f"  built {name} by ingest in {seconds:.1f} s")
+            return path
+        except Exception as exc:  # noqa: BLE001 - fall back and say so
+            print(f"  ingest of {name} failed ({exc}); writing it directly instead")
+            for stale in data.glob(f"{name}-{source}.duckdb*"):
+                stale.unlink()
+    direct_catalog(path, *shape)
+    print(f"  built {name} directly in {time.perf_counter() - t0:.1f} s")
+    return path
+
+
+# -- workbench reads -----------------------------------------------------------------------
+
+
+def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+
+    print("building catalogs (cached in", data, ")")
+    medium = Catalog(build(data, "medium", (2000, 20, 5, 100), source))
+    long = Catalog(build(data, "long", (20, 10, 5, 20000), source))
+    huge = Catalog(build(data, "huge", (100_000, 20, 5, 0), "direct"))
+    results: dict[str, tuple] = {}
+
+    def record(label: str, fn, target: float | None = None, note: str = "") -> None:
+        best, median, result = timed(fn, repeat)
+        rows = getattr(result, "height", None)
+        results[label] = (best, median, target, rows, note)
+        flag = "" if target is None else ("ok" if median < target else "SLOW")
+        print(f"  {label:<52} best {best:8.1f}  median {median:8.1f} ms  rows {rows}  {flag}")
+
+    print("workbench (DuckDB catalog)")
+    record("medium: list all runs + latest metrics", lambda: queries.list_runs(medium), 30)
+    record(
+        "medium: filter + sort, top 50",
+        lambda: queries.list_runs(medium, filter=FILTER, sort=SORT, limit=50),
+        20,
+    )
+    record("medium: runs_to_records (all, for --json)", lambda: queries.runs_to_records(queries.list_runs(medium)))
+    record("medium: get_run", lambda: queries.get_run(medium, "run000123"))
+    record(
+        "medium: compare 5 runs",
+        lambda: queries.compare_runs(medium, [f"run{i:06d}" for i in range(5)]),
+    )
+    long_ids = [f"run{i:06d}" for i in range(20)]
+    record(
+        "long: metric_0 history of 20 runs (400k pts), full",
+        lambda: queries.metric_history(long, long_ids, keys=["metric_0"]),
+        200,
+    )
+    record(
+        "long: same, downsampled to 200 pts per run",
+        lambda: queries.metric_history(long, long_ids, keys=["metric_0"], max_points=200),
+        50,
+    )
+    record(
+        "long: one run-key (20k pts), downsampled to 200",
+        lambda: queries.metric_history(long, ["run000003"], keys=["metric_0"], max_points=200),
+    )
+    record(
+        "100k runs: filter + sort, top 50",
+        lambda: queries.list_runs(huge, filter=FILTER, sort=SORT, limit=50),
+        300,
+    )
+    record(
+        "100k runs: filter + sort, all matches (wide)",
+        lambda: queries.list_runs(huge, filter=FILTER, sort=SORT),
+        300,
+    )
+    record("100k runs: list everything (wide, 100k x 32)", lambda: queries.list_runs(huge))
+    record("100k runs: list_projects", lambda: queries.list_projects(huge))
+    return results
+
+
+# -- MLflow --------------------------------------------------------------------------------
+
+
+def quiet_mlflow() -> None:
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    os.environ.setdefault("MLFLOW_TRACKING_INSECURE_TLS", "false")
+    warnings.filterwarnings("ignore")
+    for name in ("mlflow", "alembic", "sqlalchemy"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def catalog_rows(cat_path: Path, runs: int):
+    """Medium data read back from the workbench catalog, for loading into MLflow."""
+    from workbench.catalog.connection import Catalog
+
+    with Catalog(cat_path).connect(read_only=True) as con:
+        keys = con.execute(
+            "SELECT run_key, run_id, name, epoch(started_at) FROM runs ORDER BY run_key LIMIT ?",
+            [runs],
+        ).fetchall()
+        top = max(k[0] for k in keys)
+        params = con.execute(
+            "SELECT run_key, key, value_text FROM params WHERE run_key <= ? ORDER BY run_key", [top]
+        ).fetchall()
+        tags = con.execute(
+            "SELECT run_key, key, value FROM tags WHERE run_key <= ? ORDER BY run_key", [top]
+        ).fetchall()
+        points = con.execute(
+            "SELECT run_key, key, step, ts, value FROM metric_points WHERE run_key <= ?"
+            " ORDER BY run_key, step",
+            [top],
+        ).fetchall()
+    by_run: dict[int, dict] = {k[0]: {"params": [], "tags": [], "points": []} for k in keys}
+    for row in params:
+        by_run.get(row[0], {}).get("params", []).append(row[1:])
+    for row in tags:
+        by_run.get(row[0], {}).get("tags", []).append(row[1:])
+    for row in points:
+        by_run.get(row[0], {}).get("points", []).append(row[1:])
+    return keys, by_run
+
+
+def load_mlflow(uri: str, keys, by_run, max_batch: int = 1000) -> float:
+    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(uri)
+    exp = client.create_experiment("bench")
+    t0 = time.perf_counter()
+    for run_key, _run_id, name, started in keys:
+        data = by_run[run_key]
+        run = client.create_run(exp, start_time=int(started * 1000), run_name=name)
+        rid = run.info.run_id
+        params = [Param(k, v) for k, v in data["params"]]
+        tags = [RunTag(k, v) for k, v in data["tags"]]
+        metrics = [Metric(k, v, int(ts * 1000), s) for k, s, ts, v in data["points"]]
+        first = max_batch - len(params) - len(tags)
+        client.log_batch(rid, metrics=metrics[:first], params=params, tags=tags)
+        for i in range(first, len(metrics), max_batch):
+            client.log_batch(rid, metrics=metrics[i : i + max_batch])
+        client.set_terminated(rid, "FINISHED", end_time=int(started * 1000) + 60_000)
+    return time.perf_counter() - t0
+
+
+def bench_mlflow(data: Path, medium_path: Path, long_path: Path, args) -> dict[str, dict]:
+    quiet_mlflow()
+    from mlflow.tracking import MlflowClient
+
+    keys, by_run = catalog_rows(medium_path, args.mlflow_runs)
+    n = len(keys)
+    long_keys, long_runs = catalog_rows(long_path, 20)
+    for data_ in long_runs.values():  # one key, optionally fewer steps
+        data_["points"] = [
+            p for p in data_["points"] if p[0] == "metric_0" and p[1] < args.mlflow_long_steps
+        ]
+        data_["params"], data_["tags"] = [], []
+    out: dict[str, dict] = {}
+    stores = {
+        "sqlite": lambda d: f"sqlite:///{d}/mlflow.db",
+        "file": lambda d: Path(d, "mlruns").as_uri(),
+    }
+    for store, make_uri in stores.items():
+        folder = data / f"mlflow-{store}-{n}-{args.mlflow_long_steps}"
+        done = folder / ".complete"
+        uri, long_uri = make_uri(folder / "medium"), make_uri(folder / "long")
+        if not done.exists():
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+            (folder / "medium").mkdir(parents=True)
+            (folder / "long").mkdir(parents=True)
+            print(f"  loading {n} medium runs into MLflow ({store}) ...", flush=True)
+            secs = load_mlflow(uri, keys, by_run)
+            print(f"  loaded in {secs:.1f} s; loading long metric_0 ...", flush=True)
+            secs_long = load_mlflow(long_uri, long_keys, long_runs)
+            print(f"  loaded long in {secs_long:.1f} s")
+            done.write_text(f"{secs:.1f} {secs_long:.1f}")
+        client = MlflowClient(uri)
+        long_client = MlflowClient(long_uri)
+        exp = client.get_experiment_by_name("bench").experiment_id
+        long_exp = long_client.get_experiment_by_name("bench").experiment_id
+        long_ids = [
+            r.info.run_id for r in long_client.search_runs([long_exp], max_results=100)
+        ]
+        res: dict[str, tuple] = {}
+
+        def record(label, fn, rows_of=len):
+            best, median, result = timed(fn, args.mlflow_repeat)
+            res[label] = (best, median, rows_of(result))
+            print(f"  mlflow {store:<6} {label:<44} best {best:9.1f}  median {median:9.1f} ms")
+
+        record(
+            "list all runs + latest metrics",
+            lambda: client.search_runs([exp], max_results=50000),
+        )
+        record(
+            "filter + sort, top 50",
+            lambda: client.search_runs(
+                [exp], filter_string=MLFLOW_FILTER, order_by=["metrics.metric_1 DESC"],
+                max_results=50,
+            ),
+        )  # fmt: skip
+        record("get_run", lambda: client.get_run(client.search_runs([exp], max_results=1)[0].info.run_id), rows_of=lambda r: 1)
+        record(
+            "metric_0 history of 20 runs, full",
+            lambda: [long_client.get_metric_history(rid, "metric_0") for rid in long_ids],
+            rows_of=lambda r: sum(len(h) for h in r),
+        )
+        out[store] = res
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--mlflow-repeat", type=int, default=3)
+    parser.add_argument("--source", choices=["ingest", "direct"], default="ingest")
+    parser.add_argument("--mlflow-runs", type=int, default=2000)
+    parser.add_argument("--mlflow-long-steps", type=int, default=20000)
+    parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument("--data", type=Path, default=HERE / "_data")
+    args = parser.parse_args(argv)
+    args.data.mkdir(parents=True, exist_ok=True)
+    wb = bench_workbench(args.data, args.source, args.repeat)
+    if args.no_mlflow:
+        return
+    medium = args.data / f"medium-{args.source}.duckdb"
+    long = args.data / f"long-{args.source}.duckdb"
+    ml = bench_mlflow(args.data, medium, long, args)
+    pairs = [
+        ("list all runs + latest metrics", "medium: list all runs + latest metrics"),
+        ("filter + sort, top 50", "medium: filter + sort, top 50"),
+        ("get_run", "medium: get_run"),
+        ("metric_0 history of 20 runs, full", "long: metric_0 history of 20 runs (400k pts), full"),
+    ]
+    scale = ""
+    if args.mlflow_runs < 2000 or args.mlflow_long_steps < 20000:
+        scale = (
+            f" (MLflow scaled down: {args.mlflow_runs} medium runs, "
+            f"{args.mlflow_long_steps} steps per long run)"
+        )
+    print(f"\nside by side, median ms{scale}")
+    print(f"  {'read':<36} {'workbench':>10} {'mlflow sqlite':>14} {'ratio':>7} {'mlflow file':>12} {'ratio':>7}")
+    for ml_label, wb_label in pairs:
+        w = wb[wb_label][1]
+        s = ml["sqlite"][ml_label][1]
+        f = ml["file"][ml_label][1]
+        print(f"  {ml_label:<36} {w:10.1f} {s:14.1f} {s / w:6.0f}x {f:12.1f} {f / w:6.0f}x")
+
+
+if __name__ == "__main__":
+    main()

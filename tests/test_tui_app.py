@@ -1,0 +1,307 @@
+"""Pilot tests of the terminal app: press keys, assert on what the screen shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_tui_support import build_catalog, runs_loaded, screen_text, wait_until, write_run
+
+from workbench.tui.app import make_app
+from workbench.tui.screens.detail import RunDetailScreen
+from workbench.tui.screens.runs import RunsScreen
+from workbench.tui.widgets.filter_bar import FilterBar
+
+pytestmark = pytest.mark.anyio
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db, _root = build_catalog(tmp_path_factory.mktemp("tui-fixture"))
+    return db
+
+
+def names(app) -> list[str]:
+    screen = app.screen
+    col = screen.display_columns.index("name")
+    return [row[col] for row in screen.table.row_texts()]
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+async def test_home_lists_runs_newest_first(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        assert names(app) == [
+            "cnn-crashed", "cnn-big", "cnn-small", "svm-lr-1", "logreg-lr-0.01", "svm-lr-0.1",
+        ]
+        text = screen_text(app)
+        assert "6 runs" in text
+        assert "✓" in text and "✗" in text and "?" in text  # finished, failed, stale
+        assert "mnist" in text and "iris" in text
+
+
+async def test_sort_cycles_and_reverses(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        for _ in range(10):
+            if app.screen.state.sort == "name":
+                break
+            await pilot.press("o")
+        assert app.screen.state.sort == "name"
+        await pilot.pause()
+        assert names(app) == sorted(names(app))
+        assert "sort name ▲" in screen_text(app)
+        await pilot.press("O")
+        await pilot.pause()
+        assert names(app) == sorted(names(app), reverse=True)
+
+
+async def test_sort_by_numeric_param_is_numeric(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        app.screen.sort_by("params.batch")  # what clicking its header does
+        await pilot.pause()
+        # 64 before 256 (as text "256" would come first); runs without a batch go last
+        assert names(app)[:3] == ["cnn-small", "cnn-crashed", "cnn-big"]
+
+
+async def test_filter_with_or(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("f")
+        await type_text(pilot, "params.model = 'logreg' or params.batch > 100")
+        await pilot.press("enter")
+        assert await runs_loaded(pilot, 2)
+        assert sorted(names(app)) == ["cnn-big", "logreg-lr-0.01"]
+        assert "filtered" in screen_text(app)
+        assert app.screen.focused is app.screen.table
+
+
+async def test_filter_syntax_error_shows_caret(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("f")
+        await type_text(pilot, "metrics.acc >> 1")
+        await pilot.press("enter")
+        bar = app.screen.query_one(FilterBar)
+        assert await wait_until(pilot, lambda: bar.error_text != "")
+        lines = bar.error_text.splitlines()
+        assert lines[0] == "✗ metrics.acc >> 1"
+        caret = lines[1].index("^")
+        # the caret sits under the second '>' (column 14 of the expression)
+        assert lines[0][caret] == ">"
+        assert "column" in lines[1]
+        assert app.screen.table.row_count == 6  # the table is left as it was
+        # fixing the expression clears the error
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await type_text(pilot, "> 0.9")
+        await pilot.press("enter")
+        assert await runs_loaded(pilot, 2)
+        assert bar.error_text == ""
+
+
+async def test_quick_search(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("slash")
+        await type_text(pilot, "cnn")
+        assert await runs_loaded(pilot, 3)
+        assert all(n.startswith("cnn") for n in names(app))
+
+
+async def test_project_selection(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        tree = app.screen.query_one("#projects")
+        assert await wait_until(pilot, lambda: len(tree.root.children) == 2)
+        assert "iris" in screen_text(app) and "all projects  6" in screen_text(app)
+        await pilot.press("p")
+        await pilot.press("down")  # first project under "all projects"
+        await pilot.press("enter")
+        assert await runs_loaded(pilot, 3)
+        assert app.screen.query_spec.project in ("iris", "mnist")
+
+
+async def test_mark_and_compare_opens(fixture_db: Path) -> None:
+    from workbench.tui.screens.compare import CompareScreen
+
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("c")  # nothing marked: a warning, no screen
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("space", "space")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.state.marked == {"run-mnist-c", "run-mnist-b"}
+        assert screen.table.column_values(0)[:3] == ["*", "*", ""]
+        assert "2 marked" in screen_text(app)
+        await pilot.press("c")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert app.screen.run_ids == ["run-mnist-c", "run-mnist-b"]
+
+
+async def test_detail_opens_and_shows_params(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("down", "down")  # cnn-small
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        assert await wait_until(pilot, lambda: app.screen.data is not None)
+        text = screen_text(app)
+        assert "cnn-small" in text and "run-mnist-a" in text
+        assert "batch" in text and "64" in text and "lr" in text
+        assert "9fceb02d0ae5 (main)" in text  # environment: git
+        await pilot.press("2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "val_loss" in text and "0.15" in text
+        await pilot.press("5")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: "width 640" in screen_text(app))
+        assert "height 480" in screen_text(app)
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+
+
+async def test_notes_save_to_run_folder(tmp_path: Path) -> None:
+    db, root = build_catalog(tmp_path)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("end")  # svm-lr-0.1, the oldest, has notes
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        assert await wait_until(pilot, lambda: app.screen.data is not None)
+        await pilot.press("e")
+        await type_text(pilot, "works [red]well[/]")
+        await pilot.press("ctrl+s")
+        notes = root / "iris" / "run-iris-a" / "notes.md"
+        assert await wait_until(pilot, lambda: "works" in notes.read_text(encoding="utf-8"))
+        assert notes.read_text(encoding="utf-8") == "first try\nworks [red]well[/]"
+
+
+async def test_live_update_shows_new_run(tmp_path: Path) -> None:
+    import time
+
+    db, root = build_catalog(tmp_path)
+    app = make_app(db, roots_watch=True, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("down")
+        kept = app.screen.table.current_run_id
+        await pilot.pause(0.5)
+        started = time.monotonic()
+        write_run(root, "run-new", project="iris", name="brand-new", start=1767225600.0 + 9 * 3600,
+                  params={"lr": 0.5})
+        assert await runs_loaded(pilot, 7, timeout=4.0)
+        assert time.monotonic() - started < 2.0
+        assert names(app)[0] == "brand-new"
+        assert app.screen.table.current_run_id == kept  # the cursor stayed on its run
+
+
+async def test_empty_state(tmp_path: Path) -> None:
+    db, _root = build_catalog(tmp_path, with_runs=False)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        text = screen_text(app)
+        assert "import workbench" in text and "workbench ingest PATH" in text
+
+
+async def test_missing_catalog_is_empty_state(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "nothing-here.duckdb", roots_watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+
+
+async def test_help_palette_and_copy(fixture_db: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("y")
+        assert app.clipboard == "run-mnist-c"
+        await pilot.press("question_mark")
+        assert await wait_until(pilot, lambda: "Keys: Runs" in screen_text(app))
+        assert "Compare" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "choose columns")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        from workbench.tui.screens.pickers import ColumnsScreen
+
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ColumnsScreen))
+
+
+async def test_hide_column_and_group(fixture_db: Path) -> None:
+    from textual.widgets import Checkbox
+
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        assert "params.model" in app.screen.display_columns
+        runs = app.screen
+        await pilot.press("v")
+        await pilot.pause()
+        for box in app.screen.query(Checkbox):
+            if box.column_name == "params.model":
+                box.value = False
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "params.model" not in runs.display_columns
+        await pilot.press("g")
+        await pilot.pause()
+        await type_text(pilot, "")
+        app.screen.dismiss("params.batch")
+        await pilot.pause()
+        assert runs.display_columns[2] == "params.batch"
+        assert "group batch" in screen_text(app)
+
+
+async def test_quit_leaves_catalog_unlocked(fixture_db: Path) -> None:
+    import duckdb
+
+    app = make_app(fixture_db, roots_watch=True, poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("q")
+    con = duckdb.connect(str(fixture_db))  # read-write: fails if anything still holds it
+    con.close()
+
+
+def test_textual_only_imported_by_tui() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.catalog.queries, workbench.ingest, workbench.tui.service, "
+        "workbench.tui.runs_view; print(any(m.startswith('textual') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_run_json_fixture_is_deterministic(tmp_path: Path) -> None:
+    write_run(tmp_path, "r1")
+    first = json.loads((tmp_path / "iris" / "r1" / "run.json").read_text())
+    write_run(tmp_path, "r1")
+    assert json.loads((tmp_path / "iris" / "r1" / "run.json").read_text()) == first

@@ -1,0 +1,242 @@
+"""Open the catalog for one unit of work: create and migrate it, retry while another process holds it.
+
+Every caller does `with Catalog(path).connect() as con: ...`; nobody keeps the file open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbench.errors import CatalogBusyError, CatalogError
+
+#: Seconds to keep retrying while another process holds the catalog's lock.
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+_LOCK_MARKERS = ("Could not set lock on file", "Conflicting lock")
+_SAME_PROCESS_MARKER = "different configuration"
+_PID_RE = re.compile(r"\(PID (\d+)\)")
+
+# DuckDB refuses, inside one process, a second connection to the same file in another mode
+# (read-only vs read-write). We count the connections this process has open per file and
+# mode: a read-only request while a writer is open here shares the writer's instance; a write
+# request while readers are open here waits for them like it waits for another process.
+_open_lock = threading.Lock()
+_open_modes: dict[str, list] = {}  # path -> [read_only, count]
+
+
+class _Retry(Exception):
+    """Internal: the file is held (by us or another process); try again shortly."""
+
+
+def lock_holder(message: str) -> str:
+    """Describe the process named in a DuckDB lock error: 'process 1234 (workbench watch)'."""
+    match = _PID_RE.search(message)
+    if not match:
+        return "another process"
+    pid = int(match.group(1))
+    return f"process {pid} ({process_command(pid)})" if process_command(pid) else f"process {pid}"
+
+
+def process_command(pid: int) -> str:
+    """A short one-line command for `pid` from /proc ('workbench watch'), or '' if unknown."""
+    text = " ".join(_process_command(pid).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _process_command(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    parts = [p.decode("utf-8", "replace") for p in raw.split(b"\0") if p]
+    if not parts:
+        return ""
+    # "python -m workbench ..." or ".../bin/workbench watch ..." -> "workbench watch ..."
+    for i, part in enumerate(parts):
+        base = os.path.basename(part)
+        if base == "workbench" or part.endswith("workbench/cli/main.py"):
+            return " ".join(["workbench", *parts[i + 1 : i + 3]])
+        if part == "-m" and i + 1 < len(parts):
+            return " ".join(parts[i + 1 : i + 4])
+    return " ".join(os.path.basename(p) if j == 0 else p for j, p in enumerate(parts[:3]))
+
+
+class Catalog:
+    """A handle on the catalog file; cheap to create, holds nothing open between calls."""
+
+    def __init__(self, path: str | os.PathLike[str], busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S):
+        self.path = Path(path).expanduser().absolute()
+        self.busy_timeout = busy_timeout
+        self._checked_version = False
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        """True once the catalog file has been created."""
+        return self.path.exists()
+
+    # -- opening -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator:
+        """Open the catalog for one unit of work and close it afterwards.
+
+        A write open creates the file (and its folder) and migrates an older schema, after
+        copying the file aside. A read-only open of a catalog that does not exist yet yields
+        an empty in-memory catalog, so reads answer "nothing yet" instead of failing.
+        """
+        if read_only and not self.path.exists():
+            con = _empty_catalog()
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con, key = self._open_with_retry(read_only)
+        if not self._checked_version:
+            try:
+                self._check_schema(con, read_only)
+            except _NeedsMigration:
+                _release(key, con)
+                with self.connect(read_only=False):
+                    pass  # migrates (and backs up) the older file
+                con, key = self._open_with_retry(read_only)
+            except BaseException:
+                _release(key, con)
+                raise
+        try:
+            yield con
+        finally:
+            _release(key, con)
+
+    def _open_with_retry(self, read_only: bool):
+        import duckdb
+
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.02
+        key = str(self.path)
+        while True:
+            try:
+                return _acquire(key, read_only, duckdb), key
+            except _Retry as exc:
+                last = str(exc)
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                text = str(exc)
+                if not any(m in text for m in (*_LOCK_MARKERS, _SAME_PROCESS_MARKER)):
+                    raise CatalogError(
+                        f"cannot open the catalog at {self.path}: {text.splitlines()[0]}"
+                    ) from None
+                last = text
+            except duckdb.Error as exc:
+                raise CatalogError(
+                    f"cannot open the catalog at {self.path}: {str(exc).splitlines()[0]}"
+                ) from None
+            if time.monotonic() >= deadline:
+                holder = lock_holder(last) if "PID" in last else "this process"
+                raise CatalogBusyError(
+                    f"the catalog at {self.path} is busy: {holder} holds it; try again or stop it"
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.6, 0.25)
+
+    def _check_schema(self, con, read_only: bool) -> None:
+        from workbench.catalog.schema import SCHEMA_VERSION, apply_migrations, read_version
+
+        version = read_version(con)
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"the catalog at {self.path} has schema version {version}, newer than this "
+                f"workbench understands ({SCHEMA_VERSION}); upgrade workbench or use another --db"
+            )
+        if version < SCHEMA_VERSION:
+            if read_only:
+                raise _NeedsMigration()
+            if version > 0:
+                con.execute("CHECKPOINT")
+                backup = self.path.with_name(f"{self.path.name}.bak-v{version}")
+                shutil.copy2(self.path, backup)
+            apply_migrations(con, version)
+        self._checked_version = True
+
+    # -- small conveniences --------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version of the file (0 when it does not exist yet)."""
+        from workbench.catalog.schema import read_version
+
+        if not self.path.exists():
+            return 0
+        with self.connect(read_only=True) as con:
+            return read_version(con)
+
+    def data_version(self) -> int:
+        """A counter every ingest that changed rows bumps; cheap change detection for views."""
+        with self.connect(read_only=True) as con:
+            return read_data_version(con)
+
+
+class _NeedsMigration(Exception):
+    """Internal: a read-only open met an older schema."""
+
+
+def read_data_version(con) -> int:
+    """The current data_version counter from an open connection."""
+    row = con.execute("SELECT value FROM catalog_state WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_data_version(con) -> int:
+    """Increment data_version (inside the caller's transaction) and return the new value."""
+    con.execute(
+        "INSERT INTO catalog_state VALUES ('data_version', 1) "
+        "ON CONFLICT (key) DO UPDATE SET value = catalog_state.value + 1"
+    )
+    return read_data_version(con)
+
+
+def _acquire(key: str, read_only: bool, duckdb):
+    with _open_lock:
+        entry = _open_modes.get(key)
+        if entry and entry[1] > 0:
+            mode = entry[0]
+            if mode != read_only and not read_only:
+                raise _Retry("this process has the catalog open read-only")
+            # Share whatever mode this process already has open (a writer also reads).
+            con = duckdb.connect(key, read_only=mode)
+            entry[1] += 1
+            return con
+        con = duckdb.connect(key, read_only=read_only)
+        _open_modes[key] = [read_only, 1]
+        return con
+
+
+def _release(key: str, con) -> None:
+    with _open_lock:
+        try:
+            con.close()
+        finally:
+            entry = _open_modes.get(key)
+            if entry:
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del _open_modes[key]
+
+
+def _empty_catalog():
+    import duckdb
+
+    from workbench.catalog.schema import apply_migrations
+
+    con = duckdb.connect(":memory:")
+    apply_migrations(con, 0)
+    return con

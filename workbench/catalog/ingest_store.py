@@ -1,0 +1,373 @@
+"""The SQL the ingester needs: read ingest state, and write one batch of runs, points and offsets.
+
+Every write function runs inside the caller's transaction (see workbench.ingest.ingester);
+bulk rows arrive as polars frames / Arrow tables and go in with one statement each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RUN_COLUMNS = (
+    "run_key", "run_id", "project", "name", "status", "started_at", "ended_at", "heartbeat_at",
+    "path", "root", "host", "user_name", "pid", "python", "platform", "command", "cwd",
+    "git_commit", "git_branch", "git_dirty", "format_version",
+)  # fmt: skip
+
+
+@dataclass
+class FileState:
+    """What the catalog remembers about one file of a run folder."""
+
+    path: str
+    run_key: int | None
+    kind: str
+    offset: int
+    lines: int
+    size: int
+    mtime: float
+    head: str | None
+
+
+@dataclass
+class IngestState:
+    """Everything a pass compares the folders against, loaded in one short read."""
+
+    files: dict[str, FileState] = field(default_factory=dict)
+    runs_by_path: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # key, id, missing
+    runs_by_id: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # key, path, missing
+    artifacts: dict[int, dict[str, tuple[int, float]]] = field(default_factory=dict)
+    roots: list[str] = field(default_factory=list)
+
+
+def load_state(con) -> IngestState:
+    """Read ingest_files, runs, artifacts and roots into Python dicts."""
+    state = IngestState()
+    for row in con.execute(
+        'SELECT path, run_key, kind, "offset", lines, size, mtime, head FROM ingest_files'
+    ).fetchall():
+        state.files[row[0]] = FileState(*row)
+    for run_key, run_id, path, missing in con.execute(
+        "SELECT run_key, run_id, path, missing FROM runs"
+    ).fetchall():
+        state.runs_by_path[path] = (run_key, run_id, missing)
+        state.runs_by_id[run_id] = (run_key, path, missing)
+    for run_key, path, size, mtime in con.execute(
+        "SELECT run_key, path, size, mtime FROM artifacts"
+    ).fetchall():
+        state.artifacts.setdefault(run_key, {})[path] = (size, mtime)
+    state.roots = [r[0] for r in con.execute("SELECT path FROM roots ORDER BY path").fetchall()]
+    return state
+
+
+def list_roots(con) -> list[str]:
+    """Every root folder the catalog knows."""
+    return [r[0] for r in con.execute("SELECT path FROM roots ORDER BY path").fetchall()]
+
+
+def add_roots(con, paths: list[str]) -> None:
+    """Remember root folders (already-known ones are left alone)."""
+    for path in paths:
+        con.execute(
+            "INSERT INTO roots VALUES (?, now() AT TIME ZONE 'UTC', NULL) ON CONFLICT DO NOTHING",
+            [path],
+        )
+
+
+def mark_roots_scanned(con, paths: list[str]) -> None:
+    """Record when each root was last scanned."""
+    if paths:
+        con.execute(
+            "UPDATE roots SET last_scan_at = now() AT TIME ZONE 'UTC' WHERE list_contains(?, path)",
+            [paths],
+        )
+
+
+def current_offsets(con, paths: list[str]) -> dict[str, int]:
+    """Stored offsets of these files right now (inside the write transaction)."""
+    if not paths:
+        return {}
+    rows = con.execute(
+        'SELECT path, "offset" FROM ingest_files WHERE list_contains(?, path)', [paths]
+    ).fetchall()
+    return dict(rows)
+
+
+def new_run_keys(con, count: int) -> list[int]:
+    """Fresh surrogate keys for new runs."""
+    if count <= 0:
+        return []
+    rows = con.execute("SELECT nextval('run_key_seq') FROM range(?)", [count]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def upsert_runs(con, rows: list[dict]) -> None:
+    """Insert or update runs (keyed by run_key); clears `missing`, keeps `notes` and ingested_at."""
+    import polars as pl
+
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        [{c: r.get(c) for c in RUN_COLUMNS} for r in rows],
+        schema={
+            "run_key": pl.Int32, "run_id": pl.String, "project": pl.String, "name": pl.String,
+            "status": pl.String, "started_at": pl.Datetime("us"), "ended_at": pl.Datetime("us"),
+            "heartbeat_at": pl.Datetime("us"), "path": pl.String, "root": pl.String,
+            "host": pl.String, "user_name": pl.String, "pid": pl.Int64, "python": pl.String,
+            "platform": pl.String, "command": pl.String, "cwd": pl.String,
+            "git_commit": pl.String, "git_branch": pl.String, "git_dirty": pl.Boolean,
+            "format_version": pl.Int32,
+        },
+    )  # fmt: skip
+    cols = ", ".join(RUN_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in RUN_COLUMNS if c != "run_key")
+    con.register("_wb_runs", frame.to_arrow())
+    try:
+        con.execute(
+            f"INSERT INTO runs ({cols}, missing, ingested_at, updated_at) "
+            f"SELECT {cols}, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' "
+            f"FROM _wb_runs ON CONFLICT (run_key) DO UPDATE SET {updates}, missing = false, "
+            "updated_at = now() AT TIME ZONE 'UTC'"
+        )
+    finally:
+        con.unregister("_wb_runs")
+
+
+def set_notes(con, run_key: int, notes: str | None) -> None:
+    """Store a run's notes.md text."""
+    con.execute("UPDATE runs SET notes = ? WHERE run_key = ?", [notes, run_key])
+
+
+def set_missing(con, run_keys: list[int], missing: bool) -> None:
+    """Flag runs whose folder disappeared (or came back)."""
+    if run_keys:
+        con.execute(
+            "UPDATE runs SET missing = ?, updated_at = now() AT TIME ZONE 'UTC' "
+            "WHERE list_contains(?, run_key)",
+            [missing, run_keys],
+        )
+
+
+def replace_params(con, run_key: int, rows: list[tuple]) -> None:
+    """Replace a run's params with (key, value_text, value_num, value_type) rows."""
+    con.execute("DELETE FROM params WHERE run_key = ?", [run_key])
+    if rows:
+        con.executemany(
+            "INSERT INTO params VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(run_key, *r) for r in rows],
+        )
+
+
+def replace_params_bulk(con, frame) -> None:
+    """Replace params of every run in `frame` (run_key, key, value_text, value_num, value_type)."""
+    _replace_bulk(con, "params", frame, "run_key, key, value_text, value_num, value_type")
+
+
+def replace_tags_bulk(con, frame) -> None:
+    """Replace tags of every run in `frame` (run_key, key, value)."""
+    _replace_bulk(con, "tags", frame, "run_key, key, value")
+
+
+def _replace_bulk(con, table: str, frame, cols: str) -> None:
+    """Delete the rows of the runs in frame['run_keys'] and insert frame['rows']."""
+    run_keys, rows = frame
+    if not run_keys:
+        return
+    con.execute(f"DELETE FROM {table} WHERE list_contains(?, run_key)", [run_keys])
+    if rows.height:
+        con.register("_wb_rows", rows.to_arrow())
+        try:
+            con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _wb_rows "
+                "QUALIFY row_number() OVER (PARTITION BY run_key, key) = 1"
+            )
+        finally:
+            con.unregister("_wb_rows")
+
+
+def forget_file_rows(con, kind: str, run_key: int, path: str) -> None:
+    """Delete what one JSON Lines file contributed (it was replaced, or the run moved)."""
+    table = {"metrics": "metric_points", "datasets": "run_datasets", "models": "run_models"}[kind]
+    con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
+    if kind == "metrics":
+        con.execute("DELETE FROM metric_summary WHERE run_key = ?", [run_key])
+    con.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
+
+
+def forget_run_files(con, run_key: int) -> None:
+    """Drop a run's read positions and per-line data so its folder is read again from scratch."""
+    tables = ("metric_points", "metric_summary", "run_datasets", "run_models", "ingest_errors", "artifacts")
+    for table in tables:
+        con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
+    con.execute("DELETE FROM ingest_files WHERE run_key = ?", [run_key])
+
+
+def insert_points(con, frame) -> None:
+    """Append metric points (run_key, key, step, ts, value) in one statement."""
+    if frame.height == 0:
+        return
+    con.register("_wb_points", frame.to_arrow())
+    try:
+        con.execute(
+            "INSERT INTO metric_points (run_key, key, step, ts, value) "
+            "SELECT run_key, key, step, ts, value FROM _wb_points"
+        )
+    finally:
+        con.unregister("_wb_points")
+
+
+def insert_records(con, table: str, rows: list[dict]) -> None:
+    """Append run_datasets or run_models rows (each dict holds run_key and the columns)."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    placeholders = ", ".join("?" for _ in cols)
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})",
+        [[r[c] for c in cols] for r in rows],
+    )
+
+
+def upsert_file_states(con, states: list[FileState]) -> None:
+    """Store read positions (offset, line count, size, mtime, head) of files."""
+    import polars as pl
+
+    if not states:
+        return
+    frame = pl.DataFrame(
+        {
+            "path": [s.path for s in states],
+            "run_key": [s.run_key for s in states],
+            "kind": [s.kind for s in states],
+            "offset": [s.offset for s in states],
+            "lines": [s.lines for s in states],
+            "size": [s.size for s in states],
+            "mtime": [s.mtime for s in states],
+            "head": [s.head for s in states],
+        },
+        schema={
+            "path": pl.String, "run_key": pl.Int32, "kind": pl.String, "offset": pl.Int64,
+            "lines": pl.Int64, "size": pl.Int64, "mtime": pl.Float64, "head": pl.String,
+        },
+    )  # fmt: skip
+    con.register("_wb_files", frame.to_arrow())
+    try:
+        con.execute(
+            'INSERT INTO ingest_files SELECT path, run_key, kind, "offset", lines, size, mtime, head '
+            "FROM _wb_files ON CONFLICT (path) DO UPDATE SET run_key = excluded.run_key, "
+            'kind = excluded.kind, "offset" = excluded."offset", lines = excluded.lines, '
+            "size = excluded.size, mtime = excluded.mtime, head = excluded.head"
+        )
+    finally:
+        con.unregister("_wb_files")
+
+
+def insert_errors(con, rows: list[tuple]) -> None:
+    """Record bad input: (path, line or None, message, run_key or None)."""
+    if rows:
+        con.executemany(
+            "INSERT INTO ingest_errors VALUES (?, ?, ?, now() AT TIME ZONE 'UTC', ?)",
+            [(p, line, m, k) for p, line, m, k in rows],
+        )
+
+
+def replace_artifacts(con, run_key: int, rows: list[tuple], removed: list[str]) -> None:
+    """Upsert (path, size, sha256, mtime) artifact rows and drop the removed paths."""
+    if removed:
+        con.execute(
+            "DELETE FROM artifacts WHERE run_key = ? AND list_contains(?, path)", [run_key, removed]
+        )
+    if rows:
+        con.executemany(
+            "INSERT INTO artifacts VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_key, path) DO UPDATE "
+            "SET size = excluded.size, sha256 = excluded.sha256, mtime = excluded.mtime",
+            [(run_key, *r) for r in rows],
+        )
+
+
+def merge_summaries(con, frame) -> None:
+    """Fold a batch of new points (run_key, key, step, ts, value) into metric_summary.
+
+    The last point is the one with the greatest (step, timestamp); on a tie the newer line
+    wins. min/max ignore NaN. Callers delete a run's summary first when its file was re-read.
+    """
+    if frame.height == 0:
+        return
+    con.register("_wb_new", frame.to_arrow())
+    try:
+        con.execute(
+            """
+            INSERT OR REPLACE INTO metric_summary
+            WITH b AS (
+                SELECT run_key, key,
+                       arg_max(value, (step, ts)) AS last_value, max(step) AS last_step,
+                       arg_max(ts, (step, ts)) AS last_ts,
+                       min(value) FILTER (WHERE NOT isnan(value)) AS min_value,
+                       max(value) FILTER (WHERE NOT isnan(value)) AS max_value,
+                       count(*) AS count
+                FROM _wb_new GROUP BY run_key, key
+            )
+            SELECT b.run_key, b.key,
+                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                        THEN b.last_value ELSE s.last_value END,
+                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                        THEN b.last_step ELSE s.last_step END,
+                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                        THEN b.last_ts ELSE s.last_ts END,
+                   CASE WHEN s.min_value IS NULL THEN b.min_value
+                        WHEN b.min_value IS NULL THEN s.min_value
+                        ELSE least(s.min_value, b.min_value) END,
+                   CASE WHEN s.max_value IS NULL THEN b.max_value
+                        WHEN b.max_value IS NULL THEN s.max_value
+                        ELSE greatest(s.max_value, b.max_value) END,
+                   coalesce(s.count, 0) + b.count
+            FROM b LEFT JOIN metric_summary s ON s.run_key = b.run_key AND s.key = b.key
+            """
+        )
+    finally:
+        con.unregister("_wb_new")
+
+
+def refresh_summaries(con, run_keys: list[int]) -> None:
+    """Recompute metric_summary of these runs from metric_points (min/max ignore NaN)."""
+    if not run_keys:
+        return
+    con.execute("DELETE FROM metric_summary WHERE list_contains(?, run_key)", [run_keys])
+    con.execute(
+        """
+        INSERT INTO metric_summary
+        SELECT run_key, key,
+               arg_max(value, (step, ts)) AS last_value,
+               max(step) AS last_step,
+               arg_max(ts, (step, ts)) AS last_ts,
+               min(value) FILTER (WHERE NOT isnan(value)) AS min_value,
+               max(value) FILTER (WHERE NOT isnan(value)) AS max_value,
+               count(*) AS count
+        FROM metric_points
+        WHERE run_key IN (SELECT unnest(?::INTEGER[]))
+        GROUP BY run_key, key
+        """,
+        [run_keys],
+    )
+
+
+def recent_errors(con, limit: int = 10) -> list[tuple]:
+    """The newest ingest errors: (seen_at, path, line, message)."""
+    return con.execute(
+        "SELECT seen_at, path, line, message FROM ingest_errors "
+        "ORDER BY seen_at DESC, path, line LIMIT ?",
+        [limit],
+    ).fetchall()
+
+
+def catalog_counts(con) -> dict[str, int]:
+    """Row counts doctor shows."""
+    out = {}
+    for name, sql in (
+        ("runs", "SELECT count(*) FROM runs"),
+        ("missing_runs", "SELECT count(*) FROM runs WHERE missing"),
+        ("metric_points", "SELECT count(*) FROM metric_points"),
+        ("ingest_errors", "SELECT count(*) FROM ingest_errors"),
+    ):
+        out[name] = int(con.execute(sql).fetchone()[0])
+    return out

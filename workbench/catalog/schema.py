@@ -1,0 +1,132 @@
+"""The catalog's tables and views (schema v1), its version number and the ordered migrations.
+
+Contract with the queries layer: /work/brief/schema.md (kept in step with this module).
+A change to a table means a new entry in MIGRATIONS and SCHEMA_VERSION + 1; views are
+dropped and recreated on every migration, so they may change freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: The schema version this code writes and reads.
+SCHEMA_VERSION = 1
+
+TABLES_V1 = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog_state (key VARCHAR PRIMARY KEY, value BIGINT);
+CREATE TABLE IF NOT EXISTS roots (path VARCHAR PRIMARY KEY, added_at TIMESTAMP, last_scan_at TIMESTAMP);
+CREATE SEQUENCE IF NOT EXISTS run_key_seq;
+CREATE TABLE IF NOT EXISTS runs (
+  run_key INTEGER PRIMARY KEY,
+  run_id VARCHAR UNIQUE NOT NULL,
+  project VARCHAR NOT NULL, name VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  started_at TIMESTAMP, ended_at TIMESTAMP, heartbeat_at TIMESTAMP,
+  path VARCHAR NOT NULL, root VARCHAR,
+  host VARCHAR, user_name VARCHAR, pid BIGINT, python VARCHAR, platform VARCHAR,
+  command VARCHAR,
+  cwd VARCHAR, git_commit VARCHAR, git_branch VARCHAR, git_dirty BOOLEAN,
+  format_version INTEGER, notes VARCHAR,
+  missing BOOLEAN NOT NULL DEFAULT false,
+  ingested_at TIMESTAMP, updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS params (run_key INTEGER, key VARCHAR, value_text VARCHAR, value_num DOUBLE,
+                     value_type VARCHAR, PRIMARY KEY (run_key, key));
+CREATE TABLE IF NOT EXISTS tags (run_key INTEGER, key VARCHAR, value VARCHAR, PRIMARY KEY (run_key, key));
+CREATE TABLE IF NOT EXISTS metric_points (run_key INTEGER NOT NULL, key VARCHAR NOT NULL,
+                            step BIGINT NOT NULL, ts DOUBLE NOT NULL, value DOUBLE);
+CREATE TABLE IF NOT EXISTS metric_summary (run_key INTEGER, key VARCHAR, last_value DOUBLE,
+                             last_step BIGINT, last_ts DOUBLE, min_value DOUBLE, max_value DOUBLE,
+                             count BIGINT, PRIMARY KEY (run_key, key));
+CREATE TABLE IF NOT EXISTS artifacts (run_key INTEGER, path VARCHAR, size BIGINT, sha256 VARCHAR,
+                        mtime DOUBLE, PRIMARY KEY (run_key, path));
+CREATE TABLE IF NOT EXISTS run_datasets (run_key INTEGER, name VARCHAR, path VARCHAR, role VARCHAR,
+                           sha256 VARCHAR, size BIGINT, rows BIGINT, format VARCHAR,
+                           logged_at DOUBLE, extra VARCHAR);
+CREATE TABLE IF NOT EXISTS run_models (run_key INTEGER, name VARCHAR, path VARCHAR, flavor VARCHAR,
+                         sha256 VARCHAR, size BIGINT, metadata VARCHAR, logged_at DOUBLE);
+CREATE TABLE IF NOT EXISTS ingest_files (path VARCHAR PRIMARY KEY, run_key INTEGER, kind VARCHAR,
+                           "offset" BIGINT, lines BIGINT, size BIGINT, mtime DOUBLE, head VARCHAR);
+CREATE TABLE IF NOT EXISTS ingest_errors (path VARCHAR, line BIGINT, message VARCHAR,
+                            seen_at TIMESTAMP, run_key INTEGER);
+"""
+
+#: Stale threshold used by runs_view; keep equal to workbench.formats.spec.STALE_AFTER_S.
+_STALE_S = 120
+
+VIEWS = f"""
+CREATE OR REPLACE VIEW runs_view AS
+SELECT r.run_id, r.project, r.name,
+       CASE WHEN r.status = 'running'
+             AND coalesce(r.heartbeat_at, r.started_at)
+                 < (now() AT TIME ZONE 'UTC') - INTERVAL {_STALE_S} SECOND
+            THEN 'stale' ELSE r.status END AS status,
+       r.started_at, r.ended_at,
+       date_diff('millisecond', r.started_at,
+                 coalesce(r.ended_at, CASE WHEN r.status = 'running'
+                                           THEN coalesce(r.heartbeat_at, r.started_at) END))
+           / 1000.0 AS duration_s,
+       r.path, r.missing
+FROM runs r;
+
+CREATE OR REPLACE VIEW metric_history AS
+SELECT r.run_id, r.project, r.name AS run_name, m.key, m.step,
+       CASE WHEN isfinite(m.ts) THEN make_timestamp(CAST(m.ts * 1000000 AS BIGINT)) END AS timestamp,
+       m.value
+FROM metric_points m JOIN runs r USING (run_key);
+
+CREATE OR REPLACE VIEW latest_metrics AS
+SELECT r.run_id, s.key, s.last_value, s.min_value, s.max_value, s.last_step, s.count
+FROM metric_summary s JOIN runs r USING (run_key);
+
+CREATE OR REPLACE VIEW params_view AS
+SELECT r.run_id, p.key, p.value_text AS value, p.value_num
+FROM params p JOIN runs r USING (run_key);
+
+CREATE OR REPLACE VIEW tags_view AS
+SELECT r.run_id, t.key, t.value
+FROM tags t JOIN runs r USING (run_key);
+"""
+
+
+def _migrate_to_v1(con) -> None:
+    con.execute(TABLES_V1)
+    con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
+
+
+#: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
+#: transaction). Never edit a shipped entry; append a new one.
+MIGRATIONS: list[tuple[int, Callable]] = [
+    (1, _migrate_to_v1),
+]
+
+
+def read_version(con) -> int:
+    """The schema version recorded in an open catalog; 0 for an empty (new) file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        " AND table_schema = 'main'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def apply_migrations(con, from_version: int) -> int:
+    """Run every migration newer than `from_version` in one transaction; returns the new version."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for version, migrate in MIGRATIONS:
+            if version > from_version:
+                migrate(con)
+                con.execute(
+                    "INSERT INTO schema_version VALUES (?, now() AT TIME ZONE 'UTC')", [version]
+                )
+        con.execute(VIEWS)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION

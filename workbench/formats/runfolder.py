@@ -1,0 +1,572 @@
+"""Pure readers of a v1 run folder: run.json, params, tags, notes, artifacts, and JSON Lines chunks.
+
+Nothing here touches the catalog; the ingester calls these and hands the results on.
+The metrics parser is columnar (polars) and falls back to a per-line check only for the
+piece of input that failed, so one bad line costs little and is reported with its number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from workbench.errors import RunFormatError
+from workbench.formats import spec
+
+HEAD_BYTES = 64
+
+
+# -- whole files ------------------------------------------------------------------------------
+
+
+def _load_json_object(path: Path) -> dict:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RunFormatError(f"{path} is not valid UTF-8") from None
+    except ValueError as exc:
+        raise RunFormatError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RunFormatError(f"{path} must hold a JSON object")
+    return obj
+
+
+def parse_timestamp(value, what: str) -> datetime | None:
+    """An ISO 8601 UTC string ('...Z') as a naive UTC datetime; None stays None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RunFormatError(f"{what} must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise RunFormatError(f"{what} is not an ISO 8601 time: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _opt_str(obj: dict, key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def read_run_json(run_dir: Path) -> dict:
+    """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
+    path = run_dir / spec.RUN_FILE
+    obj = _load_json_object(path)
+    version = obj.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RunFormatError(f"{path}: format_version must be an integer")
+    if version > spec.FORMAT_VERSION:
+        raise RunFormatError(
+            f"{path} uses run format {version}; this workbench reads up to {spec.FORMAT_VERSION}"
+        )
+    run_id = obj.get("id")
+    if not isinstance(run_id, str) or not spec.RUN_ID_PATTERN.match(run_id):
+        raise RunFormatError(
+            f"{path}: id must be 1-64 characters of A-Z a-z 0-9 _ -, got {run_id!r}"
+        )
+    status = obj.get("status")
+    if status not in spec.STATUSES:
+        raise RunFormatError(
+            f"{path}: status must be one of {', '.join(spec.STATUSES)}, got {status!r}"
+        )
+    git = obj.get("git") if isinstance(obj.get("git"), dict) else {}
+    command = obj.get("command")
+    pid = obj.get("pid")
+    dirty = git.get("dirty")
+    return {
+        "run_id": run_id,
+        "project": (obj.get("project") if isinstance(obj.get("project"), str) else "") or "default",
+        "name": (obj.get("name") if isinstance(obj.get("name"), str) else "") or run_id,
+        "status": status,
+        "started_at": parse_timestamp(obj.get("started_at"), f"{path}: started_at"),
+        "ended_at": parse_timestamp(obj.get("ended_at"), f"{path}: ended_at"),
+        "heartbeat_at": parse_timestamp(obj.get("heartbeat_at"), f"{path}: heartbeat_at"),
+        "host": _opt_str(obj, "host"),
+        "user_name": _opt_str(obj, "user"),
+        "pid": pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        "python": _opt_str(obj, "python"),
+        "platform": _opt_str(obj, "platform"),
+        "command": json.dumps(command) if isinstance(command, list) else None,
+        "cwd": _opt_str(obj, "cwd"),
+        "git_commit": _opt_str(git, "commit"),
+        "git_branch": _opt_str(git, "branch"),
+        "git_dirty": dirty if isinstance(dirty, bool) else None,
+        "format_version": version,
+    }
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def param_row(key: str, value) -> tuple[str, str, float | None, str]:
+    """(key, value_text, value_num, value_type) for one param, per the catalog contract."""
+    if value is None:
+        return key, "null", None, "null"
+    if isinstance(value, bool):
+        return key, "true" if value else "false", None, "bool"
+    if isinstance(value, (int, float)):
+        text = repr(value) if isinstance(value, float) else str(value)
+        return key, text, float(value) if math.isfinite(value) else None, "number"
+    if isinstance(value, str):
+        return key, value, _as_number(value.strip()) if value.strip() else None, "string"
+    # Nested values the writer should have flattened: keep them as JSON text.
+    return key, json.dumps(value, sort_keys=True), None, "string"
+
+
+def read_params(run_dir: Path) -> list[tuple[str, str, float | None, str]]:
+    """params.json as catalog rows (empty when the file is absent)."""
+    path = run_dir / spec.PARAMS_FILE
+    if not path.exists():
+        return []
+    return [param_row(str(k), v) for k, v in _load_json_object(path).items()]
+
+
+def read_tags(run_dir: Path) -> list[tuple[str, str]]:
+    """tags.json as (key, value) rows; non-string values are kept as JSON text."""
+    path = run_dir / spec.TAGS_FILE
+    if not path.exists():
+        return []
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v))
+        for k, v in _load_json_object(path).items()
+    ]
+
+
+def read_notes(run_dir: Path) -> str | None:
+    """notes.md as text (invalid UTF-8 replaced), or None when absent."""
+    try:
+        return (run_dir / spec.NOTES_FILE).read_bytes().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return None
+
+
+# -- artifacts --------------------------------------------------------------------------------
+
+
+@dataclass
+class ArtifactScan:
+    """Files under artifacts/ (relative path -> (size, mtime)) and the entries refused."""
+
+    files: dict[str, tuple[int, float]] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def scan_artifacts(run_dir: Path) -> ArtifactScan:
+    """List artifacts/ recursively; symlinks that leave the run folder are refused."""
+    result = ArtifactScan()
+    base = run_dir / spec.ARTIFACTS_DIR
+    real_run = os.path.realpath(run_dir)
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = os.path.relpath(entry.path, base)
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == real_run or target.startswith(real_run + os.sep)):
+                    result.refused.append((entry.path, "symlink points outside the run folder"))
+                    continue
+            try:
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue
+            result.files[rel] = (st.st_size, st.st_mtime)
+    return result
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inside(run_dir: Path, rel: str) -> bool:
+    """True when `rel` (relative to run_dir) resolves inside run_dir."""
+    if os.path.isabs(rel):
+        return False
+    real_run = os.path.realpath(run_dir)
+    target = os.path.realpath(os.path.join(run_dir, rel))
+    return target == real_run or target.startswith(real_run + os.sep)
+
+
+# -- JSON Lines chunks ------------------------------------------------------------------------
+
+
+def head_signature(path: str | Path, length: int) -> str:
+    """'<n>:<sha1 of the first n bytes>' — detects a file replaced under the same name."""
+    with open(path, "rb") as fh:
+        data = fh.read(min(length, HEAD_BYTES))
+    return f"{len(data)}:{hashlib.sha1(data).hexdigest()}"
+
+
+def head_length(signature: str | None) -> int:
+    """How many bytes a head signature covers."""
+    if not signature:
+        return 0
+    return int(signature.split(":", 1)[0])
+
+
+def read_complete_lines(path: str | Path, offset: int, max_bytes: int) -> tuple[bytes, bool]:
+    """Bytes from `offset` up to the last '\\n' (at most max_bytes), and whether more may follow.
+
+    A partial last line (the writer is mid-write) is left for next time. When a single line
+    is longer than max_bytes the whole line is still returned so it can be rejected.
+    """
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read(max_bytes)
+        capped = len(data) == max_bytes
+        end = data.rfind(b"\n")
+        while end < 0 and capped:
+            more = fh.read(max_bytes)
+            if not more:
+                break
+            data += more
+            capped = len(more) == max_bytes
+            end = data.rfind(b"\n")
+    if end < 0:
+        return b"", False
+    return data[: end + 1], capped
+
+
+@dataclass
+class LineError:
+    """One bad line: which input chunk, its 0-based line index in that chunk, and why."""
+
+    src: int
+    index: int
+    message: str
+
+
+METRIC_COLUMNS = ("src", "line", "key", "step", "ts", "value")
+
+
+def _check_point(obj) -> tuple[str, int, float, float] | str:
+    """(key, step, ts, value) for a valid metric line object, else the reason it is bad."""
+    if not isinstance(obj, dict):
+        return "line is not a JSON object"
+    key = obj.get("key")
+    if not isinstance(key, str) or not key:
+        return "key must be a non-empty string"
+    if len(key) > spec.MAX_KEY_LENGTH:
+        return f"key is longer than {spec.MAX_KEY_LENGTH} characters"
+    step = obj.get("step")
+    if not isinstance(step, int) or isinstance(step, bool):
+        return "step must be an integer"
+    if step < 0:
+        return "step must be >= 0"
+    if step >= 1 << 63:
+        return "step is too large"
+    ts = obj.get("timestamp")
+    if not isinstance(ts, (int, float)) or isinstance(ts, bool) or not math.isfinite(ts):
+        return "timestamp must be a number"
+    value = obj.get("value")
+    if isinstance(value, str):
+        if value not in spec.NON_FINITE_STRINGS:
+            return f"value must be a number or one of NaN, Infinity, -Infinity, got {value[:40]!r}"
+        value = spec.NON_FINITE_STRINGS[value]
+    elif not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "value must be a number"
+    return key, step, float(ts), float(value)
+
+
+def _parse_lines_slowly(src: int, chunk: bytes, errors: list[LineError]):
+    """Validate every line of one chunk in Python; the fallback for chunks that failed."""
+    import polars as pl
+
+    rows: dict[str, list] = {c: [] for c in METRIC_COLUMNS}
+    for index, line in enumerate(chunk.split(b"\n")[:-1]):
+        if not line.strip():
+            continue
+        if len(line) > spec.MAX_LINE_BYTES:
+            errors.append(LineError(src, index, f"line is longer than {spec.MAX_LINE_BYTES} bytes"))
+            continue
+        try:
+            obj = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            errors.append(LineError(src, index, "line is not valid UTF-8"))
+            continue
+        except ValueError as exc:
+            errors.append(LineError(src, index, f"corrupt JSON: {exc}"))
+            continue
+        checked = _check_point(obj)
+        if isinstance(checked, str):
+            errors.append(LineError(src, index, checked))
+            continue
+        key, step, ts, value = checked
+        rows["src"].append(src)
+        rows["line"].append(index)
+        rows["key"].append(key)
+        rows["step"].append(step)
+        rows["ts"].append(ts)
+        rows["value"].append(value)
+    return pl.DataFrame(rows, schema=_metric_schema())
+
+
+def _metric_schema():
+    import polars as pl
+
+    return {
+        "src": pl.Int32,
+        "line": pl.Int64,
+        "key": pl.String,
+        "step": pl.Int64,
+        "ts": pl.Float64,
+        "value": pl.Float64,
+    }
+
+
+def _fast_parse(chunks: list[tuple[int, bytes]]):
+    """Parse chunks (all lines non-blank, short) in one polars call; None if anything is off."""
+    import io
+
+    import numpy as np
+    import polars as pl
+
+    data = b"".join(c for _, c in chunks)
+    counts = [c.count(b"\n") for _, c in chunks]
+    total = sum(counts)
+    schema_num = {"key": pl.String, "value": pl.Float64, "step": pl.Int64, "timestamp": pl.Float64}
+    try:
+        df = pl.read_ndjson(io.BytesIO(data), schema=schema_num)
+        strings = False
+    except Exception:
+        try:
+            df = pl.read_ndjson(io.BytesIO(data), schema={**schema_num, "value": pl.String})
+            strings = True
+        except Exception:
+            return None
+    if df.height != total:
+        return None
+    src = np.repeat(np.array([s for s, _ in chunks], dtype=np.int32), counts)
+    line = np.concatenate([np.arange(n, dtype=np.int64) for n in counts]) if counts else []
+    df = df.with_columns(pl.Series("src", src), pl.Series("line", line))
+    if strings:
+        text = pl.col("value")
+        nonfinite = text.is_in(list(spec.NON_FINITE_STRINGS))
+        n_nonfinite = df.select(nonfinite.sum()).item()
+        quoted = data.count(b'"value":"') + data.count(b'"value": "')
+        if quoted != n_nonfinite:
+            return None  # some value is a string other than NaN/Infinity/-Infinity
+        df = df.with_columns(
+            pl.when(text == "NaN")
+            .then(float("nan"))
+            .when(text == "Infinity")
+            .then(float("inf"))
+            .when(text == "-Infinity")
+            .then(float("-inf"))
+            .otherwise(text.cast(pl.Float64, strict=False))
+            .alias("value"),
+            (text.is_not_null() & ~nonfinite & text.cast(pl.Float64, strict=False).is_null()).alias(
+                "_badvalue"
+            ),
+        )
+    else:
+        df = df.with_columns(pl.lit(False).alias("_badvalue"))
+    return df.rename({"timestamp": "ts"})
+
+
+def _vector_checks(df, errors: list[LineError]):
+    """Drop rows that parsed but break the rules, recording each as a LineError."""
+    import polars as pl
+
+    reason = (
+        pl.when(pl.col("key").is_null() | (pl.col("key").str.len_chars() == 0))
+        .then(pl.lit("key must be a non-empty string"))
+        .when(pl.col("key").str.len_chars() > spec.MAX_KEY_LENGTH)
+        .then(pl.lit(f"key is longer than {spec.MAX_KEY_LENGTH} characters"))
+        .when(pl.col("step").is_null())
+        .then(pl.lit("step must be an integer"))
+        .when(pl.col("step") < 0)
+        .then(pl.lit("step must be >= 0"))
+        .when(pl.col("ts").is_null() | ~pl.col("ts").is_finite())
+        .then(pl.lit("timestamp must be a number"))
+        .when(pl.col("_badvalue"))
+        .then(pl.lit("value must be a number or one of NaN, Infinity, -Infinity"))
+        .when(pl.col("value").is_null())
+        .then(pl.lit("value must be a number"))
+        .otherwise(None)
+        .alias("_reason")
+    )
+    df = df.with_columns(reason)
+    bad = df.filter(pl.col("_reason").is_not_null())
+    for src, line, why in bad.select("src", "line", "_reason").iter_rows():
+        errors.append(LineError(src, line, why))
+    good = df.filter(pl.col("_reason").is_null()) if bad.height else df
+    return good.select(list(METRIC_COLUMNS)).cast(_metric_schema())
+
+
+def _may_have_long_line(chunk: bytes) -> bool:
+    """Cheap test: a line longer than MAX_LINE_BYTES covers some aligned half-size block whole."""
+    if len(chunk) <= spec.MAX_LINE_BYTES:
+        return False
+    block = spec.MAX_LINE_BYTES // 2
+    return any(chunk.find(b"\n", at, at + block) < 0 for at in range(0, len(chunk) - block, block))
+
+
+_SPLIT_LINES = 2048
+
+
+def parse_metric_chunks(chunks: list[tuple[int, bytes]]):
+    """Parse metrics.jsonl chunks into one polars frame of points plus a list of LineErrors.
+
+    `chunks` are (source id, bytes of complete lines). Columns: src, line (0-based index in
+    its chunk), key, step, ts, value. Good lines land even when neighbours are bad.
+    """
+    import polars as pl
+
+    errors: list[LineError] = []
+    frames = []
+    easy = []
+    chunks = [(src, chunk) for src, chunk in chunks if chunk]
+    # Most input is clean: check the whole batch once, and chunk by chunk only if needed.
+    # Blank lines need no pre-check: polars skips them, the row count then differs from the
+    # line count, and that chunk takes the careful path.
+    for src, chunk in chunks:
+        if _may_have_long_line(chunk):
+            frames.append(_parse_lines_slowly(src, chunk, errors))
+        else:
+            easy.append((src, chunk))
+
+    def parse_group(group: list[tuple[int, bytes]]) -> None:
+        df = _fast_parse(group)
+        if df is not None:
+            frames.append(_vector_checks(df, errors))
+            return
+        if len(group) > 1:
+            mid = len(group) // 2
+            parse_group(group[:mid])
+            parse_group(group[mid:])
+            return
+        src, chunk = group[0]
+        lines = chunk.count(b"\n")
+        if lines <= _SPLIT_LINES:
+            frames.append(_parse_lines_slowly(src, chunk, errors))
+            return
+        # Split one big chunk into pieces so only the piece holding the bad line is slow.
+        pieces = chunk.split(b"\n")[:-1]
+        for start in range(0, len(pieces), _SPLIT_LINES):
+            piece = b"\n".join(pieces[start : start + _SPLIT_LINES]) + b"\n"
+            sub_errors_before = len(errors)
+            df = _fast_parse([(src, piece)])
+            if df is None:
+                df = _parse_lines_slowly(src, piece, errors)
+                df = df.with_columns(pl.col("line") + start)
+            else:
+                df = _vector_checks(df, errors).with_columns(pl.col("line") + start)
+            for err in errors[sub_errors_before:]:
+                err.index += start
+            frames.append(df)
+
+    if easy:
+        parse_group(easy)
+    if not frames:
+        return pl.DataFrame(schema=_metric_schema()), errors
+    return pl.concat(frames, how="vertical"), errors
+
+
+# -- datasets.jsonl and models.jsonl ----------------------------------------------------------
+
+
+def parse_record_lines(
+    chunk: bytes, kind: str, run_dir: Path
+) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Rows and (line index, reason) errors for a datasets.jsonl or models.jsonl chunk."""
+    rows: list[dict] = []
+    errors: list[tuple[int, str]] = []
+    for index, line in enumerate(chunk.split(b"\n")[:-1]):
+        if not line.strip():
+            continue
+        if len(line) > spec.MAX_LINE_BYTES:
+            errors.append((index, f"line is longer than {spec.MAX_LINE_BYTES} bytes"))
+            continue
+        try:
+            obj = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            errors.append((index, "line is not valid UTF-8"))
+            continue
+        except ValueError as exc:
+            errors.append((index, f"corrupt JSON: {exc}"))
+            continue
+        if not isinstance(obj, dict):
+            errors.append((index, "line is not a JSON object"))
+            continue
+        row = _dataset_row(obj) if kind == "datasets" else _model_row(obj, run_dir)
+        if isinstance(row, str):
+            errors.append((index, row))
+        else:
+            rows.append(row)
+    return rows, errors
+
+
+def _num(obj: dict, key: str, kind=float):
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return kind(value)
+
+
+def _dataset_row(obj: dict) -> dict | str:
+    for required in ("name", "path", "role"):
+        if not isinstance(obj.get(required), str) or not obj[required]:
+            return f"{required} must be a non-empty string"
+    known = {"name", "path", "role", "sha256", "size", "rows", "format", "timestamp"}
+    extra = {k: v for k, v in obj.items() if k not in known}
+    return {
+        "name": obj["name"],
+        "path": obj["path"],
+        "role": obj["role"],
+        "sha256": obj.get("sha256") if isinstance(obj.get("sha256"), str) else None,
+        "size": _num(obj, "size", int),
+        "rows": _num(obj, "rows", int),
+        "format": obj.get("format") if isinstance(obj.get("format"), str) else None,
+        "logged_at": _num(obj, "timestamp"),
+        "extra": json.dumps(extra, sort_keys=True) if extra else None,
+    }
+
+
+def _model_row(obj: dict, run_dir: Path) -> dict | str:
+    for required in ("name", "path"):
+        if not isinstance(obj.get(required), str) or not obj[required]:
+            return f"{required} must be a non-empty string"
+    if not inside(run_dir, obj["path"]):
+        return f"model path {obj['path']!r} leaves the run folder"
+    metadata = obj.get("metadata")
+    return {
+        "name": obj["name"],
+        "path": obj["path"],
+        "flavor": obj.get("flavor") if isinstance(obj.get("flavor"), str) else None,
+        "sha256": obj.get("sha256") if isinstance(obj.get("sha256"), str) else None,
+        "size": _num(obj, "size", int),
+        "metadata": json.dumps(metadata, sort_keys=True) if metadata is not None else None,
+        "logged_at": _num(obj, "timestamp"),
+    }

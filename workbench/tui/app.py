@@ -1,0 +1,135 @@
+"""The workbench terminal app: the app shell, its factory, and `run_app` for the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from workbench.tui.commands import WorkbenchCommands
+from workbench.tui.messages import CatalogChanged
+
+
+class WorkbenchApp(App[None]):
+    """Runs browser, run detail, compare and SQL over one catalog; live while it is open."""
+
+    TITLE = "workbench"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "back", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("backspace", "pop", "Back", show=False),
+    ]
+    CSS = """
+    Screen { background: $background; }
+    Footer { height: 1; }
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        *,
+        roots_watch: bool = True,
+        poll_interval: float | None = None,
+        ingest_on_poll: bool = True,
+    ) -> None:
+        super().__init__()
+        from workbench.tui import service
+
+        self.db_path = Path(db_path)
+        self.catalog = service.open_catalog(self.db_path)
+        self.roots_watch = roots_watch
+        self.poll_interval = poll_interval
+        self.ingest_on_poll = ingest_on_poll
+        self.live = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from workbench.tui.screens.runs import RunsScreen
+
+        self.push_screen(RunsScreen(self.catalog))
+        if self.roots_watch:
+            self.start_live()
+
+    def start_live(self) -> None:
+        from workbench.tui.live import POLL_INTERVAL_S, LiveIngest
+
+        self.live = LiveIngest(
+            self.catalog,
+            on_change=lambda v: self.call_from_thread(self._broadcast_change, v),
+            on_error=lambda e: self.call_from_thread(self._live_error, e),
+            interval=self.poll_interval or POLL_INTERVAL_S,
+            ingest=self.ingest_on_poll,
+        )
+        self._run_live()
+
+    @work(thread=True, exclusive=True, group="live", name="live-ingest")
+    def _run_live(self) -> None:
+        assert self.live is not None
+        self.live.run_forever()
+
+    def _broadcast_change(self, version: int) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(CatalogChanged(version))
+
+    def _live_error(self, error: BaseException) -> None:
+        self.notify(Text(str(error)), title="live update paused", severity="warning", markup=False)
+
+    async def action_quit(self) -> None:
+        self.stop_live()
+        self.exit()
+
+    def stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def on_unmount(self) -> None:
+        self.stop_live()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_pop(self) -> None:
+        """Back to the previous screen; never quits (backspace is pressed by habit)."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    async def action_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        else:
+            await self.action_quit()
+
+
+def make_app(
+    db_path: str | os.PathLike[str],
+    *,
+    roots_watch: bool = True,
+    poll_interval: float | None = None,
+    ingest_on_poll: bool = True,
+) -> WorkbenchApp:
+    """Build the app on the catalog at `db_path` (tests pass a temporary catalog)."""
+    return WorkbenchApp(
+        db_path, roots_watch=roots_watch, poll_interval=poll_interval, ingest_on_poll=ingest_on_poll
+    )
+
+
+def run_app(db_path: str | os.PathLike[str]) -> None:
+    """Open the app in the terminal; returns when the user quits (the catalog is left unlocked)."""
+    app = make_app(db_path)
+    try:
+        app.run()
+    finally:
+        app.stop_live()

@@ -1,0 +1,34 @@
+"""Messages workers post to the UI thread (the UI changes state only in their handlers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class CatalogChanged(Message):
+    """The catalog's data_version moved: views should reload what they show."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__()
+        self.version = version
+
+
+class WorkFailed(Message):
+    """A worker met an error; `where` says which view it was loading."""
+
+    def __init__(self, where: str, error: BaseException) -> None:
+        super().__init__()
+        self.where = where
+        self.error = error
+
+
+class Loaded(Message):
+    """A worker finished loading `what`; `value` is the payload."""
+
+    def __init__(self, what: str, value: Any, token: Any = None) -> None:
+        super().__init__()
+        self.what = what
+        self.value = value
+        self.token = token

@@ -1,0 +1,1 @@
+"""Screens of the terminal app: runs browser, run detail, help, and the modals they open."""

@@ -1,0 +1,374 @@
+"""Compare runs: params/metrics/tags side by side (best value starred) and overlaid metric curves.
+
+Data comes from `queries.compare_runs` and `queries.metric_history`, called in worker threads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from workbench.tui.messages import CatalogChanged
+from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from workbench.catalog.connection import Catalog
+
+#: Prefix of the best value of a metric across the compared runs (markup is off: a glyph).
+BEST_MARK = "★ "
+#: Prefix of every other value, so that values line up under the star.
+PLAIN_MARK = "  "
+
+VIEWS = ("both", "table", "chart")
+
+#: Row order in the table (a stable sort keeps compare_runs' key order within a section).
+SECTION_ORDER = {"metric": 0, "param": 1, "tag": 2, "run": 3}
+
+
+@dataclass
+class CompareTable:
+    """What the table shows: one row per (section, key), one value column per run."""
+
+    run_ids: list[str]
+    labels: dict[str, str]
+    rows: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    metric_keys: list[str] = field(default_factory=list)
+
+    def to_arrow(self):
+        import pyarrow as pa
+
+        columns: dict[str, list[str]] = {"kind": [r[0] for r in self.rows],
+                                         "key": [r[1] for r in self.rows]}
+        for i in range(len(self.run_ids)):
+            columns[f"run{i}"] = [r[2][i] for r in self.rows]
+        return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
+
+
+def build_compare_table(frame: pl.DataFrame, run_ids: list[str]) -> CompareTable:
+    """Turn `queries.compare_runs`' frame into rows of text with the best metric value starred.
+
+    The frame has `section`, `key`, one text column per run (named after the run, in the
+    order the runs were given) and `best` (the column name of the best run, metric rows only).
+    """
+    value_columns = [c for c in frame.columns if c not in ("section", "key", "best")]
+    if len(value_columns) != len(run_ids):
+        raise ValueError("compare_runs returned a different number of runs than asked for")
+    labels = dict(zip(run_ids, value_columns, strict=True))
+    table = CompareTable(run_ids=list(run_ids), labels=labels)
+    for row in frame.iter_rows(named=True):
+        section = str(row.get("section") or "")
+        key = str(row.get("key") or "")
+        best = row.get("best")
+        values = []
+        for column in value_columns:
+            text = "" if row.get(column) is None else str(row[column])
+            if section == "metric":
+                text = short_number(text)
+            if section == "metric" and best is not None:
+                text = (BEST_MARK if column == best else PLAIN_MARK) + text
+            values.append(text)
+        table.rows.append((section, key, values))
+        if section == "metric" and key not in table.metric_keys:
+            table.metric_keys.append(key)
+    # what a comparison is for comes first: metrics, then params, tags, and the runs' ids
+    table.rows.sort(key=lambda r: SECTION_ORDER.get(r[0], len(SECTION_ORDER)))
+    return table
+
+
+def short_number(text: str) -> str:
+    """A metric value with 6 significant digits ('0.807449'); non-numbers unchanged."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(value) or value.is_integer():
+        return text
+    return f"{value:.6g}"
+
+
+class CompareScreen(Screen):
+    """Two or more runs side by side: a table of params/metrics/tags and one metric's curves."""
+
+    DEFAULT_CSS = """
+    CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; color: $text; }
+    CompareScreen #compare-table-box { height: auto; max-height: 45%; min-height: 4; }
+    CompareScreen.-view-table #compare-table-box { height: 1fr; max-height: 100%; }
+    CompareScreen #compare-table-box > DataTable { height: auto; max-height: 100%; }
+    CompareScreen.-view-table #compare-table-box > DataTable { height: 1fr; }
+    CompareScreen #compare-table-box > .message { padding: 1 2; color: $text-muted; }
+    CompareScreen #compare-table > .datatable--fixed { background: $panel; color: $text-muted; }
+    CompareScreen #compare-chart { height: 1fr; min-height: 8; border: round $primary 50%; }
+    CompareScreen.-view-table #compare-chart { display: none; }
+    CompareScreen.-view-chart #compare-table-box { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("d", "toggle_diff", "Diffs"),
+        Binding("left_square_bracket,p", "previous_metric", "Prev", key_display="["),
+        Binding("right_square_bracket,n", "next_metric", "Next", key_display="]"),
+        Binding("s", "cycle_smoothing", "Smooth"),
+        Binding("x", "cycle_x_axis", "X-axis"),
+        Binding("v", "cycle_view", "View"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    class TableLoaded(Message):
+        def __init__(self, table: CompareTable | None, only_diff: bool, error: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.only_diff = only_diff
+            self.error = error
+
+    class HistoryLoaded(Message):
+        def __init__(self, cache_key: tuple, frame: Any, error: str | None) -> None:
+            super().__init__()
+            self.cache_key = cache_key
+            self.frame = frame
+            self.error = error
+
+    def __init__(self, catalog: Catalog, run_ids: list[str]) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.run_ids: list[str] = list(dict.fromkeys(run_ids))
+        self.only_diff = False
+        self.smoothing = 0.0
+        self.x_axis = "step"
+        self.view = "both"
+        self.table: CompareTable | None = None
+        self.metric_keys: list[str] = []
+        self.metric_index = 0
+        self.labels: dict[str, str] = {rid: rid for rid in self.run_ids}
+        self._history: dict[tuple, Any] = {}
+        self._pending: tuple | None = None
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Compare {len(self.run_ids)} runs"), id="compare-title", markup=False)
+        with Vertical(id="compare-table-box"):
+            yield Static("loading…", classes="message", markup=False)
+        yield MetricChart(id="compare-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#compare-table-box").loading = True
+        self.chart.plot.empty_message = "loading…"
+        self._load_table(self.only_diff)
+
+    @property
+    def chart(self) -> MetricChart:
+        return self.query_one("#compare-chart", MetricChart)
+
+    @property
+    def current_metric(self) -> str | None:
+        if not self.metric_keys:
+            return None
+        return self.metric_keys[self.metric_index % len(self.metric_keys)]
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="compare-table")
+    def _load_table(self, only_diff: bool) -> None:
+        from workbench.catalog import queries
+        from workbench.errors import WorkbenchError
+
+        try:
+            frame = queries.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
+            table = build_compare_table(frame, self.run_ids)
+        except (WorkbenchError, ValueError) as exc:
+            self.post_message(self.TableLoaded(None, only_diff, str(exc)))
+            return
+        self.post_message(self.TableLoaded(table, only_diff, None))
+
+    @on(TableLoaded)
+    async def _show_table(self, message: TableLoaded) -> None:
+        box = self.query_one("#compare-table-box")
+        box.loading = False
+        if message.error is not None:
+            await box.remove_children()
+            await box.mount(Static(Text(message.error), classes="message", markup=False))
+            self.chart.set_data(None, message=message.error)
+            return
+        table = message.table
+        assert table is not None
+        first_load = self.table is None
+        self.table = table
+        self.labels = table.labels
+        if first_load or not self.metric_keys:
+            self.metric_keys = list(table.metric_keys)
+        else:
+            # keep every key seen (only-diff may hide a metric's row, never its chart)
+            self.metric_keys += [k for k in table.metric_keys if k not in self.metric_keys]
+        await box.remove_children()
+        if table.rows:
+            await box.mount(self._make_table(table))
+        else:
+            text = ("No differences: every param, metric and tag is equal."
+                    if message.only_diff else "Nothing to compare.")
+            await box.mount(Static(text, classes="message", markup=False))
+        self._update_title()
+        if first_load:
+            self._load_chart()
+
+    def _make_table(self, table: CompareTable):
+        from textual_fastdatatable import ArrowBackend, DataTable
+
+        labels: list[str | Text] = [Text("kind"), Text("key")]
+        labels += [Text(table.labels.get(rid, rid)) for rid in table.run_ids]
+        return DataTable(
+            backend=ArrowBackend(table.to_arrow()),
+            column_labels=labels,
+            render_markup=False,
+            cursor_type="row",
+            fixed_columns=2,
+            show_row_labels=False,
+            max_column_content_width=40,
+            id="compare-table",
+        )
+
+    def _load_chart(self) -> None:
+        key = self.current_metric
+        self._update_chart_title()
+        if key is None:
+            self.chart.set_data(None, message="These runs logged no metrics.")
+            return
+        service_x = "step" if self.x_axis == "step" else "time"
+        cache_key = (key, service_x, self.chart.max_points)
+        if cache_key in self._history:
+            self._show_history(cache_key)
+            return
+        self._pending = cache_key
+        self._load_history(cache_key)
+
+    @work(thread=True, exclusive=True, group="compare-history")
+    def _load_history(self, cache_key: tuple) -> None:
+        from workbench.catalog import queries
+        from workbench.errors import WorkbenchError
+
+        key, service_x, max_points = cache_key
+        try:
+            frame = queries.metric_history(
+                self.catalog, self.run_ids, keys=[key], max_points=max_points, x=service_x
+            )
+        except WorkbenchError as exc:
+            self.post_message(self.HistoryLoaded(cache_key, None, str(exc)))
+            return
+        self.post_message(self.HistoryLoaded(cache_key, frame, None))
+
+    @on(HistoryLoaded)
+    def _history_loaded(self, message: HistoryLoaded) -> None:
+        if message.error is not None:
+            self.chart.set_data(None, message=message.error)
+            return
+        self._history[message.cache_key] = message.frame
+        if message.cache_key == self._pending:
+            self._show_history(message.cache_key)
+
+    def _show_history(self, cache_key: tuple) -> None:
+        key = cache_key[0]
+        frame = self._history[cache_key]
+        chart = self.chart
+        chart.x_axis = self.x_axis
+        chart.smoothing = self.smoothing
+        chart.set_data(
+            frame,
+            title=key,
+            labels=self.labels,
+            order=self.run_ids,
+            message=f"No finite points for {key}.",
+        )
+        self._update_chart_title()
+
+    def on_catalog_changed(self, message: CatalogChanged) -> None:
+        """A run being compared may still be logging: reload what is shown."""
+        self._history.clear()
+        self._load_table(self.only_diff)
+        self._load_chart()
+
+    # -- titles ----------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        parts = [f"Compare {len(self.run_ids)} runs"]
+        if self.table is not None:
+            rows = len(self.table.rows)
+            parts.append(f"{rows} rows" + (" that differ" if self.only_diff else ""))
+        parts.append("★ best value")
+        self.query_one("#compare-title", Static).update(Text(" · ".join(parts)))
+
+    def _update_chart_title(self) -> None:
+        key = self.current_metric
+        if key is None:
+            self.chart.border_title = None
+            return
+        from textual.content import Content
+
+        position = f" ({self.metric_index % len(self.metric_keys) + 1}/{len(self.metric_keys)})"
+        self.chart.border_title = Content(key) + Content(position)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_toggle_diff(self) -> None:
+        self.only_diff = not self.only_diff
+        self.query_one("#compare-table-box").loading = True
+        self._load_table(self.only_diff)
+        self.notify("Showing only rows that differ." if self.only_diff else "Showing every row.",
+                    markup=False, timeout=2)
+
+    def action_next_metric(self) -> None:
+        if self.metric_keys:
+            self.metric_index = (self.metric_index + 1) % len(self.metric_keys)
+            self._load_chart()
+
+    def action_previous_metric(self) -> None:
+        if self.metric_keys:
+            self.metric_index = (self.metric_index - 1) % len(self.metric_keys)
+            self._load_chart()
+
+    def action_cycle_smoothing(self) -> None:
+        self.smoothing = next_smoothing(self.smoothing)
+        self.chart.smoothing = self.smoothing
+
+    def action_cycle_x_axis(self) -> None:
+        self.x_axis = next_x_axis(self.x_axis)
+        self._load_chart()
+
+    def action_cycle_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        for view in VIEWS:
+            self.set_class(self.view == view, f"-view-{view}")
+        if self.view != "table" and self.current_metric is not None:
+            # the chart's width changed: fetch as many points as it can now show
+            self.call_after_refresh(self._load_chart)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    @on(MetricChart.Drawn)
+    def _chart_drawn(self) -> None:
+        pass
+
+    def on_data_table_row_highlighted(self, event: Any) -> None:
+        """Moving the cursor onto a metric's row shows that metric's curves."""
+        if self.table is None:
+            return
+        row = event.cursor_row
+        if 0 <= row < len(self.table.rows):
+            section, key, _ = self.table.rows[row]
+            if section == "metric" and key in self.metric_keys:
+                index = self.metric_keys.index(key)
+                if index != self.metric_index % len(self.metric_keys):
+                    self.metric_index = index
+                    self._load_chart()

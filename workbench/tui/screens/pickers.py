@@ -1,0 +1,123 @@
+"""Small modal pickers: choose visible columns (checkboxes) and choose a param to group by."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, OptionList
+from textual.widgets.option_list import Option
+
+from workbench.tui.formatting import column_title
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 64; max-width: 95%; height: auto; max-height: 90%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; height: 1; }}
+{name} .hint {{ color: $text-muted; height: 1; }}
+{name} VerticalScroll {{ height: auto; max-height: 16; }}
+{name} Checkbox {{ border: none; padding: 0; height: 1; background: $surface; }}
+{name} Checkbox:focus {{ background: $primary 30%; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; }}
+{name} Button {{ min-width: 8; height: 1; border: none; margin-left: 1; }}
+{name} OptionList {{ height: auto; max-height: 16; border: none; }}
+"""
+
+
+def _column_label(name: str) -> Text:
+    kind = name.split(".", 1)[0] if "." in name else "run"
+    text = Text(column_title(name))
+    text.append(f"  ({kind})", style="dim")
+    return text
+
+
+class ColumnsScreen(ModalScreen[set[str] | None]):
+    """Checkboxes for every optional column; returns the set of hidden columns."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="ColumnsScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply"),
+        Binding("a", "all(True)", "All"),
+        Binding("n", "all(False)", "None"),
+    ]
+
+    def __init__(self, columns: list[str], hidden: set[str]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.hidden = set(hidden)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Columns", classes="title")
+            yield Label("space toggles · a all · n none · ctrl+s apply · esc cancel", classes="hint")
+            with VerticalScroll():
+                for i, name in enumerate(self.columns):
+                    box = Checkbox(_column_label(name), value=name not in self.hidden, id=f"col-{i}")
+                    box.column_name = name  # type: ignore[attr-defined]
+                    yield box
+            with Horizontal():
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+
+    def action_all(self, value: bool) -> None:
+        for box in self.query(Checkbox):
+            box.value = value
+
+    def action_apply(self) -> None:
+        hidden = {box.column_name for box in self.query(Checkbox) if not box.value}  # type: ignore[attr-defined]
+        self.dismiss(hidden)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#apply")
+    def _apply(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+
+class GroupScreen(ModalScreen[str | None]):
+    """Pick a param to group runs by ('' = no grouping)."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="GroupScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, params: list[str], current: str | None) -> None:
+        super().__init__()
+        self.params = params
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Group runs by", classes="title")
+            options = [Option(Text("(no grouping)", style="italic"), id="")]
+            options += [Option(Text(column_title(p)), id=p) for p in self.params]
+            yield OptionList(*options)
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        if self.current:
+            try:
+                option_list.highlighted = option_list.get_option_index(self.current)
+            except Exception:
+                option_list.highlighted = 0
+        else:
+            option_list.highlighted = 0
+        option_list.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

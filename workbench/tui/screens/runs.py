@@ -1,0 +1,458 @@
+"""The runs browser (home screen): projects on the left, the runs table on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from workbench.errors import FilterSyntaxError, WorkbenchError
+from workbench.tui import service
+from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
+from workbench.tui.runs_view import (
+    ViewState,
+    build_display,
+    optional_columns,
+    prepare_frame,
+    sort_spec,
+    sortable_columns,
+    visible_columns,
+)
+from workbench.tui.widgets.filter_bar import FilterBar
+from workbench.tui.widgets.projects import ProjectsTree
+from workbench.tui.widgets.runs_table import RunsTable
+
+#: Rows fetched (in display order) before the full result, so a huge catalog paints at once.
+FIRST_PAGE = 500
+
+EMPTY_TEXT = (
+    "No runs yet.\n\n"
+    "Log one from Python:\n\n"
+    "    import workbench\n"
+    "    with workbench.start_run(project=\"demo\") as run:\n"
+    "        run.log_params({\"lr\": 0.1})\n"
+    "        run.log_metric(\"loss\", 0.5, step=0)\n\n"
+    "or add a folder of runs:   workbench ingest PATH\n"
+    "or try the samples:        workbench demo\n\n"
+    "New runs appear here by themselves."
+)
+
+
+class RunsScreen(Screen):
+    """Browse runs: pick a project, filter, sort, mark, and open a run or a comparison."""
+
+    AUTO_FOCUS = "RunsTable"
+    DEFAULT_CSS = """
+    RunsScreen #body { height: 1fr; }
+    RunsScreen #main { width: 1fr; height: 1fr; }
+    RunsScreen #status-line { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    RunsScreen #empty { height: 1fr; padding: 1 2; display: none; color: $text; }
+    RunsScreen.-empty #empty { display: block; }
+    RunsScreen.-empty RunsTable { display: none; }
+    RunsScreen.-no-sidebar ProjectsTree { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "open_detail", "Open"),
+        Binding("space", "toggle_mark", "Mark"),
+        Binding("c", "compare", "Compare"),
+        Binding("s", "sql", "SQL", show=False),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("O", "flip_sort", "Reverse", show=False),
+        Binding("v", "choose_columns", "Columns", show=False),
+        Binding("g", "group_by", "Group", show=False),
+        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("u", "clear_marks", "Unmark all", show=False),
+        Binding("r", "reload", "Refresh", show=False),
+        Binding("p", "focus_projects", "Projects", show=False),
+        Binding("t", "focus_table", "Table", show=False),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False),
+        Binding("escape", "leave_input", "Back to table", show=False),
+    ]
+
+    #: (title, help, action) for the command palette.
+    COMMANDS_TABLE = [
+        ("Open run", "Open the run under the cursor", "open_detail"),
+        ("Mark run", "Mark or unmark the run under the cursor (space)", "toggle_mark"),
+        ("Unmark all runs", "Clear every mark (u)", "clear_marks"),
+        ("Compare marked runs", "Open the comparison of the marked runs (c)", "compare"),
+        ("SQL console", "Query the catalog with read-only SQL (s)", "sql"),
+        ("Filter runs", "Type a filter expression (f)", "focus_filter"),
+        ("Search runs", "Quick text search over names (/)", "focus_search"),
+        ("Clear filter and search", "Show every run of the project", "clear_filter"),
+        ("Sort by next column", "Cycle the sort column (o)", "cycle_sort"),
+        ("Reverse sort", "Flip the sort direction (O)", "flip_sort"),
+        ("Choose columns", "Show or hide columns (v)", "choose_columns"),
+        ("Group by param", "Sort and group runs by a param (g)", "group_by"),
+        ("Copy run id", "Copy the run id under the cursor to the clipboard (y)", "copy_id"),
+        ("Refresh", "Re-scan the run folders and reload (r)", "reload"),
+        ("Focus projects", "Move to the projects list (p)", "focus_projects"),
+        ("Toggle projects sidebar", "Hide or show the projects list (b)", "toggle_sidebar"),
+    ]
+
+    def __init__(self, catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.state = ViewState()
+        self.query_spec = service.RunsQuery()
+        self.frame = None
+        self.loaded_version: int | None = None
+        self._load_token = 0
+        self._first_load = True
+        self.catalog_empty = False
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ProjectsTree(id="projects")
+            with Vertical(id="main"):
+                yield FilterBar(id="filter-bar")
+                yield Static(id="status-line", markup=False)
+                yield RunsTable(id="runs")
+                yield Static(Text(EMPTY_TEXT), id="empty", markup=False)
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    def on_mount(self) -> None:
+        self.table.loading = True
+        self.table.focus()
+        self.reload_all()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 70, "-no-sidebar")
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload_all(self) -> None:
+        self.load_projects()
+        self.load_runs()
+
+    @work(thread=True, exclusive=True, group="projects")
+    def load_projects(self) -> None:
+        try:
+            projects = service.list_projects(self.catalog)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self.post_message(WorkFailed("projects", exc))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(Loaded("projects", projects))
+
+    def load_runs(self) -> None:
+        self._load_token += 1
+        self._load_runs(self.query_spec, self._load_token)
+
+    @work(thread=True, exclusive=True, group="runs")
+    def _load_runs(self, query: service.RunsQuery, token: int) -> None:
+        """First a page in display order (paints fast on a huge catalog), then every run."""
+        worker = get_current_worker()
+        try:
+            if self._first_load or self.frame is None or len(self.frame) > FIRST_PAGE:
+                page = self._first_page(query)
+                if page is not None:
+                    page.frame = prepare_frame(page.frame)
+                    page.partial = len(page.frame) >= FIRST_PAGE
+                    if worker.is_cancelled:
+                        return
+                    self.post_message(Loaded("runs", page, token))
+                    if not page.partial:
+                        return
+            result = service.list_runs(self.catalog, query)
+            result.frame = prepare_frame(result.frame)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("runs", exc))
+            return
+        if not worker.is_cancelled:
+            self.post_message(Loaded("runs", result, token))
+
+    def _first_page(self, query: service.RunsQuery) -> service.RunsResult | None:
+        try:
+            return service.list_runs(self.catalog, query, limit=FIRST_PAGE, sort=sort_spec(self.state))
+        except FilterSyntaxError:
+            raise
+        except Exception:  # noqa: BLE001 - a sort the catalog cannot do: load everything
+            return None
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "projects":
+            projects = message.value
+            self.catalog_empty = not projects
+            self.query_one(ProjectsTree).set_projects(projects, self.query_spec.project)
+            self._update_empty()
+        elif message.what == "runs":
+            if message.token != self._load_token:
+                return  # an older query finished after a newer one started
+            result = message.value
+            self.frame = result.frame
+            self.partial = result.partial
+            self.loaded_version = result.version
+            self.filter_bar.clear_error()
+            self.render_runs()
+            self.table.loading = False
+            self._first_load = False
+            if getattr(self, "_focus_table_after_load", False):
+                self._focus_table_after_load = False
+                self.table.focus()
+
+    @on(WorkFailed)
+    def _failed(self, message: WorkFailed) -> None:
+        self.table.loading = False
+        error = message.error
+        if isinstance(error, FilterSyntaxError):
+            self._focus_table_after_load = False
+            expression = error.expression or (self.query_spec.filter or "")
+            self.filter_bar.show_error(expression, error.column, str(error))
+            return
+        text = str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
+        self.notify(Text(text), title=f"could not load {message.where}", severity="error", markup=False)
+
+    @on(CatalogChanged)
+    def _catalog_changed(self, message: CatalogChanged) -> None:
+        if message.version != self.loaded_version:
+            self.reload_all()
+
+    def _update_empty(self) -> None:
+        no_runs = self.catalog_empty and self.frame is not None and len(self.frame) == 0
+        self.set_class(no_runs, "-empty")
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_runs(self) -> None:
+        """Rebuild the table from the in-memory frame, keeping the cursor on the same run."""
+        if self.frame is None:
+            return
+        self.state.all_projects = self.query_spec.project is None
+        display = build_display(self.frame, self.state)
+        table = self.table
+        keep = table.current_run_id
+        table.show_table(display.table, display.labels, display.row_ids, keep, display.widths)
+        self.display_columns = display.columns
+        self._update_status()
+        if len(self.frame) and self.catalog_empty:
+            self.catalog_empty = False
+        self._update_empty()
+
+    def _update_status(self) -> None:
+        n = len(self.frame) if self.frame is not None else 0
+        text = Text()
+        scope = self.query_spec.project
+        more = "+" if getattr(self, "partial", False) else ""
+        text.append(f"{n}{more} run{'s' if n != 1 else ''}", style="bold")
+        text.append("  in ")
+        text.append(scope if scope is not None else "all projects", style="italic")
+        from workbench.tui.formatting import column_title
+
+        text.append(f"  · sort {column_title(self.state.sort)} {'▼' if self.state.descending else '▲'}")
+        if self.state.group_by:
+            text.append(f"  · group {column_title(self.state.group_by)}")
+        if self.state.marked:
+            text.append(f"  · {len(self.state.marked)} marked", style="bold color(170)")
+        if self.query_spec.filter:
+            text.append("  · filtered")
+        if self.query_spec.search:
+            text.append("  · search ")
+            text.append(self.query_spec.search)
+        if n == 0 and (self.query_spec.filter or self.query_spec.search):
+            text.append("  · no runs match", style="bold")
+        self.query_one("#status-line", Static).update(text)
+
+    # -- events ---------------------------------------------------------------------------
+
+    @on(ProjectsTree.ProjectChosen)
+    def _project_chosen(self, message: ProjectsTree.ProjectChosen) -> None:
+        if message.project != self.query_spec.project:
+            self.query_spec.project = message.project
+            self.load_runs()
+        self.table.focus()
+
+    @on(FilterBar.FilterSubmitted)
+    def _filter_submitted(self, message: FilterBar.FilterSubmitted) -> None:
+        self.query_spec.filter = message.expression or None
+        self._focus_table_after_load = True
+        self.load_runs()
+
+    @on(FilterBar.SearchChanged)
+    def _search_changed(self, message: FilterBar.SearchChanged) -> None:
+        if (message.text or None) != self.query_spec.search:
+            self.query_spec.search = message.text or None
+            self.load_runs()
+
+    @on(RunsTable.RowSelected)
+    def _row_selected(self, event: RunsTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_detail()
+
+    @on(RunsTable.HeaderSelected)
+    def _header_selected(self, event: RunsTable.HeaderSelected) -> None:
+        event.stop()
+        columns = getattr(self, "display_columns", [])
+        index = event.column_index
+        if 0 < index < len(columns):
+            self.sort_by(columns[index])
+
+    # -- actions --------------------------------------------------------------------------
+
+    def sort_by(self, column: str) -> None:
+        if column == self.state.sort:
+            self.state.descending = not self.state.descending
+        else:
+            self.state.sort = column
+            self.state.descending = column in ("started_at", "duration_s", "ended_at")
+        self.render_runs()
+
+    def action_cycle_sort(self) -> None:
+        if self.frame is None:
+            return
+        columns = sortable_columns(self.frame, self.state)
+        if not columns:
+            return
+        try:
+            nxt = columns[(columns.index(self.state.sort) + 1) % len(columns)]
+        except ValueError:
+            nxt = columns[0]
+        self.sort_by(nxt)
+
+    def action_flip_sort(self) -> None:
+        self.state.descending = not self.state.descending
+        self.render_runs()
+
+    def action_open_detail(self) -> None:
+        run_id = self.table.current_run_id
+        if run_id is None:
+            return
+        from workbench.tui.screens.detail import RunDetailScreen
+
+        self.app.push_screen(RunDetailScreen(self.catalog, run_id))
+
+    def action_toggle_mark(self) -> None:
+        run_id = self.table.current_run_id
+        if run_id is None:
+            return
+        self.state.marked.symmetric_difference_update({run_id})
+        row = self.table.cursor_row
+        self.render_runs()
+        if row + 1 < self.table.row_count:
+            self.table.move_cursor(row=row + 1)
+
+    def action_clear_marks(self) -> None:
+        self.state.marked.clear()
+        self.render_runs()
+
+    def marked_in_order(self) -> list[str]:
+        return [rid for rid in self.table.row_ids if rid in self.state.marked] + sorted(
+            self.state.marked - set(self.table.row_ids)
+        )
+
+    def action_compare(self) -> None:
+        run_ids = self.marked_in_order()
+        if len(run_ids) < 2:
+            self.notify("Mark at least two runs with space, then press c.", severity="warning")
+            return
+        try:
+            from workbench.tui.screens.compare import CompareScreen
+        except ImportError:
+            self.notify("The compare screen is not available in this build.", severity="error")
+            return
+        self.app.push_screen(CompareScreen(self.catalog, run_ids))
+
+    def action_sql(self) -> None:
+        try:
+            from workbench.tui.screens.sql import SqlScreen
+        except ImportError:
+            self.notify("The SQL console is not available in this build.", severity="error")
+            return
+        self.app.push_screen(SqlScreen(self.catalog))
+
+    def action_focus_filter(self) -> None:
+        self.filter_bar.filter_input.focus()
+
+    def action_focus_search(self) -> None:
+        self.filter_bar.search_input.focus()
+
+    def action_clear_filter(self) -> None:
+        self.filter_bar.filter_input.value = ""
+        self.filter_bar.search_input.value = ""
+        self.filter_bar.clear_error()
+        self.query_spec.filter = None
+        self.query_spec.search = None
+        self.load_runs()
+
+    def action_leave_input(self) -> None:
+        if isinstance(self.focused, Input):
+            self.table.focus()
+
+    def action_focus_projects(self) -> None:
+        self.remove_class("-no-sidebar")
+        self.query_one(ProjectsTree).focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self.toggle_class("-no-sidebar")
+
+    def action_copy_id(self) -> None:
+        run_id = self.table.current_run_id
+        if run_id is None:
+            return
+        self.app.copy_to_clipboard(run_id)
+        self.notify(Text(f"Copied run id {run_id}"), markup=False)
+
+    def action_reload(self) -> None:
+        self.refresh_from_disk()
+
+    @work(thread=True, exclusive=True, group="rescan")
+    def refresh_from_disk(self) -> None:
+        try:
+            service.ingest_pass(self.catalog)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("folders", exc))
+        self.app.call_from_thread(self.reload_all)
+
+    def action_choose_columns(self) -> None:
+        if self.frame is None:
+            return
+        from workbench.tui.screens.pickers import ColumnsScreen
+
+        columns = [c for c in optional_columns(self.frame) if c != "name"]
+        shown = set(visible_columns(self.frame, self.state))
+        hidden = {c for c in columns if c not in shown}
+
+        def apply(result: set[str] | None) -> None:
+            if result is None:
+                return
+            self.state.hidden = set(result)
+            self.state.hidden_chosen = True
+            self.render_runs()
+
+        self.app.push_screen(ColumnsScreen(columns, hidden), apply)
+
+    def action_group_by(self) -> None:
+        if self.frame is None:
+            return
+        from workbench.tui.screens.pickers import GroupScreen
+
+        params = [c for c in self.frame.columns if c.startswith(("params.", "tags."))]
+
+        def apply(result: str | None) -> None:
+            if result is None:
+                return
+            self.state.group_by = result or None
+            self.render_runs()
+
+        self.app.push_screen(GroupScreen(params, self.state.group_by), apply)

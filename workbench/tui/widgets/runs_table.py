@@ -1,0 +1,109 @@
+"""The runs table: textual-fastdatatable over Arrow, values shown literally, status in colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual_fastdatatable import ArrowBackend
+from textual_fastdatatable.data_table import DataTable
+
+from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE
+
+#: The first two display columns: the mark and the status glyph.
+MARK_COLUMN = 0
+STATUS_COLUMN = 1
+
+
+class RunsTable(DataTable):
+    """Runs, one per row; knows the run id of every row so the cursor follows a run."""
+
+    DEFAULT_CSS = """
+    RunsTable { height: 1fr; max-height: 100%; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(
+            backend=ArrowBackend(pa.table({"": pa.array([], pa.string())})),
+            column_labels=[Text("")],
+            render_markup=False,
+            cursor_type="row",
+            max_column_content_width=32,
+            zebra_stripes=True,
+            null_rep="",
+            id=id,
+        )
+        self.row_ids: list[str] = []
+
+    # -- data -----------------------------------------------------------------------------
+
+    def show_table(
+        self,
+        table: pa.Table,
+        labels: list[Text],
+        row_ids: list[str],
+        keep_id: str | None,
+        widths: list[int] | None = None,
+    ) -> None:
+        """Replace the rows; keep the cursor on `keep_id` (if still there) and the scroll.
+
+        `widths` are the columns' content widths, measured by the caller; without them the
+        backend would measure every cell (slow for 100k rows)."""
+        scroll_y = self.scroll_y
+        backend = ArrowBackend(table)
+        backend.render_markup = False
+        if widths:
+            backend._column_content_widths = list(widths)
+        self.backend = backend
+        self._column_labels = list(labels)
+        self._column_widths = None
+        self._ordered_columns = None
+        self.row_ids = list(row_ids)
+        self._update_count += 1
+        self._clear_caches()
+        self._require_update_dimensions = True
+        self._update_dimensions([])
+        self._require_update_dimensions = False
+        row = 0
+        if keep_id is not None:
+            try:
+                row = self.row_ids.index(keep_id)
+            except ValueError:
+                row = min(self.cursor_row, max(len(self.row_ids) - 1, 0))
+        column = min(self.cursor_column, max(len(labels) - 1, 0))
+        self.cursor_coordinate = Coordinate(row, column)
+        self.scroll_to(y=min(scroll_y, self.max_scroll_y), animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    @property
+    def current_run_id(self) -> str | None:
+        """The run id under the cursor, or None when the table is empty."""
+        if not self.row_ids:
+            return None
+        row = self.cursor_row
+        if 0 <= row < len(self.row_ids):
+            return self.row_ids[row]
+        return None
+
+    def column_values(self, index: int) -> list[Any]:
+        """The displayed values of one column (for tests and copy)."""
+        return list(self.get_column_at(index))
+
+    def row_texts(self) -> list[list[str]]:
+        """Every row as displayed strings (for tests)."""
+        return [[("" if v is None else str(v)) for v in self.get_row_at(r)] for r in range(self.row_count)]
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _get_cell_renderable(self, row_index: int, column_index: int, max_width: int | None = None):
+        if row_index >= 0 and column_index in (MARK_COLUMN, STATUS_COLUMN):
+            value = self.get_cell_at(Coordinate(row_index, column_index))
+            if not value:
+                return Text("")
+            if column_index == MARK_COLUMN:
+                return Text(MARK_GLYPH, style=MARK_STYLE)
+            return Text(str(value), style=GLYPH_STYLE.get(str(value), "dim"))
+        return super()._get_cell_renderable(row_index, column_index, max_width)
