@@ -174,7 +174,10 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         lambda: queries.list_runs(medium, filter=FILTER, sort=SORT, limit=50),
         20,
     )
-    record("medium: runs_to_records (all, for --json)", lambda: queries.runs_to_records(queries.list_runs(medium)))
+    record(
+        "medium: runs_to_records (all, for --json)",
+        lambda: queries.runs_to_records(queries.list_runs(medium)),
+    )
     record("medium: get_run", lambda: queries.get_run(medium, "run000123"))
     record(
         "medium: compare 5 runs",
@@ -275,9 +278,49 @@ def load_mlflow(uri: str, keys, by_run, max_batch: int = 1000) -> float:
     return time.perf_counter() - t0
 
 
+def time_mlflow_store(store: str, uri: str, long_uri: str, repeat: int) -> dict[str, tuple]:
+    """Time the MLflow reads that mirror the workbench ones, on one store."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(uri)
+    long_client = MlflowClient(long_uri)
+    exp = client.get_experiment_by_name("bench").experiment_id
+    long_exp = long_client.get_experiment_by_name("bench").experiment_id
+    long_ids = [r.info.run_id for r in long_client.search_runs([long_exp], max_results=100)]
+    one_id = client.search_runs([exp], max_results=1)[0].info.run_id
+    res: dict[str, tuple] = {}
+
+    def record(label, fn, rows_of=len):
+        best, median, result = timed(fn, repeat)
+        res[label] = (best, median, rows_of(result))
+        print(f"  mlflow {store:<6} {label:<44} best {best:9.1f}  median {median:9.1f} ms")
+
+    record(
+        "list all runs + latest metrics",
+        lambda: client.search_runs([exp], max_results=50000),
+    )
+    record(
+        "filter + sort, top 50",
+        lambda: client.search_runs(
+            [exp], filter_string=MLFLOW_FILTER, order_by=["metrics.metric_1 DESC"],
+            max_results=50,
+        ),
+    )  # fmt: skip
+    record(
+        "get_run",
+        lambda: client.get_run(one_id),
+        rows_of=lambda r: 1,
+    )
+    record(
+        "metric_0 history of 20 runs, full",
+        lambda: [long_client.get_metric_history(rid, "metric_0") for rid in long_ids],
+        rows_of=lambda r: sum(len(h) for h in r),
+    )
+    return res
+
+
 def bench_mlflow(data: Path, medium_path: Path, long_path: Path, args) -> dict[str, dict]:
     quiet_mlflow()
-    from mlflow.tracking import MlflowClient
 
     keys, by_run = catalog_rows(medium_path, args.mlflow_runs)
     n = len(keys)
@@ -308,38 +351,7 @@ def bench_mlflow(data: Path, medium_path: Path, long_path: Path, args) -> dict[s
             secs_long = load_mlflow(long_uri, long_keys, long_runs)
             print(f"  loaded long in {secs_long:.1f} s")
             done.write_text(f"{secs:.1f} {secs_long:.1f}")
-        client = MlflowClient(uri)
-        long_client = MlflowClient(long_uri)
-        exp = client.get_experiment_by_name("bench").experiment_id
-        long_exp = long_client.get_experiment_by_name("bench").experiment_id
-        long_ids = [
-            r.info.run_id for r in long_client.search_runs([long_exp], max_results=100)
-        ]
-        res: dict[str, tuple] = {}
-
-        def record(label, fn, rows_of=len):
-            best, median, result = timed(fn, args.mlflow_repeat)
-            res[label] = (best, median, rows_of(result))
-            print(f"  mlflow {store:<6} {label:<44} best {best:9.1f}  median {median:9.1f} ms")
-
-        record(
-            "list all runs + latest metrics",
-            lambda: client.search_runs([exp], max_results=50000),
-        )
-        record(
-            "filter + sort, top 50",
-            lambda: client.search_runs(
-                [exp], filter_string=MLFLOW_FILTER, order_by=["metrics.metric_1 DESC"],
-                max_results=50,
-            ),
-        )  # fmt: skip
-        record("get_run", lambda: client.get_run(client.search_runs([exp], max_results=1)[0].info.run_id), rows_of=lambda r: 1)
-        record(
-            "metric_0 history of 20 runs, full",
-            lambda: [long_client.get_metric_history(rid, "metric_0") for rid in long_ids],
-            rows_of=lambda r: sum(len(h) for h in r),
-        )
-        out[store] = res
+        out[store] = time_mlflow_store(store, uri, long_uri, args.mlflow_repeat)
     return out
 
 
@@ -375,7 +387,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.mlflow_long_steps} steps per long run)"
         )
     print(f"\nside by side, median ms{scale}")
-    print(f"  {'read':<36} {'workbench':>10} {'mlflow sqlite':>14} {'ratio':>7} {'mlflow file':>12} {'ratio':>7}")
+    print(
+        f"  {'read':<36} {'workbench':>10} {'mlflow sqlite':>14} {'ratio':>7} {'mlflow file':>12} {'ratio':>7}"
+    )
     for ml_label, wb_label in pairs:
         w = wb[wb_label][1]
         s = ml["sqlite"][ml_label][1]

@@ -94,6 +94,8 @@ async def measure_once(catalog, ids: list[str], size: tuple[int, int]) -> dict[s
             if time.perf_counter() - started > 30:
                 raise RuntimeError("the chart was never drawn")
         out["first_draw_ms"] = (plot.last_drawn_at - started) * 1000
+        out["table_loaded_ms"] = (screen.timings["table"] - started) * 1000
+        out["history_loaded_ms"] = (screen.timings["history"] - started) * 1000
         out["plotext_build_ms"] = plot.last_draw_s * 1000
         out["points_drawn"] = sum(s.points for s in screen.chart.series)
 

@@ -18,6 +18,7 @@ from workbench.ingest import ingest_paths, ingest_roots
 INGEST = textwrap.dedent(
     """
     import sys
+    import duckdb, polars, pyarrow  # noqa: F401  (so the kill lands in ingest work, not imports)
     import workbench.ingest.ingester as ing
     ing.BATCH_BYTES = 200_000  # many small transactions: more places to be killed
     ing.BATCH_RUNS = 7
@@ -56,14 +57,14 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, runs_root
             text=True,
         )
         assert proc.stdout.readline().strip() == "start"
-        time.sleep(rng.uniform(0.1, 1.2))
+        time.sleep(rng.uniform(0.05, 1.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait(timeout=30)
         committed.append(rows(Catalog(db), "SELECT count(*) FROM metric_points")[0][0] if db.exists() else 0)
     assert kills >= 3
-    print(committed)
+    assert any(0 < c < expected_count for c in committed)  # some kills landed mid-ingest
     cat = Catalog(db)
     ingest_paths(cat, [runs_root])  # the roots may not be committed yet if every run was killed
     assert rows(cat, "SELECT count(*), sum(value) FROM metric_points") == [

@@ -19,7 +19,6 @@ from workbench.tui.screens.compare import (
 )
 from workbench.tui.widgets.charts import MetricChart
 
-
 pytestmark = pytest.mark.anyio
 
 

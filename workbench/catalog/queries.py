@@ -7,6 +7,7 @@ unique id prefix, `project/name`, or a unique name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -85,6 +86,17 @@ def _typed_param(value_text: str | None, value_num: float | None, value_type: st
     return value_text
 
 
+@contextlib.contextmanager
+def _open(cat):
+    """A read-only connection for one unit of work; an already-open DuckDB connection is
+    used as it is (so a caller can run several queries in one open)."""
+    if hasattr(cat, "connect") and hasattr(cat, "path"):
+        with cat.connect(read_only=True) as con:
+            yield con
+    else:
+        yield cat
+
+
 def _query(con, sql: str, params: dict | None = None):
     """Run a read query and return a polars DataFrame."""
     con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
@@ -105,7 +117,7 @@ def list_projects(cat: Catalog) -> pl.DataFrame:
                max(started_at) AS last_started_at
         FROM s GROUP BY project ORDER BY last_started_at DESC NULLS LAST, project
     """
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         return _query(con, sql)
 
 
@@ -215,7 +227,7 @@ def list_runs(
         WHERE {" AND ".join(where)}
         ORDER BY {", ".join(order)} {limit_sql}
     """
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         base = _query(con, base_sql, params)
         keys = base.select("run_key").to_arrow()
         con.register("_wb_selected", keys)
@@ -414,10 +426,18 @@ def resolve_ref(con, ref: str) -> RunRef:
 
 
 def resolve_refs(con, refs: list[str]) -> list[RunRef]:
-    """Resolve several refs, keeping their order and dropping repeats."""
+    """Resolve several refs, keeping their order and dropping repeats (full ids in one query)."""
+    refs = [str(ref).strip() for ref in refs]
+    exact = {
+        row[1]: RunRef(*row)
+        for row in con.execute(
+            "SELECT run_key, run_id, project, name FROM runs WHERE list_contains($refs, run_id)",
+            {"refs": refs},
+        ).fetchall()
+    }
     out: list[RunRef] = []
     for ref in refs:
-        run = resolve_ref(con, ref)
+        run = exact.get(ref) or resolve_ref(con, ref)
         if run not in out:
             out.append(run)
     return out
@@ -426,7 +446,7 @@ def resolve_refs(con, refs: list[str]) -> list[RunRef]:
 def get_run(cat: Catalog, ref: str) -> RunDetail:
     """Everything about one run: params, tags, metric summary, artifacts, datasets, models,
     environment, notes and ingest errors."""
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         run = resolve_ref(con, ref)
         k = {"k": run.run_key}
         row = con.execute(
@@ -546,10 +566,13 @@ def metric_history(
 ) -> pl.DataFrame:
     """Metric points: run_id, run_name, key, step, timestamp, value, ordered by run, key, x.
 
-    `run_ids` are run refs. With `max_points`, every (run, key) series longer than that is
-    cut into buckets along x ("step" or "time") inside DuckDB, keeping each bucket's first,
-    lowest and highest point (and the series' last point), so spikes survive.
+    `run_ids` are run refs (kept in the order given). With `max_points`, every (run, key)
+    series longer than that is cut into buckets along x ("step" or "time") inside DuckDB,
+    keeping each bucket's first, lowest and highest point and the series' last point, so
+    spikes survive and no series has more than `max_points` points.
     """
+    import polars as pl
+
     if x not in ("step", "time"):
         raise WorkbenchError(f"x must be 'step' or 'time', not {x!r}")
     if isinstance(run_ids, str):
@@ -557,7 +580,7 @@ def metric_history(
     if max_points is not None and int(max_points) < 4:
         raise WorkbenchError("--max-points must be at least 4")
     x_expr = "p.step" if x == "step" else "p.ts"
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         runs = resolve_refs(con, list(run_ids))
         params: dict[str, Any] = {"keys": [r.run_key for r in runs]}
         key_sql = ""
@@ -569,46 +592,54 @@ def metric_history(
             FROM metric_points p WHERE list_contains($keys, p.run_key){key_sql}
         """
         if max_points is None:
-            body = f"SELECT run_key, key, step, ts, value, x FROM ({points})"
+            sql = points
         else:
             params["maxp"] = int(max_points)
             params["nb"] = max(1, (int(max_points) - 1) // 3)
-            body = f"""
-            WITH pts AS ({points}),
+            point = "{'step': step, 'ts': ts, 'value': value, 'x': x}"
+            sql = f"""
+            WITH pts AS MATERIALIZED ({points}),
             stats AS (SELECT run_key, key, min(x) AS x0, max(x) AS x1, count(*) AS n
                       FROM pts GROUP BY run_key, key),
-            small AS (SELECT p.run_key, p.key, p.step, p.ts, p.value, p.x
-                      FROM pts p JOIN stats s USING (run_key, key) WHERE s.n <= $maxp),
             bucketed AS (
                 SELECT p.*, least($nb - 1, CAST(floor((p.x - s.x0) * $nb
                        / CASE WHEN s.x1 > s.x0 THEN s.x1 - s.x0 ELSE 1 END) AS BIGINT)) AS b
                 FROM pts p JOIN stats s USING (run_key, key) WHERE s.n > $maxp),
             agg AS (
-                SELECT run_key, key,
-                       arg_min({{'step': step, 'ts': ts, 'value': value, 'x': x}}, x) AS f,
-                       arg_min({{'step': step, 'ts': ts, 'value': value, 'x': x}}, value) AS lo,
-                       arg_max({{'step': step, 'ts': ts, 'value': value, 'x': x}}, value) AS hi
+                SELECT run_key, key, b, arg_min({point}, x) AS f,
+                       arg_min({point}, value) AS lo, arg_max({point}, value) AS hi
                 FROM bucketed GROUP BY run_key, key, b),
-            last_pt AS (
-                SELECT run_key, key,
-                       arg_max({{'step': step, 'ts': ts, 'value': value, 'x': x}}, x) AS l
-                FROM bucketed GROUP BY run_key, key)
-            SELECT * FROM small
-            UNION SELECT run_key, key, f.step, f.ts, f.value, f.x FROM agg
-            UNION SELECT run_key, key, lo.step, lo.ts, lo.value, lo.x FROM agg
-            UNION SELECT run_key, key, hi.step, hi.ts, hi.value, hi.x FROM agg
-            UNION SELECT run_key, key, l.step, l.ts, l.value, l.x FROM last_pt
+            last_pt AS (SELECT run_key, key, arg_max({point}, x) AS l
+                        FROM bucketed GROUP BY run_key, key)
+            SELECT p.run_key, p.key, p.step, p.ts, p.value, p.x
+            FROM pts p JOIN stats s USING (run_key, key) WHERE s.n <= $maxp
+            UNION ALL SELECT DISTINCT * FROM (
+                SELECT run_key, key, f.step, f.ts, f.value, f.x FROM agg
+                UNION ALL SELECT run_key, key, lo.step, lo.ts, lo.value, lo.x FROM agg
+                UNION ALL SELECT run_key, key, hi.step, hi.ts, hi.value, hi.x FROM agg
+                UNION ALL SELECT run_key, key, l.step, l.ts, l.value, l.x FROM last_pt)
             """
-        sql = f"""
-            WITH h AS ({body})
-            SELECT r.run_id, r.name AS run_name, h.key, h.step,
-                   CASE WHEN isfinite(h.ts) THEN make_timestamp(CAST(h.ts * 1000000 AS BIGINT))
-                   END AS timestamp,
-                   h.value
-            FROM h JOIN runs r ON r.run_key = h.run_key
-            ORDER BY list_position($keys, h.run_key), h.key, h.x, h.step
-        """
-        return _query(con, sql, params)
+        found = _query(con, sql, params)
+    order = pl.DataFrame(
+        {
+            "run_key": [r.run_key for r in runs],
+            "_ord": list(range(len(runs))),
+            "run_id": [r.id for r in runs],
+            "run_name": [r.name for r in runs],
+        },
+        schema={"run_key": found.schema["run_key"], "_ord": pl.Int64, "run_id": pl.String,
+                "run_name": pl.String},
+    )  # fmt: skip
+    stamp = (
+        pl.when(pl.col("ts").is_finite())
+        .then((pl.col("ts") * 1_000_000).cast(pl.Int64, strict=False))
+        .cast(pl.Datetime("us"))
+    )
+    return (
+        found.join(order, on="run_key")
+        .sort(["_ord", "key", "x", "step"])
+        .select("run_id", "run_name", "key", "step", stamp.alias("timestamp"), "value")
+    )
 
 
 # -- compare -------------------------------------------------------------------------------
@@ -662,7 +693,7 @@ def compare_runs(cat: Catalog, refs: list[str], only_diff: bool = False) -> pl.D
 
     if len(refs) < 1:
         raise WorkbenchError("give at least one run to compare")
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         runs = resolve_refs(con, refs)
         pk = {"keys": [r.run_key for r in runs]}
         base = con.execute(
@@ -749,7 +780,7 @@ def run_sql(cat: Catalog, text: str) -> pa.Table:
 
     if not text or not text.strip():
         raise WorkbenchError("workbench sql needs a statement, e.g. 'SELECT * FROM runs_view'")
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         try:
             statements = con.extract_statements(text)
         except duckdb.Error as exc:
@@ -794,7 +825,7 @@ def data_version(cat: Catalog) -> int:
     """A counter that ingest bumps whenever it changed rows (cheap change detection)."""
     from workbench.catalog.connection import read_data_version
 
-    with cat.connect(read_only=True) as con:
+    with _open(cat) as con:
         return read_data_version(con)
 
 

@@ -31,7 +31,8 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
 
     def progress(done: int, total: int, argv: list[str], code: int) -> None:
         outcome = "ok" if code == 0 else f"exit {code}"
-        click.echo(f"  [{done:>2}/{total}] {' '.join(argv)}  ({outcome})")
+        script, *args = argv
+        click.echo(f"  [{done:>2}/{total}] {Path(script).name} {' '.join(args)}  ({outcome})")
 
     click.echo("Running the sample projects…")
     result = demo_mod.run_demo(root, db_flag, progress=progress)

@@ -9,8 +9,7 @@ import rich_click as click
 from workbench import __version__
 from workbench.errors import WorkbenchError
 
-click.rich_click.USE_MARKDOWN = False
-click.rich_click.USE_RICH_MARKUP = False
+click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
 
 
@@ -54,9 +53,9 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from workbench.cli import commands_catalog, commands_demo, commands_ui
+    from workbench.cli import commands_catalog, commands_demo, commands_ingest, commands_ui
 
-    for module in (commands_demo, commands_catalog, commands_ui):
+    for module in (commands_demo, commands_ingest, commands_catalog, commands_ui):
         for command in module.COMMANDS:
             cli.add_command(command)
 

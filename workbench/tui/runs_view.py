@@ -107,24 +107,6 @@ def sortable_columns(frame: pl.DataFrame, state: ViewState) -> list[str]:
     return (["status"] if "status" in frame.columns else []) + cols
 
 
-def sorted_frame(frame: pl.DataFrame, state: ViewState) -> pl.DataFrame:
-    """The frame in display order (group first when grouping; nulls always last)."""
-    by: list[str] = []
-    desc: list[bool] = []
-    if state.group_by and state.group_by in frame.columns:
-        by.append(state.group_by)
-        desc.append(False)
-    if state.sort in frame.columns and state.sort not in by:
-        by.append(state.sort)
-        desc.append(state.descending)
-    if "id" in frame.columns and "id" not in by:
-        by.append("id")
-        desc.append(False)
-    if not by:
-        return frame
-    return frame.sort(by, descending=desc, nulls_last=True, maintain_order=True)
-
-
 def prepare_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Make text param columns whose every value reads as a number numeric (sorts right)."""
     casts = []
@@ -181,24 +163,61 @@ def header_label(col: str, state: ViewState) -> Text:
     return text
 
 
-def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
-    """The display table for `frame` under `state`."""
-    cols = visible_columns(frame, state)
-    ordered = sorted_frame(frame, state)
+_FORMAT_CACHE: dict[tuple, tuple[pl.DataFrame, list[int]]] = {}
+
+
+def _formatted(frame: pl.DataFrame, cols: list[str]) -> tuple[pl.DataFrame, list[int]]:
+    """Display strings of `cols` (plus the status glyph) in frame order, and their widths.
+
+    Cached per (frame, columns): a sort or a mark only reorders or adds to it."""
+    key = (id(frame), tuple(cols))
+    hit = _FORMAT_CACHE.get(key)
+    if hit is not None:
+        return hit
     status_map = {k: v[0] for k, v in STATUS_STYLE.items()}
-    marked = list(state.marked)
-    ids = ordered["id"] if "id" in ordered.columns else pl.Series("id", [], pl.Utf8)
     exprs = [
-        pl.when(pl.col("id").is_in(marked)).then(pl.lit("*")).otherwise(pl.lit("")).alias("_mark"),
         pl.col("status")
         .cast(pl.Utf8)
         .replace_strict(status_map, default=UNKNOWN_STATUS[0], return_dtype=pl.Utf8)
         .alias("_status"),
     ]
-    exprs += [_display_expr(ordered, c) for c in cols]
-    shown = ordered.select(exprs)
-    widths = content_widths(shown)
-    table = shown.to_arrow()
+    exprs += [_display_expr(frame, c) for c in cols]
+    shown = frame.select(exprs)
+    result = (shown, content_widths(shown))
+    _FORMAT_CACHE.clear()  # one frame at a time is shown; keep memory flat
+    _FORMAT_CACHE[key] = result
+    return result
+
+
+def display_order(frame: pl.DataFrame, state: ViewState) -> pl.Series:
+    """Row indices of `frame` in display order (group first when grouping; nulls last)."""
+    by: list[str] = []
+    desc: list[bool] = []
+    if state.group_by and state.group_by in frame.columns:
+        by.append(state.group_by)
+        desc.append(False)
+    if state.sort in frame.columns and state.sort not in by:
+        by.append(state.sort)
+        desc.append(state.descending)
+    if "id" in frame.columns and "id" not in by:
+        by.append("id")
+        desc.append(False)
+    if not by:
+        return pl.Series("i", range(frame.height), dtype=pl.UInt32)
+    return frame.select(pl.arg_sort_by(by, descending=desc, nulls_last=True, maintain_order=True)).to_series()
+
+
+def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
+    """The display table for `frame` under `state`."""
+    cols = visible_columns(frame, state)
+    shown, widths = _formatted(frame, cols)
+    order = display_order(frame, state)
+    ids = frame["id"].gather(order) if "id" in frame.columns else pl.Series("id", [], pl.Utf8)
+    mark = ids.to_frame("id").select(
+        pl.when(pl.col("id").is_in(list(state.marked))).then(pl.lit("*")).otherwise(pl.lit("")).alias("_mark")
+    )
+    ordered = shown.select(pl.all().gather(order))
+    table = pl.concat([mark, ordered], how="horizontal").to_arrow()
     # fastdatatable wants plain string columns, not string_view / large_string
     table = pa.Table.from_arrays(
         [
@@ -210,7 +229,7 @@ def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
     labels = [Text(" "), Text(" ")] + [header_label(c, state) for c in cols]
     return RunsDisplay(
         table=table, labels=labels, row_ids=ids.to_list(), columns=["_mark", "status", *cols],
-        widths=widths,
+        widths=[1, 1, *widths[1:]],
     )
 
 

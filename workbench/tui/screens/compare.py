@@ -6,6 +6,7 @@ Data comes from `queries.compare_runs` and `queries.metric_history`, called in w
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,25 @@ def build_compare_table(frame: pl.DataFrame, run_ids: list[str]) -> CompareTable
     return table
 
 
+def history_labels(frame: Any, run_ids: list[str]) -> dict[str, str]:
+    """Legend labels from metric_history's run_id/run_name columns (names made unique)."""
+    names: dict[str, str] = {}
+    if frame is not None and "run_name" in frame.columns:
+        for rid, name in frame.select("run_id", "run_name").unique().iter_rows():
+            names[str(rid)] = str(name)
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    labels = {}
+    for rid in run_ids:
+        name = names.get(rid)
+        if name is None:
+            labels[rid] = rid
+        else:
+            labels[rid] = name if counts[name] == 1 else f"{name} ({rid[:8]})"
+    return labels
+
+
 def short_number(text: str) -> str:
     """A metric value with 6 significant digits ('0.807449'); non-numbers unchanged."""
     try:
@@ -132,11 +152,13 @@ class CompareScreen(Screen):
             self.error = error
 
     class HistoryLoaded(Message):
-        def __init__(self, cache_key: tuple, frame: Any, error: str | None) -> None:
+        def __init__(self, cache_key: tuple | None, frame: Any, error: str | None,
+                     preload: bool = False) -> None:
             super().__init__()
             self.cache_key = cache_key
             self.frame = frame
             self.error = error
+            self.preload = preload
 
     def __init__(self, catalog: Catalog, run_ids: list[str]) -> None:
         super().__init__()
@@ -152,6 +174,9 @@ class CompareScreen(Screen):
         self.labels: dict[str, str] = {rid: rid for rid in self.run_ids}
         self._history: dict[tuple, Any] = {}
         self._pending: tuple | None = None
+        self._preloading = False
+        #: perf_counter() stamps of the loading steps ("mounted", "table", "history").
+        self.timings: dict[str, float] = {}
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -163,9 +188,13 @@ class CompareScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.timings["mounted"] = time.perf_counter()
         self.query_one("#compare-table-box").loading = True
         self.chart.plot.empty_message = "loading…"
         self._load_table(self.only_diff)
+        # the first chart is fetched alongside the table, once the chart's width is known
+        self._preloading = True
+        self.call_after_refresh(lambda: self._preload_history(self.chart.max_points))
 
     @property
     def chart(self) -> MetricChart:
@@ -192,8 +221,31 @@ class CompareScreen(Screen):
             return
         self.post_message(self.TableLoaded(table, only_diff, None))
 
+    @work(thread=True, exclusive=True, group="compare-preload")
+    def _preload_history(self, max_points: int) -> None:
+        """The first metric of the first run, fetched without waiting for the table."""
+        from workbench.catalog import queries
+        from workbench.errors import WorkbenchError
+
+        try:
+            run = queries.get_run(self.catalog, self.run_ids[0])
+            keys = sorted(str(m["key"]) for m in run.metrics)
+            if not keys:
+                self.post_message(self.HistoryLoaded(None, None, None, preload=True))
+                return
+            cache_key = (keys[0], "step", max_points)
+            frame = queries.metric_history(
+                self.catalog, self.run_ids, keys=[keys[0]], max_points=max_points, x="step"
+            )
+        except WorkbenchError:
+            # the table reports the error in one sentence; the chart just waits for it
+            self.post_message(self.HistoryLoaded(None, None, None, preload=True))
+            return
+        self.post_message(self.HistoryLoaded(cache_key, frame, None, preload=True))
+
     @on(TableLoaded)
     async def _show_table(self, message: TableLoaded) -> None:
+        self.timings.setdefault("table", time.perf_counter())
         box = self.query_one("#compare-table-box")
         box.loading = False
         if message.error is not None:
@@ -205,9 +257,13 @@ class CompareScreen(Screen):
         assert table is not None
         first_load = self.table is None
         self.table = table
+        relabel = self.labels != table.labels and self._pending in self._history
         self.labels = table.labels
         if first_load or not self.metric_keys:
+            shown = self.current_metric
             self.metric_keys = list(table.metric_keys)
+            if shown in self.metric_keys:
+                self.metric_index = self.metric_keys.index(shown)
         else:
             # keep every key seen (only-diff may hide a metric's row, never its chart)
             self.metric_keys += [k for k in table.metric_keys if k not in self.metric_keys]
@@ -219,7 +275,9 @@ class CompareScreen(Screen):
                     if message.only_diff else "Nothing to compare.")
             await box.mount(Static(text, classes="message", markup=False))
         self._update_title()
-        if first_load:
+        if relabel:
+            self._show_history(self._pending)
+        if first_load and not self._preloading and self._pending is None:
             self._load_chart()
 
     def _make_table(self, table: CompareTable):
@@ -269,6 +327,10 @@ class CompareScreen(Screen):
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
+        self.timings.setdefault("history", time.perf_counter())
+        if message.preload:
+            self._preloaded(message)
+            return
         if message.error is not None:
             self.chart.set_data(None, message=message.error)
             return
@@ -276,23 +338,48 @@ class CompareScreen(Screen):
         if message.cache_key == self._pending:
             self._show_history(message.cache_key)
 
+    def _preloaded(self, message: HistoryLoaded) -> None:
+        self._preloading = False
+        if message.cache_key is not None:
+            self._history[message.cache_key] = message.frame
+        if self._pending is not None:
+            return  # the user (or the table) already asked for another chart
+        if message.cache_key is None:
+            if self.table is not None:
+                self._load_chart()
+            return
+        key = message.cache_key[0]
+        if self.table is None:
+            # no table yet: show this metric now, labelled with the names in the history
+            self.metric_keys = [key]
+            self.metric_index = 0
+            self.labels = history_labels(message.frame, self.run_ids)
+        elif key in self.metric_keys:
+            self.metric_index = self.metric_keys.index(key)
+        else:
+            self._load_chart()
+            return
+        self._pending = message.cache_key
+        self._show_history(message.cache_key)
+
     def _show_history(self, cache_key: tuple) -> None:
         key = cache_key[0]
         frame = self._history[cache_key]
-        chart = self.chart
-        chart.x_axis = self.x_axis
-        chart.smoothing = self.smoothing
-        chart.set_data(
+        self.chart.set_data(
             frame,
             title=key,
             labels=self.labels,
             order=self.run_ids,
             message=f"No finite points for {key}.",
+            x_axis=self.x_axis,
+            smoothing=self.smoothing,
         )
         self._update_chart_title()
 
     def on_catalog_changed(self, message: CatalogChanged) -> None:
         """A run being compared may still be logging: reload what is shown."""
+        if self.table is None:
+            return  # the first load is still under way and will read the new data
         self._history.clear()
         self._load_table(self.only_diff)
         self._load_chart()

@@ -274,6 +274,7 @@ class RunDetailScreen(Screen):
                 label = Text(f"{fmt_size(a['size']):>10}  ", style="dim")
                 label.append(str(a["path"]))
                 artifacts.add_option(Option(label, id=f"a{i}"))
+            artifacts.highlighted = 0
         else:
             artifacts.add_option(Option(Text("no artifacts", style="dim"), disabled=True))
 

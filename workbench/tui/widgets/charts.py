@@ -386,8 +386,14 @@ class MetricChart(Vertical):
         labels: Mapping[str, str] | None = None,
         order: Sequence[str] | None = None,
         message: str | None = None,
+        x_axis: str | None = None,
+        smoothing: float | None = None,
     ) -> None:
-        """Show `data` (None or empty shows `message`, default 'no points')."""
+        """Show `data` (None or empty shows `message`, default 'no points'), drawn once."""
+        if x_axis is not None:
+            self.set_reactive(MetricChart.x_axis, x_axis)
+        if smoothing is not None:
+            self.set_reactive(MetricChart.smoothing, smoothing)
         self._data = data
         if title is not None:
             self._title = title

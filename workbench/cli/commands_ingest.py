@@ -1,0 +1,205 @@
+"""Write-side commands: `ingest` run folders, `watch` roots, and `doctor` (catalog health)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import rich_click as click
+
+from workbench.cli.output import json_ready, printable
+
+
+def _catalog(ctx: click.Context):
+    from workbench.catalog.connection import Catalog
+    from workbench.catalog.location import resolve_db_path
+
+    return Catalog(resolve_db_path((ctx.obj or {}).get("db")))
+
+
+def _summary(report) -> str:
+    return (
+        f"{report.runs_seen} runs seen ({report.runs_new} new, {report.runs_updated} updated), "
+        f"{report.points:,} points, {report.errors} errors"
+        + (f", {report.missing} missing" if report.missing else "")
+        + f" in {report.seconds:.2f} s"
+    )
+
+
+def _print_errors(report, limit: int = 20) -> None:
+    for path, line, message in report.error_list[:limit]:
+        where = f"{path}:{line}" if line else path
+        click.echo(printable(f"  {where}: {message}"), err=True)
+    if len(report.error_list) > limit:
+        click.echo(
+            f"  ... and {len(report.error_list) - limit} more (see `workbench doctor`)", err=True
+        )
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
+    """Add folders of runs to the catalog (remembered as roots) and read what is new.
+
+    Bad lines are reported with file and line and skipped; the exit code stays 0.
+    """
+    from workbench.ingest import ingest_paths
+
+    report = ingest_paths(_catalog(ctx), list(paths))
+    if as_json:
+        click.echo(json.dumps(json_ready(report.to_dict()), indent=2))
+        return
+    click.echo(printable(_summary(report)))
+    _print_errors(report)
+
+
+@click.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--poll", is_flag=True, help="Check by polling (network and FUSE mounts).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Seconds between polls with --poll.",
+)
+@click.pass_context
+def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: float) -> None:
+    """Keep the catalog up to date while runs are written (Ctrl-C to stop).
+
+    With PATHs, adds them as roots first; without, watches every known root.
+    """
+    import time
+
+    from workbench.catalog import ingest_store
+    from workbench.errors import NotFoundError
+    from workbench.ingest import ingest_paths
+    from workbench.ingest.watch import RootWatcher
+
+    cat = _catalog(ctx)
+    if paths:
+        report = ingest_paths(cat, list(paths))
+        click.echo(printable(_summary(report)))
+        _print_errors(report)
+        roots = [str(os.path.realpath(os.path.expanduser(p))) for p in paths]
+    else:
+        roots = []
+        if cat.exists():
+            with cat.connect(read_only=True) as con:
+                roots = ingest_store.list_roots(con)
+        if not roots:
+            raise NotFoundError(
+                "no roots to watch yet; run `workbench watch PATH` with a runs folder"
+            )
+
+    def on_ingest(report) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        click.echo(printable(f"{stamp} {_summary(report)}"))
+        _print_errors(report)
+
+    def on_error(exc: Exception) -> None:
+        click.echo(printable(f"warning: {exc}"), err=True)
+
+    watcher = RootWatcher(
+        cat, roots, on_ingest=on_ingest, on_error=on_error, poll=poll, interval=interval
+    )
+    watcher.start()
+    click.echo(printable(f"watching {', '.join(roots)} ({watcher.mode}); Ctrl-C to stop"))
+    try:
+        while True:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    click.echo("stopped watching")
+
+
+def doctor_info(cat) -> dict:
+    """What `doctor` reports: catalog path, size, schema, roots, lock holder, recent errors."""
+    from workbench.catalog import ingest_store
+    from workbench.catalog.schema import SCHEMA_VERSION
+    from workbench.errors import CatalogBusyError
+
+    info: dict = {
+        "catalog": str(cat.path),
+        "exists": cat.exists(),
+        "size_bytes": cat.path.stat().st_size if cat.exists() else 0,
+        "schema_version": None,
+        "code_schema_version": SCHEMA_VERSION,
+        "busy": None,
+        "roots": [],
+        "counts": {},
+        "data_version": 0,
+        "recent_errors": [],
+    }
+    if not cat.exists():
+        return info
+    try:
+        with cat.connect(read_only=True) as con:
+            from workbench.catalog.connection import read_data_version
+            from workbench.catalog.schema import read_version
+
+            info["schema_version"] = read_version(con)
+            info["roots"] = [
+                {"path": p, "exists": os.path.isdir(p), "last_scan_at": last}
+                for p, last in con.execute(
+                    "SELECT path, last_scan_at FROM roots ORDER BY path"
+                ).fetchall()
+            ]
+            info["counts"] = ingest_store.catalog_counts(con)
+            info["data_version"] = read_data_version(con)
+            info["recent_errors"] = [
+                {"seen_at": seen, "path": path, "line": line, "message": message}
+                for seen, path, line, message in ingest_store.recent_errors(con, 10)
+            ]
+    except CatalogBusyError as exc:
+        info["busy"] = str(exc)
+    return info
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors."""
+    cat = _catalog(ctx)
+    cat.busy_timeout = min(cat.busy_timeout, 2.0)
+    info = doctor_info(cat)
+    if as_json:
+        click.echo(json.dumps(json_ready(info), indent=2, default=str))
+        return
+    lines = [f"catalog         {info['catalog']}"]
+    if not info["exists"]:
+        lines.append("                (not created yet: run `workbench ingest PATH`)")
+    else:
+        lines.append(f"size            {info['size_bytes'] / 1e6:.1f} MB")
+        if info["busy"]:
+            lines.append(f"busy            {info['busy']}")
+        else:
+            lines.append(
+                f"schema version  {info['schema_version']} (this workbench: {info['code_schema_version']})"
+            )
+            counts = info["counts"]
+            lines.append(
+                f"contents        {counts['runs']} runs ({counts['missing_runs']} missing), "
+                f"{counts['metric_points']:,} points, {counts['ingest_errors']} ingest errors"
+            )
+            if not info["roots"]:
+                lines.append("roots           none (run `workbench ingest PATH`)")
+            for i, root in enumerate(info["roots"]):
+                label = "roots" if i == 0 else ""
+                note = "" if root["exists"] else "  (folder not found)"
+                lines.append(f"{label:<16}{root['path']}{note}")
+            if info["recent_errors"]:
+                lines.append("recent ingest errors:")
+                for err in info["recent_errors"]:
+                    where = f"{err['path']}:{err['line']}" if err["line"] else err["path"]
+                    lines.append(f"  {where}: {err['message']}")
+    for line in lines:
+        click.echo(printable(line))
+
+
+COMMANDS = [ingest, watch, doctor]
