@@ -210,6 +210,35 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     )
     record("100k runs: list everything (wide, 100k x 32)", lambda: queries.list_runs(huge))
     record("100k runs: list_projects", lambda: queries.list_projects(huge))
+    print("workbench, query work only (one catalog connection kept open)")
+    with medium.connect(read_only=True) as con:
+        record("open: medium list all runs", lambda: queries.list_runs(con))
+        record(
+            "open: medium filter + sort, top 50",
+            lambda: queries.list_runs(con, filter=FILTER, sort=SORT, limit=50),
+        )
+        record("open: medium get_run", lambda: queries.get_run(con, "run000123"))
+    with long.connect(read_only=True) as con:
+        record(
+            "open: long 400k pts full",
+            lambda: queries.metric_history(con, long_ids, keys=["metric_0"]),
+        )
+        record(
+            "open: long downsampled to 200 per run",
+            lambda: queries.metric_history(con, long_ids, keys=["metric_0"], max_points=200),
+        )
+    with huge.connect(read_only=True) as con:
+        record(
+            "open: 100k filter + sort, top 50",
+            lambda: queries.list_runs(con, filter=FILTER, sort=SORT, limit=50),
+        )
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        with medium.connect(read_only=True):
+            pass
+    open_ms = (time.perf_counter() - t0) * 1000 / repeat
+    print(f"  opening + closing the catalog alone: {open_ms:.1f} ms on average")
+    results["open+close"] = (open_ms, open_ms, None, None, "")
     return results
 
 

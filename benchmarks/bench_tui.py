@@ -49,8 +49,11 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, float]:
     t0 = time.perf_counter()
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        while not (isinstance(app.screen, RunsScreen) and app.screen.frame is not None
-                   and app.screen.table.row_count > 0):
+        while not (
+            isinstance(app.screen, RunsScreen)
+            and app.screen.frame is not None
+            and app.screen.table.row_count > 0
+        ):
             await asyncio.sleep(0.005)
         await pilot.pause()  # one more refresh: the table is painted
         out["first_paint"] = time.perf_counter() - t0
@@ -73,8 +76,11 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, float]:
             token = screen._load_token
             t = time.perf_counter()
             await pilot.press("enter")
-            while screen._load_token == token or screen.query_spec.filter != (expr or None) or \
-                    any(w.group == "runs" and w.is_running for w in app.workers):
+            while (
+                screen._load_token == token
+                or screen.query_spec.filter != (expr or None)
+                or any(w.group == "runs" and w.is_running for w in app.workers)
+            ):
                 await asyncio.sleep(0.002)
             await pilot.pause()
             filters.append(time.perf_counter() - t)
@@ -85,7 +91,9 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
@@ -98,17 +106,23 @@ def main(argv: list[str] | None = None) -> None:
         db = build(cache, runs)
         results = [asyncio.run(measure(db, interactions=interactions)) for _ in range(args.repeat)]
         paint = sorted(r["first_paint"] for r in results)
-        print(f"{runs:>7} runs: first paint best {paint[0]:.3f}s median {statistics.median(paint):.3f}s"
-              f" (target < {target}s)")
+        print(
+            f"{runs:>7} runs: first paint best {paint[0]:.3f}s median {statistics.median(paint):.3f}s"
+            f" (target < {target}s)"
+        )
         if interactions:
             sort_best = min(r["sort_best"] for r in results)
             sort_med = statistics.median(r["sort_median"] for r in results)
             f_best = min(r["filter_best"] for r in results)
             f_med = statistics.median(r["filter_median"] for r in results)
-            print(f"{'':>7}       sort keystroke -> repaint best {sort_best * 1000:.0f} ms"
-                  f" median {sort_med * 1000:.0f} ms (target < 150 ms)")
-            print(f"{'':>7}       filter Enter -> repaint best {f_best * 1000:.0f} ms"
-                  f" median {f_med * 1000:.0f} ms (target < 150 ms)")
+            print(
+                f"{'':>7}       sort keystroke -> repaint best {sort_best * 1000:.0f} ms"
+                f" median {sort_med * 1000:.0f} ms (target < 150 ms)"
+            )
+            print(
+                f"{'':>7}       filter Enter -> repaint best {f_best * 1000:.0f} ms"
+                f" median {f_med * 1000:.0f} ms (target < 150 ms)"
+            )
 
 
 if __name__ == "__main__":

@@ -34,10 +34,19 @@ def write_runs(root: Path) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         started = T0 + r * 600
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
-        (folder / "run.json").write_text(json.dumps({
-            "format_version": 1, "id": run_id, "project": "bench", "name": f"lr-{r}",
-            "status": "finished", "started_at": iso, "ended_at": iso,
-        }))
+        (folder / "run.json").write_text(
+            json.dumps(
+                {
+                    "format_version": 1,
+                    "id": run_id,
+                    "project": "bench",
+                    "name": f"lr-{r}",
+                    "status": "finished",
+                    "started_at": iso,
+                    "ended_at": iso,
+                }
+            )
+        )
         (folder / "params.json").write_text(json.dumps({"lr": 10 ** -(1 + r / 3), "seed": r}))
         scale = 1 + r / 10
         lines = []
@@ -47,7 +56,9 @@ def write_runs(root: Path) -> list[str]:
             if step % 9973 == 0:
                 loss *= 4  # spikes the downsampling must keep
             acc = 1 - loss / 4
-            lines.append(f'{{"key":"loss","value":{loss:.6f},"step":{step},"timestamp":{ts:.3f}}}\n')
+            lines.append(
+                f'{{"key":"loss","value":{loss:.6f},"step":{step},"timestamp":{ts:.3f}}}\n'
+            )
             lines.append(f'{{"key":"acc","value":{acc:.6f},"step":{step},"timestamp":{ts:.3f}}}\n')
         (folder / "metrics.jsonl").write_text("".join(lines))
     return ids
@@ -63,7 +74,9 @@ def prepare() -> tuple[object, list[str]]:
         DATA.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         write_runs(DATA / "runs")
-        print(f"wrote {RUNS} runs x {STEPS:,} steps x 2 keys in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {RUNS} runs x {STEPS:,} steps x 2 keys in {time.perf_counter() - started:.1f} s"
+        )
         started = time.perf_counter()
         ingest_paths(Catalog(db), [DATA / "runs"])
         print(f"ingested in {time.perf_counter() - started:.1f} s")

@@ -20,7 +20,9 @@ PY = sys.executable
 def test_first_write_open_creates_file_and_schema(tmp_path):
     cat = Catalog(tmp_path / "new" / "dir" / "catalog.duckdb")
     with cat.connect() as con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
     assert {"runs", "metric_points", "ingest_files", "runs_view", "metric_history"} <= tables
     assert cat.schema_version() == schema.SCHEMA_VERSION
     assert cat.data_version() == 0
@@ -30,9 +32,8 @@ def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "c.duckdb"
     with Catalog(path).connect() as con:
         con.execute("INSERT INTO schema_version VALUES (99, now())")
-    with pytest.raises(CatalogError, match="schema version 99, newer"):
-        with Catalog(path).connect():
-            pass
+    with pytest.raises(CatalogError, match="schema version 99, newer"), Catalog(path).connect():
+        pass
 
 
 def test_older_schema_is_backed_up_and_migrated(tmp_path, monkeypatch):
@@ -68,7 +69,7 @@ def test_lock_holder_names_the_process():
     proc = subprocess.Popen([PY, "-c", "import time; time.sleep(30)", "workbench-test"])
     try:
         time.sleep(0.2)
-        text = lock_holder(f'Conflicting lock is held in /usr/bin/python (PID {proc.pid}). See')
+        text = lock_holder(f"Conflicting lock is held in /usr/bin/python (PID {proc.pid}). See")
         assert text.startswith(f"process {proc.pid} (")
         assert "python" in text
     finally:
@@ -96,9 +97,9 @@ def test_busy_catalog_gives_one_sentence(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
-        with pytest.raises(CatalogBusyError) as info:
-            with Catalog(path, busy_timeout=0.5).connect(read_only=True):
-                pass
+        busy = Catalog(path, busy_timeout=0.5)
+        with pytest.raises(CatalogBusyError) as info, busy.connect(read_only=True):
+            pass
         assert time.monotonic() - started >= 0.5
         message = str(info.value)
         assert message.startswith(f"the catalog at {path} is busy: process {holder.pid} (")
@@ -135,7 +136,9 @@ def test_two_processes_both_succeed_or_one_gets_the_sentence(tmp_path):
     with Catalog(path).connect():
         pass
     procs = [
-        subprocess.Popen([PY, "-c", WRITER, str(path), name, "10"], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [PY, "-c", WRITER, str(path), name, "10"], stdout=subprocess.PIPE, text=True
+        )
         for name in ("a", "b")
     ]
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]

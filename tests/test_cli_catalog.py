@@ -132,7 +132,13 @@ def test_compare_command(db):
     result = run(db, "compare", "aaaa1111", "aaaa2222", "--json")
     rows = json.loads(result.stdout)
     acc = next(r for r in rows if r["section"] == "metric" and r["key"] == "acc")
-    assert acc == {"section": "metric", "key": "acc", "lr-0.1": "0.95", "lr-0.01": "0.7", "best": "lr-0.1"}
+    assert acc == {
+        "section": "metric",
+        "key": "acc",
+        "lr-0.1": "0.95",
+        "lr-0.01": "0.7",
+        "best": "lr-0.1",
+    }
     diff = run(db, "compare", "aaaa1111", "aaaa2222", "--only-diff", "--csv")
     assert "epochs" in diff.stdout
     assert run(db, "compare", "aaaa1111").exit_code == 2  # usage: needs two

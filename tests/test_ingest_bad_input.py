@@ -15,12 +15,18 @@ BAD_LINES = {
     "corrupt_json": (b'{"key":"loss","value":1.0,"st\n', "corrupt JSON"),
     "not_object": (b"[1, 2, 3]\n", "not a JSON object"),
     "string_value": (b'{"key":"loss","value":"high","step":1,"timestamp":1}\n', "value must be"),
-    "numeric_string_value": (b'{"key":"loss","value":"1.5","step":1,"timestamp":1}\n', "value must be"),
+    "numeric_string_value": (
+        b'{"key":"loss","value":"1.5","step":1,"timestamp":1}\n',
+        "value must be",
+    ),
     "bad_nan_spelling": (b'{"key":"loss","value":"nan","step":1,"timestamp":1}\n', "value must be"),
     "bool_value": (b'{"key":"loss","value":true,"step":1,"timestamp":1}\n', "value must be"),
     "null_value": (b'{"key":"loss","value":null,"step":1,"timestamp":1}\n', "value must be"),
     "negative_step": (b'{"key":"loss","value":1,"step":-1,"timestamp":1}\n', "step must be >= 0"),
-    "float_step": (b'{"key":"loss","value":1,"step":1.5,"timestamp":1}\n', "step must be an integer"),
+    "float_step": (
+        b'{"key":"loss","value":1,"step":1.5,"timestamp":1}\n',
+        "step must be an integer",
+    ),
     "missing_timestamp": (b'{"key":"loss","value":1,"step":1}\n', "timestamp"),
     "key_too_long": (
         ('{"key":"' + "k" * 251 + '","value":1,"step":1,"timestamp":1}\n').encode(),
@@ -50,9 +56,10 @@ def test_bad_line_is_reported_and_good_lines_land(tmp_path, runs_root, case):
     assert message in text
     stored = rows(cat, "SELECT path, line, message, run_key IS NOT NULL FROM ingest_errors")
     assert stored == [(path, 2, text, True)]
-    assert rows(
-        cat, "SELECT step, value FROM metric_history WHERE run_id='r1' ORDER BY step"
-    ) == [(0, 1.0), (2, 2.0)]
+    assert rows(cat, "SELECT step, value FROM metric_history WHERE run_id='r1' ORDER BY step") == [
+        (0, 1.0),
+        (2, 2.0),
+    ]
     assert rows(cat, "SELECT count FROM latest_metrics WHERE run_id='r1'") == [(2,)]
     # the bad line is not reported again, and later lines keep their numbers
     append_raw(folder, bad)
@@ -84,9 +91,18 @@ def test_bad_line_in_a_big_file_keeps_everything_else(tmp_path, runs_root):
     "content, message",
     [
         (b"{not json", "not valid JSON"),
-        (b'{"format_version":1,"id":"bad id!","project":"p","name":"n","status":"running"}', "id must be"),
-        (b'{"format_version":1,"id":"ok","project":"p","name":"n","status":"weird"}', "status must be"),
-        (b'{"format_version":9,"id":"ok","project":"p","name":"n","status":"running"}', "run format 9"),
+        (
+            b'{"format_version":1,"id":"bad id!","project":"p","name":"n","status":"running"}',
+            "id must be",
+        ),
+        (
+            b'{"format_version":1,"id":"ok","project":"p","name":"n","status":"weird"}',
+            "status must be",
+        ),
+        (
+            b'{"format_version":9,"id":"ok","project":"p","name":"n","status":"running"}',
+            "run format 9",
+        ),
         (b'{"format_version":1,"id":"ok","status":"running","started_at":"yesterday"}', "ISO 8601"),
     ],
 )

@@ -31,10 +31,14 @@ def test_first_ingest_reads_everything(cat, runs_root):
     report = ingest_paths(cat, [runs_root])
     assert (report.runs_seen, report.runs_new, report.points, report.errors) == (2, 2, 4, 0)
     assert rows(cat, "SELECT path FROM roots") == [(str(runs_root.resolve()),)]
-    run = rows(cat, "SELECT project, name, status, git_commit, git_dirty, command FROM runs WHERE run_id='r1'")
+    run = rows(
+        cat,
+        "SELECT project, name, status, git_commit, git_dirty, command FROM runs WHERE run_id='r1'",
+    )
     assert run == [("p", "r1", "finished", "abc", True, '["train.py", "--lr", "0.1"]')]
     params = dict(
-        (k, (t, n, ty)) for k, t, n, ty in rows(cat, "SELECT key, value_text, value_num, value_type FROM params")
+        (k, (t, n, ty))
+        for k, t, n, ty in rows(cat, "SELECT key, value_text, value_num, value_type FROM params")
     )
     assert params["lr"] == ("0.1", 0.1, "number")
     assert params["opt"] == ("sgd", None, "string")
@@ -79,19 +83,25 @@ def test_appended_points_and_partial_line(cat, runs_root):
     assert report.points == 1
     assert rows(cat, "SELECT step, value FROM metric_points ORDER BY step") == [(0, 1.0), (1, 0.25)]
     assert rows(cat, "SELECT last_value, count FROM metric_summary") == [(0.25, 2)]
-    assert rows(cat, 'SELECT "offset", lines FROM ingest_files WHERE kind=\'metrics\'') == [
+    assert rows(cat, "SELECT \"offset\", lines FROM ingest_files WHERE kind='metrics'") == [
         (os.path.getsize(folder / "metrics.jsonl"), 2)
     ]
 
 
 def test_non_finite_values(cat, runs_root):
-    write_run(runs_root, "r1", points=[("l", "NaN", 0), ("l", "Infinity", 1), ("l", "-Infinity", 2), ("l", 3.0, 3)])
+    write_run(
+        runs_root,
+        "r1",
+        points=[("l", "NaN", 0), ("l", "Infinity", 1), ("l", "-Infinity", 2), ("l", 3.0, 3)],
+    )
     report = ingest_paths(cat, [runs_root])
     assert report.points == 4 and report.errors == 0
     values = [v for (v,) in rows(cat, "SELECT value FROM metric_points ORDER BY step")]
     assert math.isnan(values[0]) and values[1:] == [math.inf, -math.inf, 3.0]
     # min/max ignore NaN
-    assert rows(cat, "SELECT min_value, max_value, last_value FROM metric_summary") == [(-math.inf, math.inf, 3.0)]
+    assert rows(cat, "SELECT min_value, max_value, last_value FROM metric_summary") == [
+        (-math.inf, math.inf, 3.0)
+    ]
 
 
 def test_params_tags_notes_rewritten(cat, runs_root):
@@ -109,6 +119,7 @@ def test_params_tags_notes_rewritten(cat, runs_root):
     os.remove(folder / "tags.json")
     assert ingest_roots(cat).changed
     assert rows(cat, "SELECT * FROM tags") == []
+    assert not ingest_roots(cat).changed  # the removal is not applied again and again
 
 
 def test_status_update_and_stale_view(cat, runs_root):
@@ -116,7 +127,10 @@ def test_status_update_and_stale_view(cat, runs_root):
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     write_run(runs_root, "r2", status="running", started_at=now, heartbeat_at=now)
     ingest_paths(cat, [runs_root])
-    assert dict(rows(cat, "SELECT run_id, status FROM runs_view")) == {"r1": "stale", "r2": "running"}
+    assert dict(rows(cat, "SELECT run_id, status FROM runs_view")) == {
+        "r1": "stale",
+        "r2": "running",
+    }
     assert scalar(cat, "SELECT status FROM runs WHERE run_id='r1'") == "running"
     obj = json.loads((folder / "run.json").read_text())
     obj.update(status="finished", ended_at="2020-01-01T00:05:00Z")
@@ -172,7 +186,9 @@ def test_moved_run_folder_is_not_doubled(cat, runs_root):
     ingest_paths(cat, [runs_root])
     shutil.move(folder, runs_root / "elsewhere")
     ingest_roots(cat)
-    assert rows(cat, "SELECT path, missing FROM runs") == [(str((runs_root / "elsewhere").resolve()), False)]
+    assert rows(cat, "SELECT path, missing FROM runs") == [
+        (str((runs_root / "elsewhere").resolve()), False)
+    ]
     assert scalar(cat, "SELECT count(*) FROM metric_points") == 2
     assert rows(cat, "SELECT count FROM metric_summary") == [(2,)]
 
@@ -203,7 +219,11 @@ def test_artifacts_datasets_models(cat, runs_root):
     os.symlink("/etc/passwd", folder / "artifacts" / "escape")
     # a run.json inside artifacts/ is not a run
     (folder / "artifacts" / "run.json").write_text("{}")
-    append_raw(folder, b'{"name":"d","path":"data.csv","role":"train","rows":3}\n{"name":"x"}\n', "datasets.jsonl")
+    append_raw(
+        folder,
+        b'{"name":"d","path":"data.csv","role":"train","rows":3}\n{"name":"x"}\n',
+        "datasets.jsonl",
+    )
     append_raw(folder, b'{"name":"m","path":"artifacts/sub/a.txt","flavor":"sklearn","metadata":{"c":1}}\n'
                b'{"name":"evil","path":"../../x"}\n', "models.jsonl")  # fmt: skip
     report = ingest_paths(cat, [runs_root])
@@ -212,7 +232,9 @@ def test_artifacts_datasets_models(cat, runs_root):
     assert set(arts) == {"sub/a.txt", "run.json"}
     assert arts["sub/a.txt"] == "8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4"
     assert rows(cat, "SELECT name, role, rows FROM run_datasets") == [("d", "train", 3)]
-    assert rows(cat, "SELECT name, flavor, metadata FROM run_models") == [("m", "sklearn", '{"c": 1}')]
+    assert rows(cat, "SELECT name, flavor, metadata FROM run_models") == [
+        ("m", "sklearn", '{"c": 1}')
+    ]
     errs = rows(cat, "SELECT path, line, message FROM ingest_errors ORDER BY path")
     assert sorted((os.path.basename(p), line or 0) for p, line, _ in errs) == [
         ("datasets.jsonl", 2), ("escape", 0), ("models.jsonl", 2)
@@ -239,7 +261,28 @@ def test_large_file_is_read_in_several_batches(cat, runs_root, monkeypatch):
     write_run(runs_root, "r2", points=[("loss", 1.0, i) for i in range(50)])
     report = ingest_paths(cat, [runs_root])
     assert report.points == 550
-    assert rows(cat, "SELECT count(*), sum(value) FROM metric_points WHERE run_key=(SELECT run_key FROM runs WHERE run_id='r1')") == [(500, sum(range(500)))]
+    assert rows(
+        cat,
+        "SELECT count(*), sum(value) FROM metric_points WHERE run_key=(SELECT run_key FROM runs WHERE run_id='r1')",
+    ) == [(500, sum(range(500)))]
     append_points(folder, [("loss", 1.0, 500)])
     assert ingest_roots(cat).points == 1
     assert rows(cat, "SELECT max(count) FROM metric_summary") == [(501,)]
+
+
+def test_last_value_is_greatest_step_then_latest_line(cat, runs_root):
+    folder = write_run(
+        runs_root, "r1", points=[("loss", 3.0, 0), ("loss", 1.0, 0), ("loss", 2.0, 0)]
+    )
+    append_points(folder, [("acc", 5.0, 9), ("acc", 6.0, 2)])
+    ingest_paths(cat, [runs_root])
+    assert dict((k, (v, s)) for k, v, s in rows(cat, "SELECT key, last_value, last_step FROM metric_summary")) == {
+        "loss": (2.0, 0), "acc": (5.0, 9)
+    }  # fmt: skip
+    append_points(
+        folder, [("loss", 7.0, 0), ("acc", 1.0, 3)]
+    )  # a later batch: tie wins, lower step loses
+    ingest_roots(cat)
+    assert dict((k, (v, c)) for k, v, c in rows(cat, "SELECT key, last_value, count FROM metric_summary")) == {
+        "loss": (7.0, 4), "acc": (5.0, 3)
+    }  # fmt: skip

@@ -62,7 +62,9 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, runs_root
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait(timeout=30)
-        committed.append(rows(Catalog(db), "SELECT count(*) FROM metric_points")[0][0] if db.exists() else 0)
+        committed.append(
+            rows(Catalog(db), "SELECT count(*) FROM metric_points")[0][0] if db.exists() else 0
+        )
     assert kills >= 3
     assert any(0 < c < expected_count for c in committed)  # some kills landed mid-ingest
     cat = Catalog(db)

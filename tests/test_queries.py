@@ -303,3 +303,29 @@ def test_data_version_moves_with_ingest(tmp_path):
     before = queries.data_version(cat)
     add_runs(cat, [{"id": "two", "started_at": NOW - timedelta(days=1)}])
     assert queries.data_version(cat) == before + 1
+
+
+def test_null_params_are_missing_and_types_survive(tmp_path):
+    cat = Catalog(tmp_path / "c.duckdb")
+    add_runs(
+        cat,
+        [
+            {"id": "n1", "params": {"a": None, "b": 1, "s": "0.5"}},
+            {"id": "n2", "params": {"a": 2, "b": 2.5, "s": "x"}},
+        ],
+    )
+    df = queries.list_runs(cat, sort=["id"])
+    assert df.schema["params.a"] == pl.Int64 and df["params.a"].to_list() == [None, 2]
+    assert df.schema["params.b"] == pl.Float64
+    assert df.schema["params.s"] == pl.String  # one value does not read as a number
+    records = queries.runs_to_records(df)
+    assert records[0]["params"] == {"b": 1.0, "s": "0.5"}
+    assert queries.list_runs(cat, filter="params.a is missing")["id"].to_list() == ["n1"]
+    assert queries.get_run(cat, "n1").params["a"] is None
+
+
+def test_service_functions_accept_an_open_connection(cat):
+    with cat.connect(read_only=True) as con:
+        assert queries.list_runs(con, limit=2).height == 2
+        assert queries.get_run(con, "aaaa1111").name == "lr-0.1"
+        assert queries.metric_history(con, ["aaaa1111"]).height == 6

@@ -40,7 +40,12 @@ async def test_home_lists_runs_newest_first(fixture_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         assert names(app) == [
-            "cnn-crashed", "cnn-big", "cnn-small", "svm-lr-1", "logreg-lr-0.01", "svm-lr-0.1",
+            "cnn-crashed",
+            "cnn-big",
+            "cnn-small",
+            "svm-lr-1",
+            "logreg-lr-0.01",
+            "svm-lr-0.1",
         ]
         text = screen_text(app)
         assert "6 runs" in text
@@ -207,8 +212,14 @@ async def test_live_update_shows_new_run(tmp_path: Path) -> None:
         kept = app.screen.table.current_run_id
         await pilot.pause(0.5)
         started = time.monotonic()
-        write_run(root, "run-new", project="iris", name="brand-new", start=1767225600.0 + 9 * 3600,
-                  params={"lr": 0.5})
+        write_run(
+            root,
+            "run-new",
+            project="iris",
+            name="brand-new",
+            start=1767225600.0 + 9 * 3600,
+            params={"lr": 0.5},
+        )
         assert await runs_loaded(pilot, 7, timeout=4.0)
         assert time.monotonic() - started < 2.0
         assert names(app)[0] == "brand-new"

@@ -77,8 +77,10 @@ async def test_only_diff_toggle_hides_equal_rows(catalog) -> None:
         screen = app.screen
         assert row_of(screen, "param", "epochs") == ["10", "10"]
         await pilot.press("d")
-        await wait_for(pilot, lambda: screen.only_diff and screen.table
-                       and row_of(screen, "param", "epochs") is None)
+        await wait_for(
+            pilot,
+            lambda: screen.only_diff and screen.table and row_of(screen, "param", "epochs") is None,
+        )
         assert row_of(screen, "param", "lr") == ["0.1", "0.01"]
         assert row_of(screen, "tag", "team") is None  # equal tag hidden
         assert row_of(screen, "tag", "stage") == ["dev", "prod"]

@@ -62,7 +62,7 @@ async def test_typed_query_runs_and_shows_rows(catalog) -> None:
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen.result is not None)
         assert screen.result.column("name").to_pylist() == ["[red]x[/]", "adam-wide", "baseline"]
-        assert status_text(screen) .startswith("3 rows in")
+        assert status_text(screen).startswith("3 rows in")
         table = screen.query_one("#sql-table")
         assert table.row_count == 3
         text = screen_text(app)
@@ -102,8 +102,9 @@ async def test_literal_column_names_and_values(catalog) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         screen = await run_query(
-            app, pilot,
-            "SELECT name AS \"[bold]h[/]\", key FROM runs_view JOIN params_view USING (run_id)"
+            app,
+            pilot,
+            'SELECT name AS "[bold]h[/]", key FROM runs_view JOIN params_view USING (run_id)'
             " WHERE key = '[/]' ORDER BY name",
         )
         assert screen.result.num_rows == 3
@@ -124,8 +125,9 @@ async def test_export_writes_csv_that_reads_back(catalog, tmp_path) -> None:
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
         await wait_for(pilot, lambda: target.exists() and app.screen is screen)
-        await wait_for(pilot, lambda: any(str(target) in str(n.message)
-                                          for n in app._notifications))
+        await wait_for(
+            pilot, lambda: any(str(target) in str(n.message) for n in app._notifications)
+        )
     back = pacsv.read_csv(target)
     assert back.column("run_id").to_pylist() == ["run-a", "run-b", "run-c"]
     assert back.column("name").to_pylist() == ["baseline", "[red]x[/]", "adam-wide"]
@@ -194,7 +196,8 @@ def _snapshot_run_before(app):
         screen.editor.cursor_blink = False
         screen.show_timing = False  # "3 rows in 0.03 s" would differ run to run
         await run_query(
-            app, pilot,
+            app,
+            pilot,
             "SELECT name, status, duration_s, started_at FROM runs_view ORDER BY name",
         )
         await pilot.pause(0.1)

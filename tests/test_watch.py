@@ -121,3 +121,55 @@ def test_writer_process_and_watch_process_agree(tmp_path, runs_root):
         out, err = watch.communicate(timeout=15)
     assert "stopped watching" in out
     assert "Traceback" not in err
+
+
+def test_catalog_inside_a_root_does_not_loop(tmp_path, runs_root):
+    cat = Catalog(runs_root / "catalog.duckdb")
+    folder = write_run(runs_root, "r1")
+    ingest_paths(cat, [runs_root])
+    with RootWatcher(cat, None) as watcher:
+        append_points(folder, [("loss", 1.0, 0)])
+        _wait_for(lambda: _count(cat) == 1, 3.0)
+        time.sleep(1.0)
+        passes = watcher.passes
+        time.sleep(1.0)
+        assert watcher.passes == passes  # quiet: our own writes do not wake us
+
+
+def test_watcher_and_manual_ingest_in_one_process_do_not_double(tmp_path, runs_root):
+    import threading
+
+    cat = Catalog(tmp_path / "c.duckdb")
+    folders = [write_run(runs_root, f"r{i}") for i in range(5)]
+    ingest_paths(cat, [runs_root])
+    with RootWatcher(cat, None, debounce=0.01):
+        stop = threading.Event()
+
+        def manual():
+            while not stop.is_set():
+                ingest_paths(cat, [runs_root])
+
+        thread = threading.Thread(target=manual)
+        thread.start()
+        for step in range(100):
+            for folder in folders:
+                append_points(folder, [("loss", 1.0, step)])
+        stop.set()
+        thread.join()
+        _wait_for(lambda: _count(cat) == 500, 5.0)
+    assert rows(cat, "SELECT count(*), sum(count) FROM metric_summary") == [(5, 500)]
+
+
+def test_add_root_while_watching(tmp_path, runs_root):
+    cat = Catalog(tmp_path / "c.duckdb")
+    write_run(runs_root, "r1")
+    ingest_paths(cat, [runs_root])
+    other = tmp_path / "other"
+    other.mkdir()
+    with RootWatcher(cat, [str(runs_root)]) as watcher:
+        ingest_paths(cat, [other])
+        watcher.add_root(str(other))
+        time.sleep(0.3)
+        folder = write_run(other, "r2")
+        append_points(folder, [("loss", 1.0, 0)])
+        _wait_for(lambda: _count(cat) == 1, 3.0)

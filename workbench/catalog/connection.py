@@ -16,8 +16,10 @@ from pathlib import Path
 
 from workbench.errors import CatalogBusyError, CatalogError
 
-#: Seconds to keep retrying while another process holds the catalog's lock.
+#: Seconds to keep retrying while another process holds the catalog's lock
+#: (override with $WORKBENCH_BUSY_TIMEOUT or Catalog(busy_timeout=...)).
 DEFAULT_BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_ENV = "WORKBENCH_BUSY_TIMEOUT"
 
 _LOCK_MARKERS = ("Could not set lock on file", "Conflicting lock")
 _SAME_PROCESS_MARKER = "different configuration"
@@ -71,8 +73,13 @@ def _process_command(pid: int) -> str:
 class Catalog:
     """A handle on the catalog file; cheap to create, holds nothing open between calls."""
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S):
+    def __init__(self, path: str | os.PathLike[str], busy_timeout: float | None = None):
         self.path = Path(path).expanduser().absolute()
+        if busy_timeout is None:
+            try:
+                busy_timeout = float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT_S))
+            except ValueError:
+                busy_timeout = DEFAULT_BUSY_TIMEOUT_S
         self.busy_timeout = busy_timeout
         self._checked_version = False
 

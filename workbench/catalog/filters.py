@@ -16,12 +16,23 @@ from workbench.errors import FilterSyntaxError
 
 # -- fields ---------------------------------------------------------------------------------
 
-#: SQL for a run's effective status: 'stale' when running without a heartbeat for 120 s.
-#: Kept equal to the runs_view definition in schema.py (and spec.STALE_AFTER_S).
+#: SQL for a run's effective status: 'stale' when running without a heartbeat for
+#: spec.STALE_AFTER_S. Same rule as runs_view in schema.py, but the cut-off is the parameter
+#: $stale_before (naive UTC, from stale_before()) so no time-zone extension has to load.
 STATUS_SQL = (
     "CASE WHEN r.status = 'running' AND coalesce(r.heartbeat_at, r.started_at)"
-    " < (now() AT TIME ZONE 'UTC') - INTERVAL 120 SECOND THEN 'stale' ELSE r.status END"
+    " < $stale_before THEN 'stale' ELSE r.status END"
 )
+
+
+def stale_before() -> datetime:
+    """The naive-UTC instant before which a running run's last heartbeat makes it stale."""
+    from workbench.formats.spec import STALE_AFTER_S
+
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return now - timedelta(seconds=STALE_AFTER_S)
+
+
 #: Seconds from start to end; a running run counts to its last heartbeat.
 DURATION_SQL = (
     "date_diff('millisecond', r.started_at, coalesce(r.ended_at, CASE WHEN r.status = 'running'"
@@ -455,10 +466,16 @@ class _Compiler:
             return self.wrap(node.field, any_equal, node.negated)
         raise TypeError(f"unknown filter node {node!r}")  # pragma: no cover
 
+    def run_expr(self, fld: Field) -> str:
+        expr = RUN_FIELDS[fld.name][0]
+        if "$stale_before" in expr:
+            self.params["stale_before"] = stale_before()
+        return expr
+
     def wrap(self, fld: Field, make, negated: bool) -> str:
         """Apply a condition to a field's value; a missing value never matches a comparison."""
         if fld.section == "run":
-            expr = RUN_FIELDS[fld.name][0]
+            expr = self.run_expr(fld)
             cond = make(f"({expr})")
             if negated:
                 return f"(({expr}) IS NOT NULL AND NOT coalesce({cond}, false))"
@@ -476,7 +493,7 @@ class _Compiler:
     def missing(self, node: Missing) -> str:
         fld = node.field
         if fld.section == "run":
-            expr = RUN_FIELDS[fld.name][0]
+            expr = self.run_expr(fld)
             return f"(({expr}) IS {'NOT ' if node.negated else ''}NULL)"
         table, _, _ = _KEYED[fld.section]
         present = " AND x.value_type <> 'null'" if fld.section == "params" else ""
@@ -594,6 +611,7 @@ __all__ = [
     "Field",
     "RUN_FIELDS",
     "STATUS_SQL",
+    "stale_before",
     "DURATION_SQL",
     "compile_filter",
     "parse_filter",

@@ -148,16 +148,6 @@ def set_missing(con, run_keys: list[int], missing: bool) -> None:
         )
 
 
-def replace_params(con, run_key: int, rows: list[tuple]) -> None:
-    """Replace a run's params with (key, value_text, value_num, value_type) rows."""
-    con.execute("DELETE FROM params WHERE run_key = ?", [run_key])
-    if rows:
-        con.executemany(
-            "INSERT INTO params VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(run_key, *r) for r in rows],
-        )
-
-
 def replace_params_bulk(con, frame) -> None:
     """Replace params of every run in `frame` (run_key, key, value_text, value_num, value_type)."""
     _replace_bulk(con, "params", frame, "run_key, key, value_text, value_num, value_type")
@@ -196,7 +186,14 @@ def forget_file_rows(con, kind: str, run_key: int, path: str) -> None:
 
 def forget_run_files(con, run_key: int) -> None:
     """Drop a run's read positions and per-line data so its folder is read again from scratch."""
-    tables = ("metric_points", "metric_summary", "run_datasets", "run_models", "ingest_errors", "artifacts")
+    tables = (
+        "metric_points",
+        "metric_summary",
+        "run_datasets",
+        "run_models",
+        "ingest_errors",
+        "artifacts",
+    )
     for table in tables:
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
     con.execute("DELETE FROM ingest_files WHERE run_key = ?", [run_key])
@@ -262,6 +259,12 @@ def upsert_file_states(con, states: list[FileState]) -> None:
         con.unregister("_wb_files")
 
 
+def delete_file_states(con, paths: list[str]) -> None:
+    """Forget files that were removed from their run folder."""
+    if paths:
+        con.execute("DELETE FROM ingest_files WHERE list_contains(?, path)", [paths])
+
+
 def insert_errors(con, rows: list[tuple]) -> None:
     """Record bad input: (path, line or None, message, run_key or None)."""
     if rows:
@@ -286,10 +289,11 @@ def replace_artifacts(con, run_key: int, rows: list[tuple], removed: list[str]) 
 
 
 def merge_summaries(con, frame) -> None:
-    """Fold a batch of new points (run_key, key, step, ts, value) into metric_summary.
+    """Fold a batch of new points (run_key, key, step, ts, value, seq) into metric_summary.
 
-    The last point is the one with the greatest (step, timestamp); on a tie the newer line
-    wins. min/max ignore NaN. Callers delete a run's summary first when its file was re-read.
+    `seq` is the row's position in the batch (file order). The last point is the one with the
+    greatest step; on a tie the later line wins (and a new batch beats what is stored).
+    min/max ignore NaN. Callers delete a run's summary first when its file is re-read.
     """
     if frame.height == 0:
         return
@@ -300,19 +304,20 @@ def merge_summaries(con, frame) -> None:
             INSERT OR REPLACE INTO metric_summary
             WITH b AS (
                 SELECT run_key, key,
-                       arg_max(value, (step, ts)) AS last_value, max(step) AS last_step,
-                       arg_max(ts, (step, ts)) AS last_ts,
+                       arg_max(value, step::HUGEINT * 4294967296 + seq) AS last_value,
+                       max(step) AS last_step,
+                       arg_max(ts, step::HUGEINT * 4294967296 + seq) AS last_ts,
                        min(value) FILTER (WHERE NOT isnan(value)) AS min_value,
                        max(value) FILTER (WHERE NOT isnan(value)) AS max_value,
                        count(*) AS count
                 FROM _wb_new GROUP BY run_key, key
             )
             SELECT b.run_key, b.key,
-                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                   CASE WHEN s.run_key IS NULL OR b.last_step >= s.last_step
                         THEN b.last_value ELSE s.last_value END,
-                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                   CASE WHEN s.run_key IS NULL OR b.last_step >= s.last_step
                         THEN b.last_step ELSE s.last_step END,
-                   CASE WHEN s.run_key IS NULL OR (b.last_step, b.last_ts) >= (s.last_step, s.last_ts)
+                   CASE WHEN s.run_key IS NULL OR b.last_step >= s.last_step
                         THEN b.last_ts ELSE s.last_ts END,
                    CASE WHEN s.min_value IS NULL THEN b.min_value
                         WHEN b.min_value IS NULL THEN s.min_value
@@ -326,29 +331,6 @@ def merge_summaries(con, frame) -> None:
         )
     finally:
         con.unregister("_wb_new")
-
-
-def refresh_summaries(con, run_keys: list[int]) -> None:
-    """Recompute metric_summary of these runs from metric_points (min/max ignore NaN)."""
-    if not run_keys:
-        return
-    con.execute("DELETE FROM metric_summary WHERE list_contains(?, run_key)", [run_keys])
-    con.execute(
-        """
-        INSERT INTO metric_summary
-        SELECT run_key, key,
-               arg_max(value, (step, ts)) AS last_value,
-               max(step) AS last_step,
-               arg_max(ts, (step, ts)) AS last_ts,
-               min(value) FILTER (WHERE NOT isnan(value)) AS min_value,
-               max(value) FILTER (WHERE NOT isnan(value)) AS max_value,
-               count(*) AS count
-        FROM metric_points
-        WHERE run_key IN (SELECT unnest(?::INTEGER[]))
-        GROUP BY run_key, key
-        """,
-        [run_keys],
-    )
 
 
 def recent_errors(con, limit: int = 10) -> list[tuple]:

@@ -22,6 +22,7 @@ from workbench.catalog.filters import (
     Field,
     compile_filter,
     parse_field_spec,
+    stale_before,
 )
 from workbench.errors import FilterSyntaxError, NotFoundError, WorkbenchError
 
@@ -97,10 +98,17 @@ def _open(cat):
         yield cat
 
 
+def _bind(sql: str, params: dict | None) -> dict | None:
+    """Add the stale cut-off parameter when the SQL uses the effective status."""
+    if "$stale_before" in sql and not (params and "stale_before" in params):
+        params = {**(params or {}), "stale_before": stale_before()}
+    return params or None
+
+
 def _query(con, sql: str, params: dict | None = None):
     """Run a read query and return a polars DataFrame."""
     con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
-    return con.sql(sql, params=params or None).pl()
+    return con.sql(sql, params=_bind(sql, params)).pl()
 
 
 # -- projects and runs ---------------------------------------------------------------------
@@ -229,16 +237,18 @@ def list_runs(
     """
     with _open(cat) as con:
         base = _query(con, base_sql, params)
-        keys = base.select("run_key").to_arrow()
-        con.register("_wb_selected", keys)
+        every_run = len(where) == 1 and compiled.sql == "TRUE" and limit is None
+        if not every_run:
+            con.register("_wb_selected", base.select("run_key").to_arrow())
         try:
             longs = {
-                section: _fetch_long(con, section, wanted[section])
+                section: _fetch_long(con, section, wanted[section], every_run)
                 for section in SECTIONS
                 if wanted[section] is None or wanted[section]
             }
         finally:
-            con.unregister("_wb_selected")
+            if not every_run:
+                con.unregister("_wb_selected")
     wide = base
     for section in SECTIONS:
         if section in longs:
@@ -252,14 +262,17 @@ def list_runs(
 
 
 _LONG_SQL = {
-    "params": "SELECT x.run_key, x.key, x.value_text AS value, x.value_type AS kind FROM params x",
+    "params": "SELECT x.run_key, x.key, CASE WHEN x.value_type = 'null' THEN NULL"
+    " ELSE x.value_text END AS value, x.value_type AS kind FROM params x",
     "metrics": "SELECT x.run_key, x.key, x.last_value AS value FROM metric_summary x",
     "tags": "SELECT x.run_key, x.key, x.value FROM tags x",
 }
 
 
-def _fetch_long(con, section: str, keys: list[str] | None):
-    sql = _LONG_SQL[section] + " JOIN _wb_selected s ON s.run_key = x.run_key"
+def _fetch_long(con, section: str, keys: list[str] | None, every_run: bool):
+    sql = _LONG_SQL[section]
+    if not every_run:
+        sql += " JOIN _wb_selected s ON s.run_key = x.run_key"
     params = None
     if keys is not None:
         sql += " WHERE list_contains($keys, x.key)"
@@ -273,10 +286,6 @@ def _attach_section(wide, section: str, long):
 
     if long.height == 0:
         return wide
-    if section == "params":  # a JSON null is a missing value in the wide table
-        long = long.with_columns(
-            pl.when(pl.col("kind") == "null").then(None).otherwise(pl.col("value")).alias("value")
-        )
     pivoted = long.pivot(on="key", index="run_key", values="value", aggregate_function="first")
     keys = sorted(c for c in pivoted.columns if c != "run_key")
     if section == "params":
@@ -457,8 +466,8 @@ def get_run(cat: Catalog, ref: str) -> RunDetail:
                    r.git_branch, r.git_dirty, r.format_version, r.notes
             FROM runs r WHERE r.run_key = $k
             """,
-            k,
-        ).fetchone()
+            {**k, "stale_before": stale_before()},
+        ).fetchall()[0]
         params = con.execute(
             "SELECT key, value_text, value_num, value_type FROM params WHERE run_key = $k"
             " ORDER BY key",
@@ -598,7 +607,7 @@ def metric_history(
             params["nb"] = max(1, (int(max_points) - 1) // 3)
             point = "{'step': step, 'ts': ts, 'value': value, 'x': x}"
             sql = f"""
-            WITH pts AS MATERIALIZED ({points}),
+            WITH pts AS ({points}),
             stats AS (SELECT run_key, key, min(x) AS x0, max(x) AS x1, count(*) AS n
                       FROM pts GROUP BY run_key, key),
             bucketed AS (
@@ -606,39 +615,41 @@ def metric_history(
                        / CASE WHEN s.x1 > s.x0 THEN s.x1 - s.x0 ELSE 1 END) AS BIGINT)) AS b
                 FROM pts p JOIN stats s USING (run_key, key) WHERE s.n > $maxp),
             agg AS (
-                SELECT run_key, key, b, arg_min({point}, x) AS f,
-                       arg_min({point}, value) AS lo, arg_max({point}, value) AS hi
+                SELECT run_key, key, b, arg_min({point}, x) AS f, arg_min({point}, value) AS lo,
+                       arg_max({point}, value) AS hi, arg_max({point}, x) AS la
                 FROM bucketed GROUP BY run_key, key, b),
-            last_pt AS (SELECT run_key, key, arg_max({point}, x) AS l
-                        FROM bucketed GROUP BY run_key, key)
+            picked AS (
+                SELECT DISTINCT run_key, key,
+                       unnest(CASE WHEN b = $nb - 1 THEN [f, lo, hi, la] ELSE [f, lo, hi] END) AS pt
+                FROM agg)
             SELECT p.run_key, p.key, p.step, p.ts, p.value, p.x
             FROM pts p JOIN stats s USING (run_key, key) WHERE s.n <= $maxp
-            UNION ALL SELECT DISTINCT * FROM (
-                SELECT run_key, key, f.step, f.ts, f.value, f.x FROM agg
-                UNION ALL SELECT run_key, key, lo.step, lo.ts, lo.value, lo.x FROM agg
-                UNION ALL SELECT run_key, key, hi.step, hi.ts, hi.value, hi.x FROM agg
-                UNION ALL SELECT run_key, key, l.step, l.ts, l.value, l.x FROM last_pt)
+            UNION ALL SELECT run_key, key, pt.step, pt.ts, pt.value, pt.x FROM picked
             """
         found = _query(con, sql, params)
-    order = pl.DataFrame(
-        {
-            "run_key": [r.run_key for r in runs],
-            "_ord": list(range(len(runs))),
-            "run_id": [r.id for r in runs],
-            "run_name": [r.name for r in runs],
-        },
-        schema={"run_key": found.schema["run_key"], "_ord": pl.Int64, "run_id": pl.String,
-                "run_name": pl.String},
-    )  # fmt: skip
+    # Order by the runs as given, then key, x, step: sort on small integers, not strings.
+    run_pos = {r.run_key: i for i, r in enumerate(runs)}
+    key_pos = {k: i for i, k in enumerate(sorted(found["key"].unique().to_list()))}
     stamp = (
         pl.when(pl.col("ts").is_finite())
         .then((pl.col("ts") * 1_000_000).cast(pl.Int64, strict=False))
         .cast(pl.Datetime("us"))
     )
-    return (
-        found.join(order, on="run_key")
-        .sort(["_ord", "key", "x", "step"])
-        .select("run_id", "run_name", "key", "step", stamp.alias("timestamp"), "value")
+    ordered = found.with_columns(
+        pl.col("run_key").replace_strict(run_pos, return_dtype=pl.Int32).alias("_run"),
+        pl.col("key").replace_strict(key_pos, return_dtype=pl.Int32).alias("_key"),
+    ).sort(["_run", "_key", "x", "step"])
+    return ordered.select(
+        pl.col("run_key")
+        .replace_strict({r.run_key: r.id for r in runs}, return_dtype=pl.String)
+        .alias("run_id"),
+        pl.col("run_key")
+        .replace_strict({r.run_key: r.name for r in runs}, return_dtype=pl.String)
+        .alias("run_name"),
+        "key",
+        "step",
+        stamp.alias("timestamp"),
+        "value",
     )
 
 
@@ -699,7 +710,7 @@ def compare_runs(cat: Catalog, refs: list[str], only_diff: bool = False) -> pl.D
         base = con.execute(
             f"SELECT r.run_key, r.run_id, r.project, {STATUS_SQL} FROM runs r"
             " WHERE list_contains($keys, r.run_key)",
-            pk,
+            {**pk, "stale_before": stale_before()},
         ).fetchall()
         params = con.execute(
             "SELECT run_key, key, value_text, value_num, value_type FROM params"

@@ -109,7 +109,12 @@ def read_run_json(run_dir: Path) -> dict:
     }
 
 
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 def _as_number(text: str) -> float | None:
+    if text[:1] not in _NUMBER_START:  # cheap reject: "sgd", "relu" (and inf/nan, not finite)
+        return None
     try:
         number = float(text)
     except ValueError:

@@ -8,6 +8,7 @@ offsets in one transaction per batch — so a pass killed at any instant resumes
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,7 +222,21 @@ def ingest_paths(cat, paths, progress=None) -> IngestReport:
 
 
 def ingest_roots(cat, roots=None, progress=None, add: bool = False) -> IngestReport:
-    """Ingest every known root (or just `roots`); unchanged folders cost one stat each."""
+    """Ingest every known root (or just `roots`); unchanged folders cost one stat each.
+
+    `progress(report)` is called after each committed batch (from the calling thread).
+    Passes in one process run one at a time (a watcher thread and a manual refresh in the
+    same app wait for each other); across processes the catalog lock and the offset check
+    inside each transaction keep two ingesters from reading the same bytes twice.
+    """
+    with _pass_lock:
+        return _ingest_roots(cat, roots, progress, add)
+
+
+_pass_lock = threading.RLock()
+
+
+def _ingest_roots(cat, roots, progress, add) -> IngestReport:
     from workbench.catalog import ingest_store as store
 
     started = time.perf_counter()
@@ -348,6 +363,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
     move_missing: list[int] = []
     active: list[RunWork] = []
     small: list[tuple[RunWork, Path, dict]] = []
+    removed_paths: list[str] = []
     for item in batch:
         folder = Path(item.folder.path)
         whole = {kind: (path, size, mtime) for kind, path, size, mtime in item.whole}
@@ -481,7 +497,9 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     if kind == "notes":
                         continue
                 {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
-                if size >= 0:
+                if size < 0:
+                    removed_paths.append(path)
+                else:
                     file_states.append(
                         store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
                     )
@@ -584,7 +602,9 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     keyed = keyed.filter(pl.col("run_key") >= 0)
                 keyed = keyed.select("run_key", "key", "step", "ts", "value")
                 store.insert_points(con, keyed)
-                store.merge_summaries(con, keyed)
+                store.merge_summaries(
+                    con, keyed.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("seq"))
+                )
                 report.points += keyed.height
             for err in line_errors:
                 if err.src in stale_src:
@@ -600,6 +620,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     file_states.extend(refused)
 
             store.upsert_file_states(con, file_states)
+            store.delete_file_states(con, removed_paths)
             store.insert_errors(con, errors)
             store.add_roots(con, extra["add_roots"])
             store.mark_roots_scanned(con, extra["scanned"])
@@ -638,6 +659,8 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
     # Keep the in-memory state in step for the follow-up batch of capped files.
     for fs in file_states:
         state.files[fs.path] = fs
+    for path in removed_paths:
+        state.files.pop(path, None)
     for item in active:
         row = run_rows.get(id(item))
         if row is not None:
@@ -657,36 +680,31 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
 
 
 def _write_params_tags(con, store, pl, active, params, tags) -> None:
-    p_keys, p_rows, t_keys, t_rows = [], [], [], []
+    """Replace params and tags of the runs that changed, one statement per table."""
+    p_keys, t_keys = [], []
+    p_cols: list[list] = [[], [], [], [], []]
+    t_cols: list[list] = [[], [], []]
     for item in active:
         if id(item) in params:
             p_keys.append(item.run_key)
-            p_rows.extend((item.run_key, *r) for r in params[id(item)])
+            rows = params[id(item)]
+            p_cols[0].extend([item.run_key] * len(rows))
+            for col, values in zip(p_cols[1:], zip(*rows, strict=True), strict=False):
+                col.extend(values)
         if id(item) in tags:
             t_keys.append(item.run_key)
-            t_rows.extend((item.run_key, *r) for r in tags[id(item)])
+            rows = tags[id(item)]
+            t_cols[0].extend([item.run_key] * len(rows))
+            for col, values in zip(t_cols[1:], zip(*rows, strict=True), strict=False):
+                col.extend(values)
+    p_schema = {"run_key": pl.Int32, "key": pl.String, "value_text": pl.String,
+                "value_num": pl.Float64, "value_type": pl.String}  # fmt: skip
+    t_schema = {"run_key": pl.Int32, "key": pl.String, "value": pl.String}
     store.replace_params_bulk(
-        con,
-        (
-            p_keys,
-            pl.DataFrame(
-                p_rows,
-                schema={"run_key": pl.Int32, "key": pl.String, "value_text": pl.String,
-                        "value_num": pl.Float64, "value_type": pl.String},
-                orient="row",
-            ),
-        ),
-    )  # fmt: skip
+        con, (p_keys, pl.DataFrame(dict(zip(p_schema, p_cols, strict=True)), schema=p_schema))
+    )
     store.replace_tags_bulk(
-        con,
-        (
-            t_keys,
-            pl.DataFrame(
-                t_rows,
-                schema={"run_key": pl.Int32, "key": pl.String, "value": pl.String},
-                orient="row",
-            ),
-        ),
+        con, (t_keys, pl.DataFrame(dict(zip(t_schema, t_cols, strict=True)), schema=t_schema))
     )
 
 

@@ -6,6 +6,7 @@ opening and closing the catalog for each pass so other processes can get in betw
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ class RootWatcher:
         debounce: float = DEBOUNCE_S,
     ) -> None:
         self.cat = cat
-        self.roots = roots
+        self.roots = list(roots) if roots is not None else None
         self.on_ingest = on_ingest
         self.on_error = on_error
         self.poll = poll
@@ -52,6 +53,7 @@ class RootWatcher:
         self._first_event = 0.0
         self._last_event = 0.0
         self._observer = None
+        self._handler = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -92,6 +94,16 @@ class RootWatcher:
         self._last_event = now
         self._wake.set()
 
+    def add_root(self, path: str) -> None:
+        """Watch one more root (after `ingest_paths` added it to the catalog)."""
+        if self.roots is not None and path not in self.roots:
+            self.roots.append(path)
+        if self._observer is not None:
+            # On failure the periodic rescan still covers the new root.
+            with contextlib.suppress(Exception):
+                self._observer.schedule(self._handler, path, recursive=True)
+        self.notify()
+
     # -- internals -----------------------------------------------------------------------------
 
     def _watch_paths(self) -> list[str]:
@@ -109,17 +121,21 @@ class RootWatcher:
         from watchdog.observers import Observer
 
         watcher = self
+        catalog_prefix = str(self.cat.path)
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
                 if event.event_type in ("opened", "closed_no_write"):
                     return
+                if str(event.src_path).startswith(catalog_prefix):
+                    return  # our own catalog file (and its .wal) living under a root
                 watcher.notify()
 
+        self._handler = Handler()
         try:
             observer = Observer()
             for path in self._watch_paths():
-                observer.schedule(Handler(), path, recursive=True)
+                observer.schedule(self._handler, path, recursive=True)
             observer.start()
         except Exception:  # noqa: BLE001 - inotify limits, unsupported FS: fall back to polling
             self.poll = True

@@ -107,6 +107,12 @@ def history_labels(frame: Any, run_ids: list[str]) -> dict[str, str]:
     return labels
 
 
+def one_line(exc: BaseException) -> str:
+    """The first line of an unexpected error, for the screen."""
+    text = str(exc).strip() or type(exc).__name__
+    return f"could not load the comparison: {text.splitlines()[0]}"
+
+
 def short_number(text: str) -> str:
     """A metric value with 6 significant digits ('0.807449'); non-numbers unchanged."""
     try:
@@ -129,7 +135,7 @@ class CompareScreen(Screen):
     CompareScreen.-view-table #compare-table-box > DataTable { height: 1fr; }
     CompareScreen #compare-table-box > .message { padding: 1 2; color: $text-muted; }
     CompareScreen #compare-table > .datatable--fixed { background: $panel; color: $text-muted; }
-    CompareScreen #compare-chart { height: 1fr; min-height: 8; border: round $primary 50%; }
+    CompareScreen #compare-chart { height: 1fr; min-height: 8; }
     CompareScreen.-view-table #compare-chart { display: none; }
     CompareScreen.-view-chart #compare-table-box { display: none; }
     """
@@ -216,8 +222,11 @@ class CompareScreen(Screen):
         try:
             frame = queries.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
             table = build_compare_table(frame, self.run_ids)
-        except (WorkbenchError, ValueError) as exc:
+        except WorkbenchError as exc:
             self.post_message(self.TableLoaded(None, only_diff, str(exc)))
+            return
+        except Exception as exc:  # a bug below us: one line on screen, not a dead app
+            self.post_message(self.TableLoaded(None, only_diff, one_line(exc)))
             return
         self.post_message(self.TableLoaded(table, only_diff, None))
 
@@ -225,7 +234,6 @@ class CompareScreen(Screen):
     def _preload_history(self, max_points: int) -> None:
         """The first metric of the first run, fetched without waiting for the table."""
         from workbench.catalog import queries
-        from workbench.errors import WorkbenchError
 
         try:
             run = queries.get_run(self.catalog, self.run_ids[0])
@@ -237,8 +245,7 @@ class CompareScreen(Screen):
             frame = queries.metric_history(
                 self.catalog, self.run_ids, keys=[keys[0]], max_points=max_points, x="step"
             )
-        except WorkbenchError:
-            # the table reports the error in one sentence; the chart just waits for it
+        except Exception:  # noqa: BLE001 - the table reports errors; the chart waits for it
             self.post_message(self.HistoryLoaded(None, None, None, preload=True))
             return
         self.post_message(self.HistoryLoaded(cache_key, frame, None, preload=True))
@@ -322,6 +329,9 @@ class CompareScreen(Screen):
             )
         except WorkbenchError as exc:
             self.post_message(self.HistoryLoaded(cache_key, None, str(exc)))
+            return
+        except Exception as exc:  # a bug below us: one line on screen, not a dead app
+            self.post_message(self.HistoryLoaded(cache_key, None, one_line(exc)))
             return
         self.post_message(self.HistoryLoaded(cache_key, frame, None))
 

@@ -103,6 +103,9 @@ class RunDetailScreen(Screen):
     RunDetailScreen #notes { height: 1fr; }
     RunDetailScreen #notes-hint { height: 1; color: $text-muted; padding: 0 1; }
     RunDetailScreen .section { margin-bottom: 1; }
+    RunDetailScreen #overview-cols { height: auto; }
+    RunDetailScreen #overview-cols > .col { width: 1fr; height: auto; }
+    RunDetailScreen.-narrow #overview-cols { layout: vertical; }
     """
 
     BINDINGS = [
@@ -144,11 +147,18 @@ class RunDetailScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text(self.run_id), id="title", markup=False)
         with TabbedContent(initial="overview"):
-            with TabPane("Overview", id="overview"), VerticalScroll(id="overview-scroll"):
-                yield Static(id="info", classes="section")
-                yield Static(id="params", classes="section")
-                yield Static(id="tags", classes="section")
-                yield Static(id="environment", classes="section")
+            with (
+                TabPane("Overview", id="overview"),
+                VerticalScroll(id="overview-scroll"),
+                Horizontal(id="overview-cols"),
+            ):
+                with Vertical(classes="col"):
+                    yield Static(id="info", classes="section")
+                    yield Static(id="params", classes="section")
+                with Vertical(classes="col"):
+                    yield Static(id="overview-metrics", classes="section")
+                    yield Static(id="tags", classes="section")
+                    yield Static(id="environment", classes="section")
             with TabPane("Metrics", id="metrics"), VerticalScroll():
                 yield Static(id="metrics-table")
             with TabPane("Chart", id="chart"), Horizontal():
@@ -164,6 +174,9 @@ class RunDetailScreen(Screen):
             with TabPane("Errors", id="errors"), VerticalScroll():
                 yield Static(id="errors-table")
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 120, "-narrow")
 
     def on_mount(self) -> None:
         self.query_one(TabbedContent).loading = True
@@ -252,6 +265,11 @@ class RunDetailScreen(Screen):
         env = [(k, v) for k, v in data.environment if v not in (None, "")]
         self.query_one("#environment", Static).update(kv_table("Environment", env, "not recorded"))
         self.query_one("#metrics-table", Static).update(metrics_table(data.metrics))
+        rows = [(str(m["key"]), fmt_number(m["last"])) for m in data.metrics[:12]]
+        if len(data.metrics) > 12:
+            rows.append((f"… {len(data.metrics) - 12} more", "see tab 2"))
+        latest = kv_table("Latest metrics", rows, "none logged")
+        self.query_one("#overview-metrics", Static).update(latest)
         self.query_one("#errors-table", Static).update(errors_table(data.errors))
         errors_tab = self.query_one(TabbedContent).get_tab("errors")
         errors_tab.label = Text(f"Errors ({len(data.errors)})" if data.errors else "Errors")

@@ -23,7 +23,7 @@ GLOBAL_KEYS = [
 def _key_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table = Table(title=Text(title, style="bold"), show_header=False, box=None, expand=True,
                   title_justify="left", padding=(0, 1))
-    table.add_column(style="bold color(179)", no_wrap=True, min_width=12)
+    table.add_column(style="bold color(179)", no_wrap=True, width=20)
     table.add_column(ratio=1)
     for key, text in rows:
         table.add_row(Text(key), Text(text))

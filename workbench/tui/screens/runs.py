@@ -58,7 +58,7 @@ class RunsScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("enter", "open_detail", "Open"),
+        Binding("enter", "open_detail", "Open", show=False),
         Binding("space", "toggle_mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("s", "sql", "SQL", show=False),
@@ -135,6 +135,7 @@ class RunsScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 70, "-no-sidebar")
+        self.query_one(ProjectsTree).styles.width = 20 if self.size.width < 120 else 26
 
     # -- loading --------------------------------------------------------------------------
 
@@ -204,6 +205,9 @@ class RunsScreen(Screen):
             self.filter_bar.clear_error()
             self.render_runs()
             self.table.loading = False
+            if self._first_load and not isinstance(self.focused, Input):
+                self.table.focus()
+                self.refresh_bindings()  # the footer missed the focus while the table loaded
             self._first_load = False
             if getattr(self, "_focus_table_after_load", False):
                 self._focus_table_after_load = False

@@ -320,7 +320,10 @@ class MetricChart(Vertical):
     """
 
     DEFAULT_CSS = """
-    MetricChart { height: 1fr; min-height: 6; }
+    MetricChart {
+        height: 1fr; min-height: 6; border: round $primary 50%;
+        border-title-color: $text; border-title-style: bold; border-subtitle-color: $text-muted;
+    }
     MetricChart > ChartPlot { height: 1fr; }
     MetricChart > .chart-legend { height: auto; max-height: 3; padding: 0 1; }
     """

@@ -17,7 +17,7 @@ class ProjectsTree(Tree[str | None]):
     """Projects as tree nodes; selecting one posts ProjectChosen (None = all projects)."""
 
     DEFAULT_CSS = """
-    ProjectsTree { width: 22; height: 1fr; border-right: vkey $primary 40%; padding: 0; }
+    ProjectsTree { width: 20; height: 1fr; border-right: vkey $primary 40%; padding: 0; }
     """
 
     class ProjectChosen(Message):

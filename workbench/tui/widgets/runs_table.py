@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
@@ -20,8 +24,11 @@ STATUS_COLUMN = 1
 class RunsTable(DataTable):
     """Runs, one per row; knows the run id of every row so the cursor follows a run."""
 
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]
     DEFAULT_CSS = """
     RunsTable { height: 1fr; max-height: 100%; }
+    RunsTable > .datatable--fixed { background: $primary 12%; }
+    RunsTable > .datatable--fixed-cursor { background: $secondary 92%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
@@ -32,6 +39,7 @@ class RunsTable(DataTable):
             cursor_type="row",
             max_column_content_width=32,
             zebra_stripes=True,
+            fixed_columns=3,  # mark, status and name stay put while scrolling right
             null_rep="",
             id=id,
         )
@@ -97,6 +105,73 @@ class RunsTable(DataTable):
         return [[("" if v is None else str(v)) for v in self.get_row_at(r)] for r in range(self.row_count)]
 
     # -- rendering ------------------------------------------------------------------------
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+        in_range: bool = False,
+    ):
+        """Data cells rendered straight to segments (plain text, never markup).
+
+        The stock path builds Padding/Styled renderables and runs rich's layout for every
+        cell, which dominates a repaint of a full screen of rows; a runs cell is one line of
+        plain text, so it is cut or padded here directly."""
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(
+                row_index, column_index, base_style, width, cursor, hover, in_range
+            )
+        key = (
+            row_index, column_index, base_style, cursor, hover, in_range,
+            self._show_hover_cursor, self._update_count, self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(key)
+        if cached is not None:
+            return cached
+        is_fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, is_fixed, hover, cursor, in_range, self.show_cursor,
+            self._show_hover_cursor, self.cursor_type == "range",
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        value = self.get_cell_at(Coordinate(row_index, column_index))
+        own_style = None
+        right = False
+        if column_index in (MARK_COLUMN, STATUS_COLUMN):
+            text = "" if not value else (MARK_GLYPH if column_index == MARK_COLUMN else str(value))
+            if text:
+                own_style = Style.parse(MARK_STYLE if column_index == MARK_COLUMN
+                                        else GLYPH_STYLE.get(text, "dim"))
+        elif value is None:
+            text = ""
+        elif isinstance(value, str):
+            text = value.replace("\r", "").replace("\n", "⏎").replace("\t", " ")
+        elif isinstance(value, bool):
+            text = str(value).lower()
+        elif isinstance(value, (int, float)):
+            text = f"{value:n}" if isinstance(value, float) else str(value)
+            right = True
+        else:
+            text = str(value)
+        inner = max(width - 2, 0)
+        length = cell_len(text)
+        if length > inner:
+            text = set_cell_size(text, max(inner - 1, 0)) + "…" if inner > 0 else ""
+            length = inner
+        pad = " " * (inner - length)
+        style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        style = style + component_style
+        text_style = (style + own_style if own_style else style) + post_style
+        pad_style = style + post_style
+        body = [Segment(pad, pad_style), Segment(text, text_style)] if right else [
+            Segment(text, text_style), Segment(pad, pad_style)]
+        lines = [[Segment(" ", pad_style), *body, Segment(" ", pad_style)]]
+        self._cell_render_cache[key] = lines
+        return lines
 
     def _get_cell_renderable(self, row_index: int, column_index: int, max_width: int | None = None):
         if row_index >= 0 and column_index in (MARK_COLUMN, STATUS_COLUMN):

@@ -1,0 +1,89 @@
+"""Benchmark ingest: full ingest of each workload (points/s) and the no-op re-ingest time.
+
+    python benchmarks/bench_ingest.py [small medium long] [--repeat 3] [--dir /tmp/wb-bench]
+Targets: >= 1,000,000 points/s on medium; no-op re-ingest of medium < 0.5 s.
+Imports are warmed first, so the numbers are the ingest, not Python start-up. "cpu s" is the
+process CPU time (all threads): a load-independent cross-check on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+
+def bench(name: str, base: Path, repeat: int) -> dict:
+    import duckdb  # noqa: F401 - warm imports
+    import polars  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths, ingest_roots
+
+    root = base / name
+    if not (root / ".complete").exists():
+        t0 = time.perf_counter()
+        workload = generate.generate(name, root)
+        (root / ".complete").write_text("")
+        print(f"  generated {name}: {workload.points:,} points in {time.perf_counter() - t0:.1f} s")
+    workload = generate.WORKLOADS[name]
+    full, noop, cpu = [], [], []
+    for i in range(repeat):
+        db = base / f"{name}-{i}.duckdb"
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        cat = Catalog(db)
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = ingest_paths(cat, [root])
+        full.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        assert report.points == workload.points, (report.points, workload.points)
+        t0 = time.perf_counter()
+        again = ingest_roots(cat)
+        noop.append(time.perf_counter() - t0)
+        assert again.points == 0
+        db.unlink()
+    best = min(full)
+    return {
+        "workload": name,
+        "points": workload.points,
+        "full_best_s": best,
+        "full_median_s": statistics.median(full),
+        "points_per_s_best": workload.points / best,
+        "cpu_best_s": min(cpu),
+        "noop_best_s": min(noop),
+        "noop_median_s": statistics.median(noop),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("workloads", nargs="*", default=["small", "medium", "long"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "wb-bench"))
+    args = parser.parse_args(argv)
+    base = Path(args.dir)
+    base.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{'workload':<8} {'points':>10} {'full best':>10} {'median':>8} {'points/s':>12} {'cpu s':>6} {'no-op best':>11} {'median':>8}"
+    )
+    for name in args.workloads:
+        r = bench(name, base, args.repeat)
+        print(
+            f"{r['workload']:<8} {r['points']:>10,} {r['full_best_s']:>9.2f}s {r['full_median_s']:>7.2f}s "
+            f"{r['points_per_s_best']:>12,.0f} {r['cpu_best_s']:>6.2f} {r['noop_best_s']:>10.3f}s {r['noop_median_s']:>7.3f}s"
+        )
+
+
+if __name__ == "__main__":
+    main()
