@@ -329,3 +329,16 @@ def test_service_functions_accept_an_open_connection(cat):
         assert queries.list_runs(con, limit=2).height == 2
         assert queries.get_run(con, "aaaa1111").name == "lr-0.1"
         assert queries.metric_history(con, ["aaaa1111"]).height == 6
+
+
+def test_keys_named_like_internal_columns(tmp_path):
+    cat = Catalog(tmp_path / "c.duckdb")
+    add_runs(
+        cat,
+        [{"id": "k1", "params": {"run_key": 5, "id": "x"}, "tags": {"run_key": "t"},
+          "metrics": {"run_key": [1.0]}}],
+    )  # fmt: skip
+    df = queries.list_runs(cat)
+    assert df["id"].to_list() == ["k1"]
+    assert df["params.run_key"].to_list() == [5] and df["params.id"].to_list() == ["x"]
+    assert df["tags.run_key"].to_list() == ["t"] and df["metrics.run_key"].to_list() == [1.0]

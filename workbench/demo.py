@@ -107,7 +107,7 @@ def run_samples(
 
     codes: list[int] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for argv, code in zip(plan, pool.map(one, plan)):
+        for argv, code in zip(plan, pool.map(one, plan), strict=True):
             done += 1
             codes.append(code)
             if progress is not None:

@@ -261,11 +261,14 @@ def list_runs(
     return wide
 
 
+#: Long (run_key, "section.key", value) rows; the prefix keeps a key such as "run_key" from
+#: colliding with the pivot's index column.
 _LONG_SQL = {
-    "params": "SELECT x.run_key, x.key, CASE WHEN x.value_type = 'null' THEN NULL"
-    " ELSE x.value_text END AS value, x.value_type AS kind FROM params x",
-    "metrics": "SELECT x.run_key, x.key, x.last_value AS value FROM metric_summary x",
-    "tags": "SELECT x.run_key, x.key, x.value FROM tags x",
+    "params": "SELECT x.run_key, 'params.' || x.key AS key, CASE WHEN x.value_type = 'null'"
+    " THEN NULL ELSE x.value_text END AS value, x.value_type AS kind FROM params x",
+    "metrics": "SELECT x.run_key, 'metrics.' || x.key AS key, x.last_value AS value"
+    " FROM metric_summary x",
+    "tags": "SELECT x.run_key, 'tags.' || x.key AS key, x.value FROM tags x",
 }
 
 
@@ -310,7 +313,7 @@ def _attach_section(wide, section: str, long):
                 casts.append((pl.col(key) == "true").alias(key))
         if casts:
             pivoted = pivoted.with_columns(casts)
-    pivoted = pivoted.select("run_key", *[pl.col(k).alias(f"{section}.{k}") for k in keys])
+    pivoted = pivoted.select("run_key", *keys)
     return wide.join(pivoted, on="run_key", how="left", maintain_order="left")
 
 
