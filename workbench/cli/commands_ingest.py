@@ -7,6 +7,7 @@ import os
 
 import rich_click as click
 
+from workbench.catalog.health import doctor_info
 from workbench.cli.output import json_ready, printable
 
 
@@ -115,49 +116,6 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
     finally:
         watcher.stop()
     click.echo("stopped watching")
-
-
-def doctor_info(cat) -> dict:
-    """What `doctor` reports: catalog path, size, schema, roots, lock holder, recent errors."""
-    from workbench.catalog import ingest_store
-    from workbench.catalog.schema import SCHEMA_VERSION
-    from workbench.errors import CatalogBusyError
-
-    info: dict = {
-        "catalog": str(cat.path),
-        "exists": cat.exists(),
-        "size_bytes": cat.path.stat().st_size if cat.exists() else 0,
-        "schema_version": None,
-        "code_schema_version": SCHEMA_VERSION,
-        "busy": None,
-        "roots": [],
-        "counts": {},
-        "data_version": 0,
-        "recent_errors": [],
-    }
-    if not cat.exists():
-        return info
-    try:
-        with cat.connect(read_only=True) as con:
-            from workbench.catalog.connection import read_data_version
-            from workbench.catalog.schema import read_version
-
-            info["schema_version"] = read_version(con)
-            info["roots"] = [
-                {"path": p, "exists": os.path.isdir(p), "last_scan_at": last}
-                for p, last in con.execute(
-                    "SELECT path, last_scan_at FROM roots ORDER BY path"
-                ).fetchall()
-            ]
-            info["counts"] = ingest_store.catalog_counts(con)
-            info["data_version"] = read_data_version(con)
-            info["recent_errors"] = [
-                {"seen_at": seen, "path": path, "line": line, "message": message}
-                for seen, path, line, message in ingest_store.recent_errors(con, 10)
-            ]
-    except CatalogBusyError as exc:
-        info["busy"] = str(exc)
-    return info
 
 
 @click.command("doctor")

@@ -24,11 +24,37 @@ HEAD_BYTES = 64
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _load_json_object(path: Path) -> dict:
+def _read_bytes(path) -> bytes:
+    """A whole small file in as few system calls as possible (open, read, close)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        raw = path.read_bytes()
+        data = os.read(fd, 1 << 16)
+        if len(data) < 1 << 16:  # a short read of a regular file is its end
+            return data
+        parts = [data]
+        while block := os.read(fd, 1 << 20):
+            parts.append(block)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+def _read_optional(path) -> bytes | None:
+    """A small file's bytes, or None when it does not exist."""
+    try:
+        return _read_bytes(path)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _load_json_object(path, raw: bytes | None = None) -> dict:
+    if raw is None:
+        try:
+            raw = _read_bytes(path)
+        except OSError as exc:
+            raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -64,7 +90,7 @@ def _opt_str(obj: dict, key: str) -> str | None:
 
 def read_run_json(run_dir: Path) -> dict:
     """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
-    path = run_dir / spec.RUN_FILE
+    path = os.path.join(run_dir, spec.RUN_FILE)
     obj = _load_json_object(path)
     version = obj.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
@@ -137,31 +163,44 @@ def param_row(key: str, value) -> tuple[str, str, float | None, str]:
     return key, json.dumps(value, sort_keys=True), None, "string"
 
 
-def read_params(run_dir: Path) -> list[tuple[str, str, float | None, str]]:
+def read_params(run_dir) -> list[tuple[str, str, float | None, str]]:
     """params.json as catalog rows (empty when the file is absent)."""
-    path = run_dir / spec.PARAMS_FILE
-    if not path.exists():
+    path = os.path.join(run_dir, spec.PARAMS_FILE)
+    raw = _read_optional(path)
+    if raw is None:
         return []
-    return [param_row(str(k), v) for k, v in _load_json_object(path).items()]
+    rows = []
+    append = rows.append
+    isfinite = math.isfinite
+    for key, value in _load_json_object(path, raw).items():
+        kind = type(value)  # fast paths for the common scalar types; param_row does the rest
+        if kind is float:
+            append((key, repr(value), value if isfinite(value) else None, "number"))
+        elif kind is int and -(1 << 53) <= value <= 1 << 53:
+            append((key, str(value), float(value), "number"))
+        elif kind is str:
+            stripped = value.strip()
+            append((key, value, _as_number(stripped) if stripped else None, "string"))
+        else:
+            append(param_row(key, value))
+    return rows
 
 
-def read_tags(run_dir: Path) -> list[tuple[str, str]]:
+def read_tags(run_dir) -> list[tuple[str, str]]:
     """tags.json as (key, value) rows; non-string values are kept as JSON text."""
-    path = run_dir / spec.TAGS_FILE
-    if not path.exists():
+    path = os.path.join(run_dir, spec.TAGS_FILE)
+    raw = _read_optional(path)
+    if raw is None:
         return []
     return [
-        (str(k), v if isinstance(v, str) else json.dumps(v))
-        for k, v in _load_json_object(path).items()
+        (k, v if type(v) is str else json.dumps(v)) for k, v in _load_json_object(path, raw).items()
     ]
 
 
-def read_notes(run_dir: Path) -> str | None:
+def read_notes(run_dir) -> str | None:
     """notes.md as text (invalid UTF-8 replaced), or None when absent."""
-    try:
-        return (run_dir / spec.NOTES_FILE).read_bytes().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return None
+    raw = _read_optional(os.path.join(run_dir, spec.NOTES_FILE))
+    return None if raw is None else raw.decode("utf-8", "replace")
 
 
 # -- artifacts --------------------------------------------------------------------------------
@@ -230,6 +269,11 @@ def head_signature(path: str | Path, length: int) -> str:
     """'<n>:<sha1 of the first n bytes>' — detects a file replaced under the same name."""
     with open(path, "rb") as fh:
         data = fh.read(min(length, HEAD_BYTES))
+    return signature_of(data)
+
+
+def signature_of(data: bytes) -> str:
+    """The head signature of bytes already read from the start of a file."""
     return f"{len(data)}:{hashlib.sha1(data).hexdigest()}"
 
 
@@ -240,27 +284,38 @@ def head_length(signature: str | None) -> int:
     return int(signature.split(":", 1)[0])
 
 
-def read_complete_lines(path: str | Path, offset: int, max_bytes: int) -> tuple[bytes, bool]:
+def read_complete_lines(
+    path: str | Path, offset: int, max_bytes: int, size: int | None = None
+) -> tuple[bytes, bool]:
     """Bytes from `offset` up to the last '\\n' (at most max_bytes), and whether more may follow.
 
     A partial last line (the writer is mid-write) is left for next time. When a single line
-    is longer than max_bytes the whole line is still returned so it can be rejected.
+    is longer than max_bytes the whole line is still returned so it can be rejected. `size`
+    (the file size from a recent stat) lets the read ask for exactly the bytes there are;
+    bytes appended after that stat are left for the next pass.
     """
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        data = fh.read(max_bytes)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        want = max_bytes if size is None else min(max_bytes, size - offset)
+        if want <= 0:
+            return b"", False
+        data = os.pread(fd, want, offset)
         capped = len(data) == max_bytes
         end = data.rfind(b"\n")
         while end < 0 and capped:
-            more = fh.read(max_bytes)
+            more = os.pread(fd, max_bytes, offset + len(data))
             if not more:
                 break
             data += more
             capped = len(more) == max_bytes
             end = data.rfind(b"\n")
+    finally:
+        os.close(fd)
     if end < 0:
         return b"", False
-    return data[: end + 1], capped
+    if end + 1 < len(data):
+        data = data[: end + 1]
+    return data, capped
 
 
 @dataclass

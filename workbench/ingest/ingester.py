@@ -229,8 +229,18 @@ def ingest_roots(cat, roots=None, progress=None, add: bool = False) -> IngestRep
     same app wait for each other); across processes the catalog lock and the offset check
     inside each transaction keep two ingesters from reading the same bytes twice.
     """
+    import gc
+
     with _pass_lock:
-        return _ingest_roots(cat, roots, progress, add)
+        # A pass allocates many small objects that all live until it ends: collecting them
+        # midway finds nothing and cost a fifth of a full ingest. Collect once afterwards.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return _ingest_roots(cat, roots, progress, add)
+        finally:
+            if enabled:
+                gc.enable()
 
 
 _pass_lock = threading.RLock()
@@ -336,9 +346,27 @@ def _prepare_lines(lw: LineWork, budget: int) -> None:
     if lw.replaced:
         lw.start, lw.lines = 0, 0
     try:
-        lw.chunk, lw.more = runfolder.read_complete_lines(lw.path, lw.start, max(budget, 1 << 16))
+        lw.chunk, lw.more = runfolder.read_complete_lines(
+            lw.path, lw.start, max(budget, 1 << 16), lw.size
+        )
     except OSError:
         lw.chunk, lw.more = b"", False
+
+
+def _read_and_parse(line_items: list[tuple[RunWork, LineWork]]):
+    """Read the new bytes of every JSON Lines file of the batch, then parse the metrics ones.
+
+    Runs on a worker thread: file reads and polars parsing release the GIL, so this overlaps
+    with the small-file reading and the first catalog writes on the calling thread.
+    """
+    budget = BATCH_BYTES
+    metric_chunks = []  # (index in line_items, bytes)
+    for idx, (_item, lw) in enumerate(line_items):
+        _prepare_lines(lw, budget)
+        budget = max(budget - len(lw.chunk), 1 << 20)
+        if lw.kind == "metrics" and lw.chunk:
+            metric_chunks.append((idx, lw.chunk))
+    return runfolder.parse_metric_chunks(metric_chunks)
 
 
 def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
@@ -453,57 +481,40 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
         small.append((item, folder, whole))
         active.append(item)
 
-    # 2. new JSON Lines bytes
-    budget = BATCH_BYTES
-    follow_up: list[RunWork] = []
-    metric_chunks = []  # (src, bytes)
-    line_items: list[tuple[RunWork, LineWork]] = []
-    for item in active:
-        capped = []
-        for lw in item.lines:
-            _prepare_lines(lw, budget)
-            budget = max(budget - len(lw.chunk), 1 << 20)
-            line_items.append((item, lw))
-            if lw.kind == "metrics" and lw.chunk:
-                metric_chunks.append((len(line_items) - 1, lw.chunk))
-            if lw.more:
-                capped.append(lw)
-        if capped:
-            follow_up.append(RunWork(item.folder, item.run_key, [], [], None))
-            follow_up[-1]._capped = capped  # type: ignore[attr-defined]
-    # Parse metrics on a worker thread (polars releases the GIL) while Python reads the
-    # small files; the two overlap on a multi-core machine.
+    # 2. new JSON Lines bytes: read and parsed on a worker thread (see _read_and_parse) while
+    # this thread reads the small files and makes the first catalog writes.
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        parsed = pool.submit(runfolder.parse_metric_chunks, metric_chunks)
-        for item, folder, whole in small:
-            for kind in ("params", "tags", "notes"):
-                if kind not in whole:
-                    continue
-                path, size, mtime = whole[kind]
-                try:
-                    if size < 0:
-                        value = [] if kind != "notes" else None
-                    elif kind == "params":
-                        value = runfolder.read_params(folder)
-                    elif kind == "tags":
-                        value = runfolder.read_tags(folder)
-                    else:
-                        value = runfolder.read_notes(folder)
-                except RunFormatError as exc:
-                    errors.append((path, None, str(exc), item.run_key))
-                    value = None if kind == "notes" else []
-                    if kind == "notes":
-                        continue
-                {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
+    line_items = [(item, lw) for item in active for lw in item.lines]
+    pool = ThreadPoolExecutor(max_workers=1)
+    parsed = pool.submit(_read_and_parse, line_items)
+    pool.shutdown(wait=False)  # the thread ends when the one task is done
+    for item, folder, whole in small:
+        for kind in ("params", "tags", "notes"):
+            if kind not in whole:
+                continue
+            path, size, mtime = whole[kind]
+            try:
                 if size < 0:
-                    removed_paths.append(path)
+                    value = [] if kind != "notes" else None
+                elif kind == "params":
+                    value = runfolder.read_params(folder)
+                elif kind == "tags":
+                    value = runfolder.read_tags(folder)
                 else:
-                    file_states.append(
-                        store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
-                    )
-        points, line_errors = parsed.result()
+                    value = runfolder.read_notes(folder)
+            except RunFormatError as exc:
+                errors.append((path, None, str(exc), item.run_key))
+                value = None if kind == "notes" else []
+                if kind == "notes":
+                    continue
+            {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
+            if size < 0:
+                removed_paths.append(path)
+            else:
+                file_states.append(
+                    store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
+                )
 
     # 3. one transaction
     with cat.connect() as con:
@@ -550,6 +561,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
             )
 
             # JSON Lines
+            points, line_errors = parsed.result()
             replaced_any = False
             line_counts = {}
             for idx, (item, lw) in enumerate(line_items):
@@ -574,7 +586,12 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                 new_offset = lw.start + len(lw.chunk)
                 head = lw.state.head if (lw.state is not None and not lw.replaced) else None
                 if head is None or runfolder.head_length(head) < runfolder.HEAD_BYTES:
-                    head = runfolder.head_signature(lw.path, new_offset) if new_offset else None
+                    if not new_offset:
+                        head = None
+                    elif lw.start == 0:  # the chunk is the start of the file
+                        head = runfolder.signature_of(lw.chunk[: runfolder.HEAD_BYTES])
+                    else:
+                        head = runfolder.head_signature(lw.path, new_offset)
                 file_states.append(
                     store.FileState(
                         lw.path,
@@ -656,6 +673,12 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
     report.changed = changed
     report.errors += len(errors)
     report.error_list.extend((p, line, m) for p, line, m, _k in errors)
+    follow_up: list[RunWork] = []
+    for item in active:
+        capped = [lw for lw in item.lines if lw.more]
+        if capped:
+            follow_up.append(RunWork(item.folder, item.run_key, [], [], None))
+            follow_up[-1]._capped = capped  # type: ignore[attr-defined]
     # Keep the in-memory state in step for the follow-up batch of capped files.
     for fs in file_states:
         state.files[fs.path] = fs
