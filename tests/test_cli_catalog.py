@@ -159,3 +159,27 @@ def test_empty_catalog_reads_nothing(tmp_path):
     assert result.exit_code == 0 and "no runs match" in result.stdout
     assert json.loads(run(db, "runs", "--json").stdout) == []
     assert json.loads(run(db, "projects", "--json").stdout) == []
+
+
+def test_runs_table_shows_the_sort_column_and_short_long_ids(tmp_path):
+    from _catalog_data import add_runs
+
+    from workbench.catalog.connection import Catalog
+
+    cat = Catalog(tmp_path / "c.duckdb")
+    long_id = "3f2a9c1e5b7d4e0f8a6b2c4d1e3f5a7b"
+    add_runs(
+        cat,
+        [
+            {"id": long_id, "name": "a", "metrics": {"zz_last_metric": [0.5]},
+             "params": {f"p{i}": i for i in range(20)}},
+            {"id": "short", "name": "b", "metrics": {"zz_last_metric": [0.9]}},
+        ],
+    )  # fmt: skip
+    result = run(str(cat.path), "runs", "--sort", "-metrics.zz_last_metric")
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0].split()
+    assert header[:3] == ["id", "name", "metrics.zz_last_metric"]
+    assert "3f2a9c1e " in result.stdout and long_id not in result.stdout
+    assert "short" in result.stdout
+    assert run(str(cat.path), "show", "3f2a9c1e").exit_code == 0

@@ -277,6 +277,7 @@ def test_run_sql_select_and_views(cat):
         "ATTACH ':memory:' AS m",
         "SET threads = 1",
         "INSTALL httpfs",
+        "EXPLAIN ANALYZE DELETE FROM runs",
     ],
 )
 def test_run_sql_refuses_writes(cat, text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,8 @@ async def test_project_selection(fixture_db: Path) -> None:
         assert await runs_loaded(pilot, 6)
         tree = app.screen.query_one("#projects")
         assert await wait_until(pilot, lambda: len(tree.root.children) == 2)
-        assert "iris" in screen_text(app) and "all projects  6" in screen_text(app)
+        assert "iris" in screen_text(app)
+        assert re.search(r"all projects +6", screen_text(app))
         await pilot.press("p")
         await pilot.press("down")  # first project under "all projects"
         await pilot.press("enter")
@@ -285,7 +287,7 @@ async def test_hide_column_and_group(fixture_db: Path) -> None:
         app.screen.dismiss("params.batch")
         await pilot.pause()
         assert runs.display_columns[2] == "params.batch"
-        assert "group batch" in screen_text(app)
+        assert "group p:batch" in screen_text(app)
 
 
 async def test_quit_leaves_catalog_unlocked(fixture_db: Path) -> None:
@@ -316,3 +318,110 @@ def test_run_json_fixture_is_deterministic(tmp_path: Path) -> None:
     first = json.loads((tmp_path / "iris" / "r1" / "run.json").read_text())
     write_run(tmp_path, "r1")
     assert json.loads((tmp_path / "iris" / "r1" / "run.json").read_text()) == first
+
+
+async def test_columns_order_and_project_only_in_all_view(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        cols = app.screen.display_columns
+        assert cols[:4] == ["_mark", "status", "name", "project"]
+        kinds = [c.split(".", 1)[0] for c in cols[4:]]
+        # metrics, then params, then started and duration
+        assert kinds == sorted(kinds, key=["metrics", "params", "started_at", "duration_s"].index)
+        assert cols[-2:] == ["started_at", "duration_s"]
+        header = screen_text(app).splitlines()[2]
+        assert "acc" in header and "p:lr" in header and "params.lr" not in header
+        app.screen.query_spec.project = "iris"
+        app.screen.load_runs()
+        assert await runs_loaded(pilot, 3)
+        assert "project" not in app.screen.display_columns
+
+
+async def test_long_name_is_capped_but_searchable(tmp_path: Path) -> None:
+    from workbench.tui.runs_view import NAME_WIDTH
+
+    long_name = "breast_cancer-l2-lr0.001-a0.0001-seed42-final"
+    db, root = build_catalog(tmp_path)
+    write_run(root, "run-long", name=long_name, start=1767225600.0 + 9 * 3600, metrics={"acc": [0.99]})
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
+
+    ingest_paths(Catalog(db), [root])
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await runs_loaded(pilot, 7)
+        table = app.screen.table
+        name_col = table.ordered_columns[app.screen.display_columns.index("name")]
+        assert name_col.render_width == NAME_WIDTH + 2
+        text = screen_text(app)
+        assert long_name[: NAME_WIDTH - 1] + "…" in text and long_name not in text
+        assert "0.99" in text  # the first metric fits at 80 columns
+        await pilot.press("slash")
+        await type_text(pilot, "seed42-final")
+        assert await runs_loaded(pilot, 1)
+        assert names(app) == [long_name]
+
+
+async def test_sidebar_collapses_when_narrow_and_b_toggles(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        tree = app.screen.query_one("#projects")
+        assert not tree.display or not app.screen.has_class("-no-sidebar") is False
+        assert app.screen.has_class("-no-sidebar")
+        assert "b: projects" in screen_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert not app.screen.has_class("-no-sidebar")
+        assert tree.size.width == 20
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen.has_class("-no-sidebar")
+        # p shows it for one choice, then it folds away again
+        await pilot.press("p", "down", "enter")
+        assert await runs_loaded(pilot, 3)
+        assert app.screen.has_class("-no-sidebar")
+    async with make_app(fixture_db, roots_watch=False).run_test(size=(120, 30)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        assert not pilot.app.screen.has_class("-no-sidebar")
+
+
+async def test_row_background_is_uniform_across_fixed_columns(fixture_db: Path) -> None:
+    app = make_app(fixture_db, roots_watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await runs_loaded(pilot, 6)
+        table = app.screen.table
+        for y in (2, 3):  # two data rows below the cursor: an even and an odd stripe
+            strip = table.render_line(y)
+            backgrounds = {seg.style.bgcolor for seg in strip if seg.style and seg.text.strip()}
+            assert len(backgrounds) == 1, backgrounds
+
+
+def test_header_titles_keep_params_and_metrics_apart() -> None:
+    from workbench.tui.formatting import header_title
+
+    assert header_title("metrics.lr") == "lr"
+    assert header_title("params.lr") == "p:lr"
+    assert header_title("tags.stage") == "#stage"
+    assert header_title("started_at") == "started"
+
+
+def test_long_filter_error_message_goes_below_the_caret() -> None:
+    from workbench.tui.widgets.filter_bar import caret_text
+
+    short = caret_text("a >> 1", 4, "expected a value").plain.splitlines()
+    assert short[1] == "     ^ expected a value"
+    lines = caret_text("metrics.acc1", 13, "x" * 80).plain.splitlines()
+    assert lines[1].strip() == "^" and lines[2] == "x" * 80
+
+
+def test_project_labels_fit_the_sidebar() -> None:
+    from rich.cells import cell_len
+
+    from workbench.tui.widgets.projects import fit_label
+
+    label = fit_label("classifier-sweep-with-a-long-name", 19, 17)
+    assert cell_len(label.plain) == 17
+    assert label.plain.endswith(" 19") and "…" in label.plain
+    assert fit_label("[red]x[/]", 2, 17).plain.startswith("[red]x[/]")

@@ -289,11 +289,13 @@ def replace_artifacts(con, run_key: int, rows: list[tuple], removed: list[str]) 
 
 
 def merge_summaries(con, frame) -> None:
-    """Fold a batch of new points (run_key, key, step, ts, value, seq) into metric_summary.
+    """Fold per-(run_key, key) summaries of a batch's new points into metric_summary.
 
-    `seq` is the row's position in the batch (file order). The last point is the one with the
-    greatest step; on a tie the later line wins (and a new batch beats what is stored).
-    min/max ignore NaN. Callers delete a run's summary first when its file is re-read.
+    `frame` columns: run_key, key, last_value, last_step, last_ts, min_value, max_value,
+    count — one row per (run_key, key), computed from the new points alone (the ingester does
+    it in polars). The stored last point is kept only when its step is greater than the
+    batch's (on a tie the new, later line wins); min/max ignore NaN (NULL when all NaN).
+    Callers delete a run's summary first when its file is re-read.
     """
     if frame.height == 0:
         return
@@ -302,16 +304,6 @@ def merge_summaries(con, frame) -> None:
         con.execute(
             """
             INSERT OR REPLACE INTO metric_summary
-            WITH b AS (
-                SELECT run_key, key,
-                       arg_max(value, step::HUGEINT * 4294967296 + seq) AS last_value,
-                       max(step) AS last_step,
-                       arg_max(ts, step::HUGEINT * 4294967296 + seq) AS last_ts,
-                       min(value) FILTER (WHERE NOT isnan(value)) AS min_value,
-                       max(value) FILTER (WHERE NOT isnan(value)) AS max_value,
-                       count(*) AS count
-                FROM _wb_new GROUP BY run_key, key
-            )
             SELECT b.run_key, b.key,
                    CASE WHEN s.run_key IS NULL OR b.last_step >= s.last_step
                         THEN b.last_value ELSE s.last_value END,
@@ -326,7 +318,7 @@ def merge_summaries(con, frame) -> None:
                         WHEN b.max_value IS NULL THEN s.max_value
                         ELSE greatest(s.max_value, b.max_value) END,
                    coalesce(s.count, 0) + b.count
-            FROM b LEFT JOIN metric_summary s ON s.run_key = b.run_key AND s.key = b.key
+            FROM _wb_new b LEFT JOIN metric_summary s ON s.run_key = b.run_key AND s.key = b.key
             """
         )
     finally:

@@ -24,13 +24,36 @@ def _split(values: tuple[str, ...] | None) -> list[str] | None:
     return out or None
 
 
-def _table_view(df):
-    """The runs table for people: metrics before params, no ended_at."""
+def _table_view(df, sort: list[str] | None):
+    """The runs table for people: sorted-by columns up front, metrics before params."""
+    from workbench.catalog.filters import parse_field_spec
+
+    sorted_by = []
+    for spec in sort or []:
+        label = parse_field_spec(spec.lstrip("+-")).label
+        if label in df.columns and label not in ("id", "name"):
+            sorted_by.append(label)
     metrics = [c for c in df.columns if c.startswith("metrics.")]
     params = [c for c in df.columns if c.startswith("params.")]
     tags = [c for c in df.columns if c.startswith("tags.")]
-    base = [c for c in ("id", "name", "project", "status", "started_at", "duration_s") if c in df]
-    return df.select(base + metrics + params + tags)
+    base = [c for c in ("project", "status", "started_at", "duration_s") if c in df.columns]
+    order = ["id", "name", *sorted_by]
+    order += [c for c in base + metrics + params + tags if c not in order]
+    return df.select(order)
+
+
+def _short_ids(df):
+    """Long ids (32 hex digits) cut to 8 characters: a unique prefix is enough to name a run."""
+    import polars as pl
+
+    if "id" not in df.columns:
+        return df
+    return df.with_columns(
+        pl.when(pl.col("id").str.len_chars() > 12)
+        .then(pl.col("id").str.slice(0, 8))
+        .otherwise(pl.col("id"))
+        .alias("id")
+    )
 
 
 @click.command("runs")
@@ -50,7 +73,9 @@ def _table_view(df):
     help="Sort by a field; '-' first for descending (-metrics.acc). Repeat or comma-separate.",
 )
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many runs.")
-@click.option("--search", metavar="TEXT", help="Case-insensitive text in name, id, project or tags.")
+@click.option(
+    "--search", metavar="TEXT", help="Case-insensitive text in name, id, project or tags."
+)
 @click.option(
     "--columns",
     "-c",
@@ -79,10 +104,8 @@ def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
     elif fmt == "csv":
         emit(df, fmt)
     else:
-        view = _table_view(df) if not cols else df
-        if "id" in view.columns:  # a unique prefix is enough to name a run
-            view = view.with_columns(view["id"].str.slice(0, 8))
-        emit(view, fmt, empty="no runs match")
+        view = _table_view(df, _split(sort)) if not cols else df
+        emit(_short_ids(view), fmt, empty="no runs match")
 
 
 @click.command("show")

@@ -28,9 +28,9 @@ def output_options(func: Callable) -> Callable:
     func = click.option(
         "--csv", "fmt", flag_value="csv", help="Print CSV (one header line, then rows)."
     )(func)
-    func = click.option(
-        "--json", "fmt", flag_value="json", help="Print JSON (a list of objects)."
-    )(func)
+    func = click.option("--json", "fmt", flag_value="json", help="Print JSON (a list of objects).")(
+        func
+    )
     return func
 
 
@@ -181,7 +181,7 @@ def fit_columns(columns: list[str], rows: list[dict], width: int, keep: int = 2)
     used = 0
     for i, name in enumerate(columns):
         cells = [format_cell(row.get(name)) for row in rows[:200]]
-        natural = min(MAX_CELL_WIDTH, max([len(name), *(len(c) for c in cells)] or [1]))
+        natural = min(MAX_CELL_WIDTH, max([len(name), 1, *(len(c) for c in cells)]))
         cost = natural + (2 if chosen else 0)
         if i >= keep and used + cost > width:
             continue

@@ -138,6 +138,8 @@ class LineWork:
     replaced: bool = False
     chunk: bytes = b""
     more: bool = False
+    n_lines: int = 0  # complete lines in chunk
+    forgotten: bool = False  # a replaced file whose old rows were deleted already
 
 
 @dataclass
@@ -351,22 +353,121 @@ def _prepare_lines(lw: LineWork, budget: int) -> None:
         )
     except OSError:
         lw.chunk, lw.more = b"", False
+    lw.n_lines = lw.chunk.count(b"\n")
 
 
-def _read_and_parse(line_items: list[tuple[RunWork, LineWork]]):
-    """Read the new bytes of every JSON Lines file of the batch, then parse the metrics ones.
+#: Bytes of metrics parsed per polars call; each parsed piece is inserted while the next parses.
+GROUP_BYTES = 8 << 20
+#: Pieces parsed at once (polars parses one piece on one core).
+PARSE_THREADS = 2
 
-    Runs on a worker thread: file reads and polars parsing release the GIL, so this overlaps
-    with the small-file reading and the first catalog writes on the calling thread.
+
+class _LineReader:
+    """Reads new JSON Lines bytes on a worker thread, fed run by run, and parses the metrics
+    in pieces on a small pool.
+
+    File reads and polars release the GIL, so this overlaps with reading run.json/params on
+    the calling thread, and parsing one piece overlaps with inserting the previous one.
     """
-    budget = BATCH_BYTES
-    metric_chunks = []  # (index in line_items, bytes)
-    for idx, (_item, lw) in enumerate(line_items):
-        _prepare_lines(lw, budget)
-        budget = max(budget - len(lw.chunk), 1 << 20)
-        if lw.kind == "metrics" and lw.chunk:
-            metric_chunks.append((idx, lw.chunk))
-    return runfolder.parse_metric_chunks(metric_chunks)
+
+    def __init__(self) -> None:
+        import queue
+
+        self.line_items: list[tuple[RunWork, LineWork]] = []
+        self.summaries: list = []  # per-(src, key) summaries of every piece, once all are in
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="workbench-ingest", daemon=True)
+        self._thread.start()
+
+    def add(self, item: RunWork) -> None:
+        for lw in item.lines:
+            self._todo.put((len(self.line_items), lw))
+            self.line_items.append((item, lw))
+
+    def close(self) -> None:
+        """No more files; the worker finishes what it has."""
+        if not self._closed:
+            self._closed = True
+            self._todo.put(None)
+
+    def pieces(self):
+        """Yield (line item indexes, points frame, line errors) per parsed piece, in file order."""
+        while True:
+            msg = self._done.get()
+            if msg[0] == "piece":
+                points, errors, summary = msg[2].result()
+                self.summaries.append(summary)
+                yield msg[1], points, errors
+            elif msg[0] == "failed":
+                raise msg[1]
+            else:
+                return
+
+    def _work(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="workbench-parse")
+        try:
+            budget = BATCH_BYTES
+            group: list[tuple[int, bytes]] = []
+            size = 0
+            while (job := self._todo.get()) is not None:
+                idx, lw = job
+                _prepare_lines(lw, budget)
+                budget = max(budget - len(lw.chunk), 1 << 20)
+                if lw.kind == "metrics" and lw.chunk:
+                    group.append((idx, lw.chunk))
+                    size += len(lw.chunk)
+                    if size >= GROUP_BYTES:
+                        self._submit(pool, group)
+                        group, size = [], 0
+            if group:
+                self._submit(pool, group)
+            self._done.put(("done",))
+        except BaseException as exc:  # handed to the calling thread
+            self._done.put(("failed", exc))
+        finally:
+            pool.shutdown(wait=False)  # its threads end once the submitted pieces are parsed
+
+    def _submit(self, pool, group: list[tuple[int, bytes]]) -> None:
+        future = pool.submit(_parse_piece, group)
+        self._done.put(("piece", [idx for idx, _ in group], future))
+
+
+def _parse_piece(group: list[tuple[int, bytes]]):
+    points, errors = runfolder.parse_metric_chunks(group)
+    return points, errors, _summarize(points)
+
+
+def _summarize(points):
+    """metric_summary rows per (src, key) of parsed points (in file order within each src).
+
+    The last point is the one with the greatest step, the later line on a tie; min/max
+    ignore NaN (NULL when every value is NaN).
+    """
+    import polars as pl
+
+    def aggregate(last_value, last_ts):
+        return points.group_by("src", "key").agg(
+            last_value.alias("last_value"),
+            pl.col("step").max().alias("last_step"),
+            last_ts.alias("last_ts"),
+            pl.col("value").min().fill_nan(None).alias("min_value"),  # polars skips NaN
+            pl.col("value").max().fill_nan(None).alias("max_value"),
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("step").last().alias("_end_step"),
+        )
+
+    # Usual case: steps never go back, so the last line is the last point.
+    summary = aggregate(pl.col("value").last(), pl.col("ts").last())
+    if (summary["_end_step"] != summary["last_step"]).any():
+        at_last = pl.col("step") == pl.col("step").max()
+        summary = aggregate(
+            pl.col("value").filter(at_last).last(), pl.col("ts").filter(at_last).last()
+        )
+    return summary.drop("_end_step")
 
 
 def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
@@ -392,41 +493,32 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
     active: list[RunWork] = []
     small: list[tuple[RunWork, Path, dict]] = []
     removed_paths: list[str] = []
-    for item in batch:
-        folder = Path(item.folder.path)
-        whole = {kind: (path, size, mtime) for kind, path, size, mtime in item.whole}
-        if "run" in whole:
-            path, size, mtime = whole["run"]
-            try:
-                row = runfolder.read_run_json(folder)
-            except RunFormatError as exc:
-                errors.append((path, None, str(exc), None))
-                file_states.append(store.FileState(path, None, "run", size, 0, size, mtime, None))
-                continue
-            row["path"] = item.folder.path
-            row["root"] = item.folder.root
-            by_path = state.runs_by_path.get(item.folder.path)
-            by_id = state.runs_by_id.get(row["run_id"])
-            other = claimed_ids.get(row["run_id"])
-            if other and other != item.folder.path:
-                errors.append(
-                    (
-                        path,
-                        None,
-                        f"run id {row['run_id']} is also used by {other}; this folder is ignored",
-                        None,
+    reader = _LineReader()
+    try:
+        for item in batch:
+            folder = Path(item.folder.path)
+            whole = {kind: (path, size, mtime) for kind, path, size, mtime in item.whole}
+            if "run" in whole:
+                path, size, mtime = whole["run"]
+                try:
+                    row = runfolder.read_run_json(folder)
+                except RunFormatError as exc:
+                    errors.append((path, None, str(exc), None))
+                    file_states.append(
+                        store.FileState(path, None, "run", size, 0, size, mtime, None)
                     )
-                )
-                file_states.append(store.FileState(path, None, "run", size, 0, size, mtime, None))
-                continue
-            if by_id is not None and by_id[1] != item.folder.path:
-                old_path = by_id[1]
-                if os.path.exists(os.path.join(old_path, spec.RUN_FILE)):
+                    continue
+                row["path"] = item.folder.path
+                row["root"] = item.folder.root
+                by_path = state.runs_by_path.get(item.folder.path)
+                by_id = state.runs_by_id.get(row["run_id"])
+                other = claimed_ids.get(row["run_id"])
+                if other and other != item.folder.path:
                     errors.append(
                         (
                             path,
                             None,
-                            f"run id {row['run_id']} is also used by {old_path}; this folder is ignored",
+                            f"run id {row['run_id']} is also used by {other}; this folder is ignored",
                             None,
                         )
                     )
@@ -434,272 +526,299 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                         store.FileState(path, None, "run", size, 0, size, mtime, None)
                     )
                     continue
-                # The run moved: re-read it from its new folder.
-                item.run_key = by_id[0]
-                forget.append(by_id[0])
-                for lw in item.lines:
-                    lw.state = None
-                for kind in ("params", "tags", "notes"):
-                    p = os.path.join(
-                        item.folder.path,
-                        {
-                            "params": spec.PARAMS_FILE,
-                            "tags": spec.TAGS_FILE,
-                            "notes": spec.NOTES_FILE,
-                        }[kind],
-                    )
-                    if kind not in whole and os.path.exists(p):
-                        st = os.stat(p)
-                        whole[kind] = (p, st.st_size, st.st_mtime)
-            elif by_path is not None and by_path[1] != row["run_id"]:
-                # Another run now lives in this folder: the old one is missing, start afresh.
-                move_missing.append(by_path[0])
-                forget.append(by_path[0])
-                item.run_key = None
-                for lw in item.lines:
-                    lw.state = None
-            elif by_path is not None:
-                item.run_key = by_path[0]
-            claimed_ids[row["run_id"]] = item.folder.path
-            run_rows[id(item)] = row
-            file_states.append(
-                store.FileState(path, item.run_key, "run", size, 0, size, mtime, None)
-            )
-            if item.run_key is None:
-                new_runs.append(item)
-                # a fresh run reads every file it has
-                for kind, name in (
-                    ("params", spec.PARAMS_FILE),
-                    ("tags", spec.TAGS_FILE),
-                    ("notes", spec.NOTES_FILE),
-                ):
-                    st = item.folder.stats.get(name)
-                    if kind not in whole and st is not None:
-                        whole[kind] = (os.path.join(item.folder.path, name), st[0], st[1])
-        elif item.run_key is None:
-            continue
-        small.append((item, folder, whole))
-        active.append(item)
-
-    # 2. new JSON Lines bytes: read and parsed on a worker thread (see _read_and_parse) while
-    # this thread reads the small files and makes the first catalog writes.
-    from concurrent.futures import ThreadPoolExecutor
-
-    line_items = [(item, lw) for item in active for lw in item.lines]
-    pool = ThreadPoolExecutor(max_workers=1)
-    parsed = pool.submit(_read_and_parse, line_items)
-    pool.shutdown(wait=False)  # the thread ends when the one task is done
-    for item, folder, whole in small:
-        for kind in ("params", "tags", "notes"):
-            if kind not in whole:
+                if by_id is not None and by_id[1] != item.folder.path:
+                    old_path = by_id[1]
+                    if os.path.exists(os.path.join(old_path, spec.RUN_FILE)):
+                        errors.append(
+                            (
+                                path,
+                                None,
+                                f"run id {row['run_id']} is also used by {old_path}; this folder is ignored",
+                                None,
+                            )
+                        )
+                        file_states.append(
+                            store.FileState(path, None, "run", size, 0, size, mtime, None)
+                        )
+                        continue
+                    # The run moved: re-read it from its new folder.
+                    item.run_key = by_id[0]
+                    forget.append(by_id[0])
+                    for lw in item.lines:
+                        lw.state = None
+                    for kind in ("params", "tags", "notes"):
+                        p = os.path.join(
+                            item.folder.path,
+                            {
+                                "params": spec.PARAMS_FILE,
+                                "tags": spec.TAGS_FILE,
+                                "notes": spec.NOTES_FILE,
+                            }[kind],
+                        )
+                        if kind not in whole and os.path.exists(p):
+                            st = os.stat(p)
+                            whole[kind] = (p, st.st_size, st.st_mtime)
+                elif by_path is not None and by_path[1] != row["run_id"]:
+                    # Another run now lives in this folder: the old one is missing, start afresh.
+                    move_missing.append(by_path[0])
+                    forget.append(by_path[0])
+                    item.run_key = None
+                    for lw in item.lines:
+                        lw.state = None
+                elif by_path is not None:
+                    item.run_key = by_path[0]
+                claimed_ids[row["run_id"]] = item.folder.path
+                run_rows[id(item)] = row
+                file_states.append(
+                    store.FileState(path, item.run_key, "run", size, 0, size, mtime, None)
+                )
+                if item.run_key is None:
+                    new_runs.append(item)
+                    # a fresh run reads every file it has
+                    for kind, name in (
+                        ("params", spec.PARAMS_FILE),
+                        ("tags", spec.TAGS_FILE),
+                        ("notes", spec.NOTES_FILE),
+                    ):
+                        st = item.folder.stats.get(name)
+                        if kind not in whole and st is not None:
+                            whole[kind] = (os.path.join(item.folder.path, name), st[0], st[1])
+            elif item.run_key is None:
                 continue
-            path, size, mtime = whole[kind]
-            try:
-                if size < 0:
-                    value = [] if kind != "notes" else None
-                elif kind == "params":
-                    value = runfolder.read_params(folder)
-                elif kind == "tags":
-                    value = runfolder.read_tags(folder)
-                else:
-                    value = runfolder.read_notes(folder)
-            except RunFormatError as exc:
-                errors.append((path, None, str(exc), item.run_key))
-                value = None if kind == "notes" else []
-                if kind == "notes":
-                    continue
-            {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
-            if size < 0:
-                removed_paths.append(path)
-            else:
-                file_states.append(
-                    store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
-                )
+            small.append((item, folder, whole))
+            active.append(item)
+            reader.add(item)
+        reader.close()
+        line_items = reader.line_items
 
-    # 3. one transaction
-    with cat.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for key in forget:
-                store.forget_run_files(con, key)
-            stored = store.current_offsets(con, [lw.path for _, lw in line_items])
-            stale_src = set()
-            for idx, (_item, lw) in enumerate(line_items):
-                now = stored.get(lw.path)
-                expected = lw.state.offset if lw.state is not None else None
-                if now != expected:
-                    stale_src.add(idx)  # someone else ingested it meanwhile; next pass
-            keys = store.new_run_keys(con, len(new_runs))
-            new_ids = {id(i) for i in new_runs}
-            for item, key in zip(new_runs, keys, strict=True):
-                item.run_key = key
-            store.set_missing(con, move_missing, True)
-            moved = {i.run_key for i in active}
-            gone = [k for k in gone if k not in moved]
-            store.set_missing(con, gone, True)  # before upsert_runs, which clears it
-            report.missing = len(gone)
-            rows = []
-            for item in active:
-                row = run_rows.get(id(item))
-                if row is not None:
-                    row["run_key"] = item.run_key
-                    rows.append(row)
-                    if id(item) in new_ids:
-                        report.runs_new += 1
-            store.upsert_runs(con, rows)
-            # fill run keys of states that were created before keys were known
-            key_of_path = {item.folder.path: item.run_key for item in active}
-            for fs in file_states:
-                if fs.run_key is None:
-                    fs.run_key = key_of_path.get(os.path.dirname(fs.path))
-            _write_params_tags(con, store, pl, active, params, tags)
-            for item in active:
-                if id(item) in notes:
-                    store.set_notes(con, item.run_key, notes[id(item)])
-            store.set_missing(
-                con, [i.run_key for i in active if i.unmiss and id(i) not in run_rows], False
-            )
-
-            # JSON Lines
-            points, line_errors = parsed.result()
-            replaced_any = False
-            line_counts = {}
-            for idx, (item, lw) in enumerate(line_items):
-                if idx in stale_src:
+        # 2. small files, while the reader thread reads and parses the JSON Lines
+        for item, folder, whole in small:
+            for kind in ("params", "tags", "notes"):
+                if kind not in whole:
                     continue
-                if lw.replaced:
-                    store.forget_file_rows(con, lw.kind, item.run_key, lw.path)
-                    replaced_any = True
-                n_lines = lw.chunk.count(b"\n")
-                line_counts[idx] = n_lines
-                if lw.kind != "metrics" and lw.chunk:
-                    recs, rec_errors = runfolder.parse_record_lines(
-                        lw.chunk, lw.kind, Path(item.folder.path)
-                    )
-                    for rec in recs:
-                        rec["run_key"] = item.run_key
-                    store.insert_records(
-                        con, "run_datasets" if lw.kind == "datasets" else "run_models", recs
-                    )
-                    for index, msg in rec_errors:
-                        errors.append((lw.path, lw.lines + index + 1, msg, item.run_key))
-                new_offset = lw.start + len(lw.chunk)
-                head = lw.state.head if (lw.state is not None and not lw.replaced) else None
-                if head is None or runfolder.head_length(head) < runfolder.HEAD_BYTES:
-                    if not new_offset:
-                        head = None
-                    elif lw.start == 0:  # the chunk is the start of the file
-                        head = runfolder.signature_of(lw.chunk[: runfolder.HEAD_BYTES])
+                path, size, mtime = whole[kind]
+                try:
+                    if size < 0:
+                        value = [] if kind != "notes" else None
+                    elif kind == "params":
+                        value = runfolder.read_params(folder)
+                    elif kind == "tags":
+                        value = runfolder.read_tags(folder)
                     else:
-                        head = runfolder.head_signature(lw.path, new_offset)
-                file_states.append(
-                    store.FileState(
-                        lw.path,
-                        item.run_key,
-                        lw.kind,
-                        new_offset,
-                        lw.lines + n_lines,
-                        lw.size if not lw.more else -1,
-                        lw.mtime,
-                        head,
+                        value = runfolder.read_notes(folder)
+                except RunFormatError as exc:
+                    errors.append((path, None, str(exc), item.run_key))
+                    value = None if kind == "notes" else []
+                    if kind == "notes":
+                        continue
+                {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
+                if size < 0:
+                    removed_paths.append(path)
+                else:
+                    file_states.append(
+                        store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
                     )
+
+        # 3. one transaction
+        with cat.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for key in forget:
+                    store.forget_run_files(con, key)
+                stored = store.current_offsets(con, [lw.path for _, lw in line_items])
+                stale_src = set()
+                for idx, (_item, lw) in enumerate(line_items):
+                    now = stored.get(lw.path)
+                    expected = lw.state.offset if lw.state is not None else None
+                    if now != expected:
+                        stale_src.add(idx)  # someone else ingested it meanwhile; next pass
+                keys = store.new_run_keys(con, len(new_runs))
+                new_ids = {id(i) for i in new_runs}
+                for item, key in zip(new_runs, keys, strict=True):
+                    item.run_key = key
+                store.set_missing(con, move_missing, True)
+                moved = {i.run_key for i in active}
+                gone = [k for k in gone if k not in moved]
+                store.set_missing(con, gone, True)  # before upsert_runs, which clears it
+                report.missing = len(gone)
+                rows = []
+                for item in active:
+                    row = run_rows.get(id(item))
+                    if row is not None:
+                        row["run_key"] = item.run_key
+                        rows.append(row)
+                        if id(item) in new_ids:
+                            report.runs_new += 1
+                store.upsert_runs(con, rows)
+                # fill run keys of states that were created before keys were known
+                key_of_path = {item.folder.path: item.run_key for item in active}
+                for fs in file_states:
+                    if fs.run_key is None:
+                        fs.run_key = key_of_path.get(os.path.dirname(fs.path))
+                _write_params_tags(con, store, pl, active, params, tags)
+                for item in active:
+                    if id(item) in notes:
+                        store.set_notes(con, item.run_key, notes[id(item)])
+                store.set_missing(
+                    con, [i.run_key for i in active if i.unmiss and id(i) not in run_rows], False
                 )
-            if points.height:
+
+                # JSON Lines: insert each parsed piece while the reader parses the next
                 src_keys = np.array(
                     [
-                        item.run_key if i not in stale_src else -1
+                        -1 if i in stale_src else item.run_key
                         for i, (item, _) in enumerate(line_items)
                     ],
-                    dtype=np.int64,
+                    dtype=np.int32,
                 )
-                keyed = points.with_columns(
-                    pl.Series("run_key", src_keys[points["src"].to_numpy()]).cast(pl.Int32)
-                )
-                if stale_src:
-                    keyed = keyed.filter(pl.col("run_key") >= 0)
-                keyed = keyed.select("run_key", "key", "step", "ts", "value")
-                store.insert_points(con, keyed)
-                store.merge_summaries(
-                    con, keyed.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("seq"))
-                )
-                report.points += keyed.height
-            for err in line_errors:
-                if err.src in stale_src:
-                    continue
-                item, lw = line_items[err.src]
-                errors.append((lw.path, lw.lines + err.index + 1, err.message, item.run_key))
+                replaced_any = False
+                parsed_any = False
+                for idxs, points, line_errors in reader.pieces():
+                    for idx in idxs:
+                        item, lw = line_items[idx]
+                        if lw.replaced and idx not in stale_src:
+                            store.forget_file_rows(con, lw.kind, item.run_key, lw.path)
+                            lw.forgotten = True
+                            replaced_any = True
+                    if points.height:
+                        parsed_any = True
+                        keyed = points.select(
+                            pl.Series("run_key", src_keys[points["src"].to_numpy()]),
+                            "key", "step", "ts", "value",
+                        )  # fmt: skip
+                        if stale_src:
+                            keyed = keyed.filter(pl.col("run_key") >= 0)
+                        store.insert_points(con, keyed)
+                        report.points += keyed.height
+                    for err in line_errors:
+                        if err.src in stale_src:
+                            continue
+                        item, lw = line_items[err.src]
+                        errors.append(
+                            (lw.path, lw.lines + err.index + 1, err.message, item.run_key)
+                        )
+                for idx, (item, lw) in enumerate(line_items):
+                    if idx in stale_src:
+                        continue
+                    if lw.replaced and not lw.forgotten:
+                        store.forget_file_rows(con, lw.kind, item.run_key, lw.path)
+                        replaced_any = True
+                    if lw.kind != "metrics" and lw.chunk:
+                        recs, rec_errors = runfolder.parse_record_lines(
+                            lw.chunk, lw.kind, Path(item.folder.path)
+                        )
+                        for rec in recs:
+                            rec["run_key"] = item.run_key
+                        store.insert_records(
+                            con, "run_datasets" if lw.kind == "datasets" else "run_models", recs
+                        )
+                        for index, msg in rec_errors:
+                            errors.append((lw.path, lw.lines + index + 1, msg, item.run_key))
+                    new_offset = lw.start + len(lw.chunk)
+                    head = lw.state.head if (lw.state is not None and not lw.replaced) else None
+                    if head is None or runfolder.head_length(head) < runfolder.HEAD_BYTES:
+                        if not new_offset:
+                            head = None
+                        elif lw.start == 0:  # the chunk is the start of the file
+                            head = runfolder.signature_of(lw.chunk[: runfolder.HEAD_BYTES])
+                        else:
+                            head = runfolder.head_signature(lw.path, new_offset)
+                    file_states.append(
+                        store.FileState(
+                            lw.path,
+                            item.run_key,
+                            lw.kind,
+                            new_offset,
+                            lw.lines + lw.n_lines,
+                            lw.size if not lw.more else -1,
+                            lw.mtime,
+                            head,
+                        )
+                    )
+                summaries = [f for f in reader.summaries if f.height]
+                if summaries:
+                    summary = pl.concat(summaries, how="vertical")
+                    summary = summary.select(
+                        pl.Series("run_key", src_keys[summary["src"].to_numpy()]),
+                        pl.exclude("src"),
+                    )
+                    if stale_src:
+                        summary = summary.filter(pl.col("run_key") >= 0)
+                    store.merge_summaries(con, summary)
 
-            # artifacts
-            for item in active:
-                if item.artifacts is not None:
-                    art_errors, refused = _sync_artifacts(con, store, item, state)
-                    errors.extend(art_errors)
-                    file_states.extend(refused)
+                # artifacts
+                for item in active:
+                    if item.artifacts is not None:
+                        art_errors, refused = _sync_artifacts(con, store, item, state)
+                        errors.extend(art_errors)
+                        file_states.extend(refused)
 
-            store.upsert_file_states(con, file_states)
-            store.delete_file_states(con, removed_paths)
-            store.insert_errors(con, errors)
-            store.add_roots(con, extra["add_roots"])
-            store.mark_roots_scanned(con, extra["scanned"])
-            changed = bool(
-                rows
-                or points.height
-                or errors
-                or gone
-                or forget
-                or params
-                or tags
-                or notes
-                or replaced_any
-                or any(i.artifacts is not None or i.unmiss for i in active)
-            )
-            report.runs_updated = sum(
-                1
-                for i in active
-                if id(i) not in new_ids
-                and (
-                    id(i) in run_rows
-                    or id(i) in params
-                    or id(i) in tags
-                    or any(lw.chunk for lw in i.lines)
+                store.upsert_file_states(con, file_states)
+                store.delete_file_states(con, removed_paths)
+                store.insert_errors(con, errors)
+                store.add_roots(con, extra["add_roots"])
+                store.mark_roots_scanned(con, extra["scanned"])
+                changed = bool(
+                    rows
+                    or parsed_any
+                    or errors
+                    or gone
+                    or forget
+                    or params
+                    or tags
+                    or notes
+                    or replaced_any
+                    or any(i.artifacts is not None or i.unmiss for i in active)
                 )
+                report.runs_updated = sum(
+                    1
+                    for i in active
+                    if id(i) not in new_ids
+                    and (
+                        id(i) in run_rows
+                        or id(i) in params
+                        or id(i) in tags
+                        or any(lw.chunk for lw in i.lines)
+                    )
+                )
+                if changed:
+                    bump_data_version(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        report.changed = changed
+        report.errors += len(errors)
+        report.error_list.extend((p, line, m) for p, line, m, _k in errors)
+        follow_up: list[RunWork] = []
+        for item in active:
+            capped = [lw for lw in item.lines if lw.more]
+            if capped:
+                follow_up.append(RunWork(item.folder, item.run_key, [], [], None))
+                follow_up[-1]._capped = capped  # type: ignore[attr-defined]
+        # Keep the in-memory state in step for the follow-up batch of capped files.
+        for fs in file_states:
+            state.files[fs.path] = fs
+        for path in removed_paths:
+            state.files.pop(path, None)
+        for item in active:
+            row = run_rows.get(id(item))
+            if row is not None:
+                state.runs_by_path[item.folder.path] = (item.run_key, row["run_id"], False)
+                state.runs_by_id[row["run_id"]] = (item.run_key, item.folder.path, False)
+        again = []
+        for fu in follow_up:
+            fu.run_key = next(
+                (i.run_key for i in active if i.folder.path == fu.folder.path), fu.run_key
             )
-            if changed:
-                bump_data_version(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    report.changed = changed
-    report.errors += len(errors)
-    report.error_list.extend((p, line, m) for p, line, m, _k in errors)
-    follow_up: list[RunWork] = []
-    for item in active:
-        capped = [lw for lw in item.lines if lw.more]
-        if capped:
-            follow_up.append(RunWork(item.folder, item.run_key, [], [], None))
-            follow_up[-1]._capped = capped  # type: ignore[attr-defined]
-    # Keep the in-memory state in step for the follow-up batch of capped files.
-    for fs in file_states:
-        state.files[fs.path] = fs
-    for path in removed_paths:
-        state.files.pop(path, None)
-    for item in active:
-        row = run_rows.get(id(item))
-        if row is not None:
-            state.runs_by_path[item.folder.path] = (item.run_key, row["run_id"], False)
-            state.runs_by_id[row["run_id"]] = (item.run_key, item.folder.path, False)
-    again = []
-    for fu in follow_up:
-        fu.run_key = next(
-            (i.run_key for i in active if i.folder.path == fu.folder.path), fu.run_key
-        )
-        for lw in fu._capped:  # type: ignore[attr-defined]
-            st = state.files.get(lw.path)
-            again_lw = LineWork(lw.kind, lw.path, lw.size, lw.mtime, st)
-            fu.lines.append(again_lw)
-        again.append(fu)
-    return report, again
+            for lw in fu._capped:  # type: ignore[attr-defined]
+                st = state.files.get(lw.path)
+                again_lw = LineWork(lw.kind, lw.path, lw.size, lw.mtime, st)
+                fu.lines.append(again_lw)
+            again.append(fu)
+        return report, again
+    finally:
+        reader.close()
 
 
 def _write_params_tags(con, store, pl, active, params, tags) -> None:

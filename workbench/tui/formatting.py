@@ -116,3 +116,15 @@ def column_title(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix) :]
     return {"started_at": "started", "duration_s": "duration", "ended_at": "ended"}.get(name, name)
+
+
+#: Header prefixes that keep a param and a metric of the same key apart ('p:lr' vs 'lr').
+HEADER_PREFIX = {"params.": "p:", "metrics.": "", "tags.": "#"}
+
+
+def header_title(name: str) -> str:
+    """The short, unambiguous runs-table header: metrics plain ('acc'), params 'p:lr', tags '#stage'."""
+    for prefix, shown in HEADER_PREFIX.items():
+        if name.startswith(prefix):
+            return shown + name[len(prefix) :]
+    return column_title(name)

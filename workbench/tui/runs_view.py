@@ -12,14 +12,21 @@ import polars as pl
 import pyarrow as pa
 from rich.text import Text
 
-from workbench.tui.formatting import STATUS_STYLE, UNKNOWN_STATUS, column_title
+from workbench.tui.formatting import STATUS_STYLE, UNKNOWN_STATUS, header_title
 
-BASE_COLUMNS = ("name", "project", "started_at", "duration_s")
+#: Columns before the metrics and after the params, in display order.
+LEADING_COLUMNS = ("name", "project")
+TRAILING_COLUMNS = ("started_at", "duration_s")
 HIDDEN_BY_DEFAULT_PREFIXES = ("tags.",)
 HIDDEN_BY_DEFAULT = {"id", "ended_at", "path"}
 MAX_DEFAULT_PARAMS = 8
 MAX_DEFAULT_METRICS = 8
-HEADER_STYLE = {"params": "color(179)", "metrics": "color(44)", "tags": "color(248)"}
+#: Params are set apart from metrics by their 'p:' prefix (see header_title) and italics, so
+#: the header row reads the same in monochrome; the colours only help.
+HEADER_STYLE = {"params": "italic", "metrics": "", "tags": "italic"}
+#: The name column is capped so the metrics fit at 80 columns (longer names end in '…';
+#: the full name is in the run detail and is what search matches).
+NAME_WIDTH = 28
 
 
 @dataclass
@@ -67,12 +74,13 @@ def content_widths(shown: pl.DataFrame) -> list[int]:
 def optional_columns(frame: pl.DataFrame) -> list[str]:
     """Columns the user may show or hide, in display order."""
     names = frame.columns
-    base = [c for c in BASE_COLUMNS if c in names]
+    leading = [c for c in LEADING_COLUMNS if c in names]
+    trailing = [c for c in TRAILING_COLUMNS if c in names]
     extra = [c for c in ("id", "ended_at") if c in names]
     params = [c for c in names if c.startswith("params.")]
     metrics = [c for c in names if c.startswith("metrics.")]
     tags = [c for c in names if c.startswith("tags.")]
-    return base + params + metrics + tags + extra
+    return leading + metrics + params + trailing + tags + extra
 
 
 def default_hidden(frame: pl.DataFrame) -> set[str]:
@@ -153,9 +161,10 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Utf8, strict=False).alias(col)
 
 
-def header_label(col: str, state: ViewState) -> Text:
+def header_label(col: str, state: ViewState, *, numeric: bool = False) -> Text:
+    """A column header: its short title, the sort arrow, and right-aligned over numbers."""
     kind = col.split(".", 1)[0] if "." in col else ""
-    text = Text(column_title(col), style=HEADER_STYLE.get(kind, ""))
+    text = Text(header_title(col), style=HEADER_STYLE.get(kind, ""), justify="right" if numeric else None)
     if col == state.sort:
         text.append(" ▼" if state.descending else " ▲", style="bold")
     if col == state.group_by:
@@ -226,10 +235,13 @@ def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
         ],
         names=[f"c{i}" for i in range(table.num_columns)],
     )
-    labels = [Text(" "), Text(" ")] + [header_label(c, state) for c in cols]
+    labels = [Text(" "), Text(" ")] + [
+        header_label(c, state, numeric=shown.schema[c].is_numeric()) for c in cols
+    ]
+    col_widths = [min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[1:])]
     return RunsDisplay(
         table=table, labels=labels, row_ids=ids.to_list(), columns=["_mark", "status", *cols],
-        widths=[1, 1, *widths[1:]],
+        widths=[1, 1, *col_widths],
     )
 
 

@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 
 from workbench.errors import FilterSyntaxError, WorkbenchError
 from workbench.tui import service
+from workbench.tui.formatting import header_title
 from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
 from workbench.tui.runs_view import (
     ViewState,
@@ -29,6 +30,9 @@ from workbench.tui.widgets.runs_table import RunsTable
 
 #: Rows fetched (in display order) before the full result, so a huge catalog paints at once.
 FIRST_PAGE = 500
+
+#: Narrower than this, the projects sidebar starts collapsed so the metrics have room.
+SIDEBAR_MIN_WIDTH = 100
 
 EMPTY_TEXT = (
     "No runs yet.\n\n"
@@ -47,6 +51,12 @@ class RunsScreen(Screen):
     """Browse runs: pick a project, filter, sort, mark, and open a run or a comparison."""
 
     AUTO_FOCUS = "RunsTable"
+    HELP_TITLE = "Runs"
+    HELP_TEXT = (
+        "Headers: metrics plain (acc), params p:lr, tags #stage; v picks columns.\n"
+        "Long names end in '…'; the run detail shows them in full.\n"
+        "Below 100 columns the projects list hides itself; b shows it."
+    )
     DEFAULT_CSS = """
     RunsScreen #body { height: 1fr; }
     RunsScreen #main { width: 1fr; height: 1fr; }
@@ -73,7 +83,7 @@ class RunsScreen(Screen):
         Binding("r", "reload", "Refresh", show=False),
         Binding("p", "focus_projects", "Projects", show=False),
         Binding("t", "focus_table", "Table", show=False),
-        Binding("b", "toggle_sidebar", "Sidebar", show=False),
+        Binding("b", "toggle_sidebar", "Show/hide projects", show=False),
         Binding("escape", "leave_input", "Back to table", show=False),
     ]
 
@@ -107,6 +117,9 @@ class RunsScreen(Screen):
         self._load_token = 0
         self._first_load = True
         self.catalog_empty = False
+        self._narrow: bool | None = None
+        self._sidebar_choice: bool | None = None  # True/False once b was pressed
+        self._sidebar_peek = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -134,8 +147,15 @@ class RunsScreen(Screen):
         self.reload_all()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 70, "-no-sidebar")
-        self.query_one(ProjectsTree).styles.width = 20 if self.size.width < 120 else 26
+        """Below SIDEBAR_MIN_WIDTH columns the projects list starts hidden (b shows it); a
+        choice made with b holds until the terminal crosses that width again."""
+        narrow = self.size.width < SIDEBAR_MIN_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self._sidebar_choice = None
+        hidden = narrow if self._sidebar_choice is None else not self._sidebar_choice
+        self.set_class(hidden, "-no-sidebar")
+        self._update_status()
 
     # -- loading --------------------------------------------------------------------------
 
@@ -259,11 +279,11 @@ class RunsScreen(Screen):
         text.append(f"{n}{more} run{'s' if n != 1 else ''}", style="bold")
         text.append("  in ")
         text.append(scope if scope is not None else "all projects", style="italic")
-        from workbench.tui.formatting import column_title
-
-        text.append(f"  · sort {column_title(self.state.sort)} {'▼' if self.state.descending else '▲'}")
+        if self.has_class("-no-sidebar"):
+            text.append("  (b: projects)", style="dim")
+        text.append(f"  · sort {header_title(self.state.sort)} {'▼' if self.state.descending else '▲'}")
         if self.state.group_by:
-            text.append(f"  · group {column_title(self.state.group_by)}")
+            text.append(f"  · group {header_title(self.state.group_by)}")
         if self.state.marked:
             text.append(f"  · {len(self.state.marked)} marked", style="bold color(170)")
         if self.query_spec.filter:
@@ -282,6 +302,10 @@ class RunsScreen(Screen):
         if message.project != self.query_spec.project:
             self.query_spec.project = message.project
             self.load_runs()
+        if self._sidebar_peek:
+            self._sidebar_peek = False
+            self.add_class("-no-sidebar")
+            self._update_status()
         self.table.focus()
 
     @on(FilterBar.FilterSubmitted)
@@ -401,14 +425,22 @@ class RunsScreen(Screen):
             self.table.focus()
 
     def action_focus_projects(self) -> None:
+        if self.has_class("-no-sidebar"):
+            self._sidebar_peek = True  # shown for one choice: hidden again once a project is picked
         self.remove_class("-no-sidebar")
+        self._update_status()
         self.query_one(ProjectsTree).focus()
 
     def action_focus_table(self) -> None:
         self.table.focus()
 
     def action_toggle_sidebar(self) -> None:
-        self.toggle_class("-no-sidebar")
+        self._sidebar_peek = False
+        self._sidebar_choice = self.has_class("-no-sidebar")
+        self.set_class(not self._sidebar_choice, "-no-sidebar")
+        if not self._sidebar_choice and self.focused is self.query_one(ProjectsTree):
+            self.table.focus()
+        self._update_status()
 
     def action_copy_id(self) -> None:
         run_id = self.table.current_run_id

@@ -13,13 +13,22 @@ from textual.widgets import Input, Static
 SEARCH_DEBOUNCE_S = 0.15
 
 
+#: A message that would run past this many cells after the caret goes on its own line.
+CARET_LINE_WIDTH = 64
+
+
 def caret_text(expression: str, column: int, message: str) -> Text:
-    """The failing expression with a caret under `column` (1-based) and the message."""
+    """The failing expression with a caret under `column` (1-based) and the message: after the
+    caret when it fits on a narrow screen, else on the next line (never wrapped mid-caret)."""
     col = max(int(column or 1), 1)
     text = Text("✗ ", style="bold color(160)")
     text.append(expression)
     text.append("\n  " + " " * (col - 1))
-    text.append("^ ", style="bold color(160)")
+    text.append("^", style="bold color(160)")
+    if 2 + col + 1 + len(message) <= CARET_LINE_WIDTH:
+        text.append(" ")
+    else:
+        text.append("\n")
     text.append(message, style="color(160)")
     return text
 
@@ -31,7 +40,7 @@ class FilterBar(Vertical):
     FilterBar { height: auto; }
     FilterBar > Horizontal { height: 1; }
     FilterBar Input { border: none; height: 1; padding: 0 1; background: $boost; }
-    FilterBar Input:focus { background: $primary 30%; }
+    FilterBar Input:focus { border: none; background: $primary 30%; }
     FilterBar #filter-input { width: 3fr; }
     FilterBar #search-input { width: 2fr; margin-left: 1; }
     FilterBar #filter-error { height: auto; display: none; padding: 0 1; }

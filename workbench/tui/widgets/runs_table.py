@@ -27,8 +27,6 @@ class RunsTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open")]
     DEFAULT_CSS = """
     RunsTable { height: 1fr; max-height: 100%; }
-    RunsTable > .datatable--fixed { background: $primary 12%; }
-    RunsTable > .datatable--fixed-cursor { background: $secondary 92%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
@@ -132,9 +130,12 @@ class RunsTable(DataTable):
         cached = self._cell_render_cache.get(key)
         if cached is not None:
             return cached
-        is_fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        # The fixed columns (mark, status, name) are styled like the rest of their row, so a
+        # row reads as one stripe (the stock table paints fixed cells in their own colour).
+        if column_index < self.fixed_columns:
+            base_style = self._get_row_style(row_index, base_style)
         component_style, post_style = self._get_styles_to_render_cell(
-            False, False, is_fixed, hover, cursor, in_range, self.show_cursor,
+            False, False, False, hover, cursor, in_range, self.show_cursor,
             self._show_hover_cursor, self.cursor_type == "range",
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
         )
