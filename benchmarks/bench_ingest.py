@@ -9,6 +9,7 @@ process CPU time (all threads): a load-independent cross-check on a shared machi
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load} (timings are noisy when it is high)")
     print(
         f"{'workload':<8} {'points':>10} {'full best':>10} {'median':>8} {'points/s':>12} {'cpu s':>6} {'no-op best':>11} {'median':>8}"
     )

@@ -368,13 +368,12 @@ async def test_sidebar_collapses_when_narrow_and_b_toggles(fixture_db: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         assert await runs_loaded(pilot, 6)
         tree = app.screen.query_one("#projects")
-        assert not tree.display or not app.screen.has_class("-no-sidebar") is False
-        assert app.screen.has_class("-no-sidebar")
+        assert app.screen.has_class("-no-sidebar") and not tree.display
         assert "b: projects" in screen_text(app)
         await pilot.press("b")
         await pilot.pause()
         assert not app.screen.has_class("-no-sidebar")
-        assert tree.size.width == 20
+        assert tree.display and tree.outer_size.width == 20
         await pilot.press("b")
         await pilot.pause()
         assert app.screen.has_class("-no-sidebar")

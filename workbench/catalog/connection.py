@@ -198,8 +198,9 @@ class _NeedsMigration(Exception):
 
 def read_data_version(con) -> int:
     """The current data_version counter from an open connection."""
-    row = con.execute("SELECT value FROM catalog_state WHERE key = 'data_version'").fetchone()
-    return int(row[0]) if row else 0
+    # fetchall, not fetchone: an unfinished result makes DuckDB refuse the next con.sql().
+    rows = con.execute("SELECT value FROM catalog_state WHERE key = 'data_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def bump_data_version(con) -> int:

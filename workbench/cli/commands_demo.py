@@ -58,6 +58,8 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
         run_app(result.db_path)
     finally:
         demo_mod.stop_live_run(live)
+        # The live run marked itself killed after the app's last pass: catalog that too.
+        demo_mod.ingest_demo(result.root, result.db_path)
 
 
 COMMANDS = [demo]

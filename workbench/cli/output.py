@@ -273,6 +273,7 @@ def emit(
         hidden = render_table(data, title=title, empty=empty)
         if hidden and hint_hidden:
             shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
+            sys.stdout.flush()  # the table first, then the hint, when both go to one terminal
             click.echo(
                 f"({len(hidden)} more column{'s' if len(hidden) > 1 else ''} not shown: {shown};"
                 " widen the terminal or use --columns, --json or --csv)",

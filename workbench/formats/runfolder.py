@@ -156,7 +156,11 @@ def param_row(key: str, value) -> tuple[str, str, float | None, str]:
         return key, "true" if value else "false", None, "bool"
     if isinstance(value, (int, float)):
         text = repr(value) if isinstance(value, float) else str(value)
-        return key, text, float(value) if math.isfinite(value) else None, "number"
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            number = math.inf
+        return key, text, number if math.isfinite(number) else None, "number"
     if isinstance(value, str):
         return key, value, _as_number(value.strip()) if value.strip() else None, "string"
     # Nested values the writer should have flattened: keep them as JSON text.
@@ -405,7 +409,7 @@ def _metric_schema():
     }
 
 
-def _fast_parse(chunks: list[tuple[int, bytes]]):
+def _fast_parse(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
     """Parse chunks (all lines non-blank, short) in one polars call; None if anything is off."""
     import io
 
@@ -413,7 +417,10 @@ def _fast_parse(chunks: list[tuple[int, bytes]]):
     import polars as pl
 
     data = b"".join(c for _, c in chunks)
-    counts = [c.count(b"\n") for _, c in chunks]
+    if line_counts is None:
+        counts = [c.count(b"\n") for _, c in chunks]
+    else:
+        counts = [line_counts[s] for s, _ in chunks]
     total = sum(counts)
     schema_num = {"key": pl.String, "value": pl.Float64, "step": pl.Int64, "timestamp": pl.Float64}
     try:
@@ -496,11 +503,13 @@ def _may_have_long_line(chunk: bytes) -> bool:
 _SPLIT_LINES = 2048
 
 
-def parse_metric_chunks(chunks: list[tuple[int, bytes]]):
+def parse_metric_chunks(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
     """Parse metrics.jsonl chunks into one polars frame of points plus a list of LineErrors.
 
-    `chunks` are (source id, bytes of complete lines). Columns: src, line (0-based index in
-    its chunk), key, step, ts, value. Good lines land even when neighbours are bad.
+    `chunks` are (source id, bytes of complete lines); `line_counts` optionally maps each
+    source id to its chunk's count of b"\\n" when the caller has it already. Columns: src,
+    line (0-based index in its chunk), key, step, ts, value. Good lines land even when
+    neighbours are bad.
     """
     import polars as pl
 
@@ -518,7 +527,7 @@ def parse_metric_chunks(chunks: list[tuple[int, bytes]]):
             easy.append((src, chunk))
 
     def parse_group(group: list[tuple[int, bytes]]) -> None:
-        df = _fast_parse(group)
+        df = _fast_parse(group, line_counts)
         if df is not None:
             frames.append(_vector_checks(df, errors))
             return

@@ -139,7 +139,7 @@ class LineWork:
     chunk: bytes = b""
     more: bool = False
     n_lines: int = 0  # complete lines in chunk
-    forgotten: bool = False  # a replaced file whose old rows were deleted already
+    max_bytes: int = BATCH_BYTES  # most bytes this pass may read from the file
 
 
 @dataclass
@@ -335,6 +335,7 @@ def _prepare_lines(lw: LineWork, budget: int) -> None:
     """Decide where to read from (detecting a replaced file) and read the new complete lines."""
     fs = lw.state
     lw.start, lw.lines = (fs.offset, fs.lines) if fs is not None else (0, 0)
+    budget = max(budget, 1 << 16)
     if fs is not None and fs.offset > 0:
         if lw.size < fs.offset:
             lw.replaced = True
@@ -348,9 +349,7 @@ def _prepare_lines(lw: LineWork, budget: int) -> None:
     if lw.replaced:
         lw.start, lw.lines = 0, 0
     try:
-        lw.chunk, lw.more = runfolder.read_complete_lines(
-            lw.path, lw.start, max(budget, 1 << 16), lw.size
-        )
+        lw.chunk, lw.more = runfolder.read_complete_lines(lw.path, lw.start, budget, lw.size)
     except OSError:
         lw.chunk, lw.more = b"", False
     lw.n_lines = lw.chunk.count(b"\n")
@@ -363,81 +362,73 @@ PARSE_THREADS = 2
 
 
 class _LineReader:
-    """Reads new JSON Lines bytes on a worker thread, fed run by run, and parses the metrics
-    in pieces on a small pool.
+    """Reads the new bytes of a batch's JSON Lines files and parses the metrics, in pieces of
+    about GROUP_BYTES on a small thread pool, while the calling thread goes on.
 
     File reads and polars release the GIL, so this overlaps with reading run.json/params on
-    the calling thread, and parsing one piece overlaps with inserting the previous one.
+    the calling thread, and reading/parsing one piece overlaps with inserting another.
+    Pieces are handed back in file order.
     """
 
     def __init__(self) -> None:
-        import queue
-
-        self.line_items: list[tuple[RunWork, LineWork]] = []
-        self.summaries: list = []  # per-(src, key) summaries of every piece, once all are in
-        self._todo: queue.SimpleQueue = queue.SimpleQueue()
-        self._done: queue.SimpleQueue = queue.SimpleQueue()
-        self._closed = False
-        self._thread = threading.Thread(target=self._work, name="workbench-ingest", daemon=True)
-        self._thread.start()
-
-    def add(self, item: RunWork) -> None:
-        for lw in item.lines:
-            self._todo.put((len(self.line_items), lw))
-            self.line_items.append((item, lw))
-
-    def close(self) -> None:
-        """No more files; the worker finishes what it has."""
-        if not self._closed:
-            self._closed = True
-            self._todo.put(None)
-
-    def pieces(self):
-        """Yield (line item indexes, points frame, line errors) per parsed piece, in file order."""
-        while True:
-            msg = self._done.get()
-            if msg[0] == "piece":
-                points, errors, summary = msg[2].result()
-                self.summaries.append(summary)
-                yield msg[1], points, errors
-            elif msg[0] == "failed":
-                raise msg[1]
-            else:
-                return
-
-    def _work(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="workbench-parse")
-        try:
-            budget = BATCH_BYTES
-            group: list[tuple[int, bytes]] = []
-            size = 0
-            while (job := self._todo.get()) is not None:
-                idx, lw = job
-                _prepare_lines(lw, budget)
-                budget = max(budget - len(lw.chunk), 1 << 20)
-                if lw.kind == "metrics" and lw.chunk:
-                    group.append((idx, lw.chunk))
-                    size += len(lw.chunk)
-                    if size >= GROUP_BYTES:
-                        self._submit(pool, group)
-                        group, size = [], 0
-            if group:
-                self._submit(pool, group)
-            self._done.put(("done",))
-        except BaseException as exc:  # handed to the calling thread
-            self._done.put(("failed", exc))
-        finally:
-            pool.shutdown(wait=False)  # its threads end once the submitted pieces are parsed
+        self.line_items: list[tuple[RunWork, LineWork]] = []
+        self.summaries: list = []  # per-(src, key) summaries of the pieces consumed so far
+        self._pool = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="workbench-ingest")
+        self._pieces: list = []  # (line item indexes, future of (points, errors, summary))
+        self._group: list[tuple[int, LineWork]] = []
+        self._size = 0
+        self._budget = BATCH_BYTES
 
-    def _submit(self, pool, group: list[tuple[int, bytes]]) -> None:
-        future = pool.submit(_parse_piece, group)
-        self._done.put(("piece", [idx for idx, _ in group], future))
+    def add(self, item: RunWork) -> None:
+        """Queue one run's files; a piece is submitted once enough new bytes are queued."""
+        for lw in item.lines:
+            self._group.append((len(self.line_items), lw))
+            self.line_items.append((item, lw))
+            # The batch's read budget, from the sizes stat saw (the bytes read differ by at
+            # most a partial last line); every file may read at least 1 MiB, so each gets on.
+            lw.max_bytes = self._budget
+            offset = lw.state.offset if lw.state is not None else 0
+            expected = lw.size - offset if lw.size >= offset else lw.size
+            self._budget = max(self._budget - min(expected, lw.max_bytes), 1 << 20)
+            self._size += expected
+            if self._size >= GROUP_BYTES:
+                self._submit()
+
+    def close(self) -> None:
+        """No more files; the pool's threads end once every piece is done."""
+        if self._group:
+            self._submit()
+        self._pool.shutdown(wait=False)
+
+    def cancel(self) -> None:
+        """Stop: drop the pieces not started yet (the batch failed)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self) -> None:
+        group, self._group, self._size = self._group, [], 0
+        future = self._pool.submit(_read_and_parse, group)
+        self._pieces.append(([idx for idx, _ in group], future))
+
+    def pieces(self):
+        """Yield (line item indexes, points frame, line errors) per piece, in file order."""
+        for idxs, future in self._pieces:
+            points, errors, summary = future.result()
+            self.summaries.append(summary)
+            yield idxs, points, errors
 
 
-def _parse_piece(group: list[tuple[int, bytes]]):
-    points, errors = runfolder.parse_metric_chunks(group)
+def _read_and_parse(group: list[tuple[int, LineWork]]):
+    """Read the new lines of each file of a piece, then parse its metrics in one polars call."""
+    chunks = []
+    counts = {}
+    for idx, lw in group:
+        _prepare_lines(lw, lw.max_bytes)
+        if lw.kind == "metrics" and lw.chunk:
+            chunks.append((idx, lw.chunk))
+            counts[idx] = lw.n_lines
+    points, errors = runfolder.parse_metric_chunks(chunks, counts)
     return points, errors, _summarize(points)
 
 
@@ -591,33 +582,13 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
         reader.close()
         line_items = reader.line_items
 
-        # 2. small files, while the reader thread reads and parses the JSON Lines
-        for item, folder, whole in small:
-            for kind in ("params", "tags", "notes"):
-                if kind not in whole:
-                    continue
-                path, size, mtime = whole[kind]
-                try:
-                    if size < 0:
-                        value = [] if kind != "notes" else None
-                    elif kind == "params":
-                        value = runfolder.read_params(folder)
-                    elif kind == "tags":
-                        value = runfolder.read_tags(folder)
-                    else:
-                        value = runfolder.read_notes(folder)
-                except RunFormatError as exc:
-                    errors.append((path, None, str(exc), item.run_key))
-                    value = None if kind == "notes" else []
-                    if kind == "notes":
-                        continue
-                {"params": params, "tags": tags, "notes": notes}[kind][id(item)] = value
-                if size < 0:
-                    removed_paths.append(path)
-                else:
-                    file_states.append(
-                        store.FileState(path, item.run_key, kind, size, 0, size, mtime, None)
-                    )
+        # 2. small files on a helper thread, while this one opens the transaction and the
+        # reader's pool reads and parses the JSON Lines
+        from concurrent.futures import ThreadPoolExecutor
+
+        helper = ThreadPoolExecutor(1, thread_name_prefix="workbench-ingest")
+        small_files = helper.submit(_read_small_files, small, store)
+        helper.shutdown(wait=False)
 
         # 3. one transaction
         with cat.connect() as con:
@@ -650,6 +621,15 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                         if id(item) in new_ids:
                             report.runs_new += 1
                 store.upsert_runs(con, rows)
+                small_states, small_errors = small_files.result()
+                for f_path, msg, item in small_errors:
+                    errors.append((f_path, None, msg, item.run_key))
+                for _item, values in small_states:
+                    params.update(values.get("params", {}))
+                    tags.update(values.get("tags", {}))
+                    notes.update(values.get("notes", {}))
+                    removed_paths.extend(values.get("removed", []))
+                    file_states.extend(values.get("states", []))
                 # fill run keys of states that were created before keys were known
                 key_of_path = {item.folder.path: item.run_key for item in active}
                 for fs in file_states:
@@ -663,7 +643,9 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     con, [i.run_key for i in active if i.unmiss and id(i) not in run_rows], False
                 )
 
-                # JSON Lines: insert each parsed piece while the reader parses the next
+                # JSON Lines: each piece as it is parsed (the pool parses the next meanwhile),
+                # then read positions and datasets/models
+                replaced_any = False
                 src_keys = np.array(
                     [
                         -1 if i in stale_src else item.run_key
@@ -671,14 +653,12 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     ],
                     dtype=np.int32,
                 )
-                replaced_any = False
                 parsed_any = False
                 for idxs, points, line_errors in reader.pieces():
                     for idx in idxs:
                         item, lw = line_items[idx]
                         if lw.replaced and idx not in stale_src:
                             store.forget_file_rows(con, lw.kind, item.run_key, lw.path)
-                            lw.forgotten = True
                             replaced_any = True
                     if points.height:
                         parsed_any = True
@@ -700,9 +680,6 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                 for idx, (item, lw) in enumerate(line_items):
                     if idx in stale_src:
                         continue
-                    if lw.replaced and not lw.forgotten:
-                        store.forget_file_rows(con, lw.kind, item.run_key, lw.path)
-                        replaced_any = True
                     if lw.kind != "metrics" and lw.chunk:
                         recs, rec_errors = runfolder.parse_record_lines(
                             lw.chunk, lw.kind, Path(item.folder.path)
@@ -817,8 +794,48 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                 fu.lines.append(again_lw)
             again.append(fu)
         return report, again
-    finally:
-        reader.close()
+    except BaseException:
+        reader.cancel()
+        raise
+
+
+def _read_small_files(small, store):
+    """Read params/tags/notes of each run of a batch (runs on a helper thread).
+
+    Returns ([(item, {"params"|"tags"|"notes": {id(item): value}, "removed": [path],
+    "states": [FileState]})], [(path, message, item)]); run keys are filled in later.
+    """
+    results, errors = [], []
+    for item, folder, whole in small:
+        values: dict = {}
+        for kind in ("params", "tags", "notes"):
+            if kind not in whole:
+                continue
+            path, size, mtime = whole[kind]
+            try:
+                if size < 0:
+                    value = [] if kind != "notes" else None
+                elif kind == "params":
+                    value = runfolder.read_params(folder)
+                elif kind == "tags":
+                    value = runfolder.read_tags(folder)
+                else:
+                    value = runfolder.read_notes(folder)
+            except RunFormatError as exc:
+                errors.append((path, str(exc), item))
+                value = None if kind == "notes" else []
+                if kind == "notes":
+                    continue
+            values.setdefault(kind, {})[id(item)] = value
+            if size < 0:
+                values.setdefault("removed", []).append(path)
+            else:
+                values.setdefault("states", []).append(
+                    store.FileState(path, None, kind, size, 0, size, mtime, None)
+                )
+        if values:
+            results.append((item, values))
+    return results, errors
 
 
 def _write_params_tags(con, store, pl, active, params, tags) -> None:

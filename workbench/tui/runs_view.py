@@ -238,7 +238,9 @@ def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
     labels = [Text(" "), Text(" ")] + [
         header_label(c, state, numeric=shown.schema[c].is_numeric()) for c in cols
     ]
-    col_widths = [min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[1:])]
+    col_widths = [
+        min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[1:], strict=True)
+    ]
     return RunsDisplay(
         table=table, labels=labels, row_ids=ids.to_list(), columns=["_mark", "status", *cols],
         widths=[1, 1, *col_widths],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyarrow as pa
@@ -14,7 +15,7 @@ from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
 
-from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE
+from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE, fmt_number
 
 #: The first two display columns: the mark and the status glyph.
 MARK_COLUMN = 0
@@ -154,7 +155,8 @@ class RunsTable(DataTable):
         elif isinstance(value, bool):
             text = str(value).lower()
         elif isinstance(value, (int, float)):
-            text = f"{value:n}" if isinstance(value, float) else str(value)
+            text = fmt_number(value) if isinstance(value, float) and not math.isfinite(value) else (
+                f"{value:n}" if isinstance(value, float) else str(value))
             right = True
         else:
             text = str(value)
