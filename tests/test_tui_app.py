@@ -235,6 +235,22 @@ async def test_empty_state(tmp_path: Path) -> None:
         assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
         text = screen_text(app)
         assert "import workbench" in text and "workbench ingest PATH" in text
+        # nothing to filter, sort, mark or compare yet: those stay out of sight
+        assert await wait_until(pilot, lambda: "Help" in screen_text(app))  # the footer
+        text = screen_text(app)
+        assert "Compare" not in text and "filter:" not in text and "0 runs" not in text
+
+
+async def test_empty_state_gives_way_to_the_first_run(tmp_path: Path) -> None:
+    db, root = build_catalog(tmp_path, with_runs=False)
+    app = make_app(db, roots_watch=True, poll_interval=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        write_run(root, "run-first", name="first-run", metrics={"acc": [0.5]})
+        assert await runs_loaded(pilot, 1, timeout=5.0)
+        assert await wait_until(pilot, lambda: "first-run" in screen_text(app))
+        text = screen_text(app)
+        assert "No runs yet" not in text and "Compare" in text and "1 run" in text
 
 
 async def test_missing_catalog_is_empty_state(tmp_path: Path) -> None:
@@ -286,7 +302,7 @@ async def test_hide_column_and_group(fixture_db: Path) -> None:
         await type_text(pilot, "")
         app.screen.dismiss("params.batch")
         await pilot.pause()
-        assert runs.display_columns[2] == "params.batch"
+        assert runs.display_columns[2:4] == ["name", "params.batch"]
         assert "group p:batch" in screen_text(app)
 
 

@@ -105,7 +105,8 @@ def visible_columns(frame: pl.DataFrame, state: ViewState) -> list[str]:
     if state.group_by and state.group_by in frame.columns:
         if state.group_by in cols:
             cols.remove(state.group_by)
-        cols.insert(0, state.group_by)
+        # right after the name, so mark, status and name stay the fixed columns
+        cols.insert(1 if cols and cols[0] == "name" else 0, state.group_by)
     return cols
 
 
@@ -168,7 +169,7 @@ def header_label(col: str, state: ViewState, *, numeric: bool = False) -> Text:
     if col == state.sort:
         text.append(" ▼" if state.descending else " ▲", style="bold")
     if col == state.group_by:
-        text.append(" ⧉", style="bold")
+        text.stylize("underline")  # the status line says "group …" in words
     return text
 
 

@@ -64,6 +64,8 @@ class RunsScreen(Screen):
     RunsScreen #empty { height: 1fr; padding: 1 2; display: none; color: $text; }
     RunsScreen.-empty #empty { display: block; }
     RunsScreen.-empty RunsTable { display: none; }
+    RunsScreen.-empty FilterBar { display: none; }
+    RunsScreen.-empty #status-line { display: none; }
     RunsScreen.-no-sidebar ProjectsTree { display: none; }
     """
 
@@ -252,7 +254,18 @@ class RunsScreen(Screen):
 
     def _update_empty(self) -> None:
         no_runs = self.catalog_empty and self.frame is not None and len(self.frame) == 0
-        self.set_class(no_runs, "-empty")
+        if no_runs != self.has_class("-empty"):
+            self.set_class(no_runs, "-empty")
+            self.refresh_bindings()
+
+    #: Actions that mean nothing while the catalog has no runs (kept out of the footer then).
+    RUN_ACTIONS = frozenset(
+        {"toggle_mark", "compare", "cycle_sort", "flip_sort", "focus_filter", "focus_search",
+         "choose_columns", "group_by", "copy_id", "clear_marks", "open_detail"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.RUN_ACTIONS and self.has_class("-empty"))
 
     # -- rendering ------------------------------------------------------------------------
 
