@@ -85,12 +85,15 @@ class WorkbenchApp(App[None]):
         self.stop_live()
         self.exit()
 
-    def stop_live(self) -> None:
+    def stop_live(self, wait: float | None = None) -> None:
+        """Stop live updates; with `wait`, until the pass in flight has closed the catalog."""
         if self.live is not None:
-            self.live.stop()
+            self.live.stop(wait)
 
     def on_unmount(self) -> None:
-        self.stop_live()
+        # Safe to wait on the UI thread: a pass never calls back into the UI while it
+        # holds the catalog, so quitting always leaves the file unlocked.
+        self.stop_live(wait=10.0)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -132,4 +135,4 @@ def run_app(db_path: str | os.PathLike[str]) -> None:
     try:
         app.run()
     finally:
-        app.stop_live()
+        app.stop_live(wait=10.0)

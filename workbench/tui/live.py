@@ -33,10 +33,22 @@ class LiveIngest:
         self.wake_event = threading.Event()
         self.last_version: int | None = None
         self._last_error: str | None = None
+        # Held exactly while a pass has the catalog open; never while calling back into the UI.
+        self._holding = threading.Lock()
 
-    def stop(self) -> None:
+    def stop(self, wait: float | None = None) -> bool:
+        """Stop the loop; with `wait`, block (up to that many seconds) until the catalog is free.
+
+        Returns False only if a pass still held the catalog when `wait` ran out.
+        """
         self.stop_event.set()
         self.wake_event.set()
+        if wait is None:
+            return True
+        if not self._holding.acquire(timeout=wait):
+            return False
+        self._holding.release()
+        return True
 
     def poke(self) -> None:
         """Run a pass now instead of waiting for the interval."""
@@ -45,9 +57,12 @@ class LiveIngest:
     def run_once(self) -> int | None:
         """One pass: ingest the roots, then compare data_version; returns the version."""
         try:
-            if self.ingest:
-                service.ingest_pass(self.catalog)
-            version = service.data_version(self.catalog)
+            with self._holding:
+                if self.stop_event.is_set():
+                    return None
+                if self.ingest:
+                    service.ingest_pass(self.catalog)
+                version = service.data_version(self.catalog)
         except Exception as exc:  # noqa: BLE001 - reported once, the loop keeps going
             text = str(exc)
             if text != self._last_error and self.on_error is not None:
