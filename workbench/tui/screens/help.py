@@ -15,15 +15,15 @@ GLOBAL_KEYS = [
     ("ctrl+p", "command palette: every action by name"),
     ("q", "back / quit from the home screen"),
     ("ctrl+q", "quit"),
-    ("escape / backspace", "back to the previous screen"),
-    ("tab / shift+tab", "move between panes"),
+    ("esc/backspace", "back to the previous screen"),
+    ("tab/shift+tab", "move between panes"),
 ]
 
 
 def _key_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table = Table(title=Text(title, style="bold"), show_header=False, box=None, expand=True,
                   title_justify="left", padding=(0, 1))
-    table.add_column(style="bold color(179)", no_wrap=True, width=20)
+    table.add_column(style="bold color(179)", no_wrap=True, width=14)
     table.add_column(ratio=1)
     for key, text in rows:
         table.add_row(Text(key), Text(text))
