@@ -42,8 +42,9 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
         states = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         click.echo(f"  {project}: {count} runs ({states})")
     click.echo(
-        "Each run folder holds run.json, params.json, tags.json, metrics.jsonl, notes.md, "
-        "requirements.txt and artifacts/ (see docs/run-format.md)."
+        "Each run folder holds plain files: run.json (status, times, environment), params.json, "
+        "tags.json, metrics.jsonl, requirements.txt and artifacts/; some also datasets.jsonl "
+        "and models.jsonl (see docs/run-format.md)."
     )
     click.echo(result.ingest_summary.capitalize() if result.ingest_summary else "")
     click.echo(f"Took {result.seconds:.1f} s.")
