@@ -25,7 +25,12 @@ class MetricPlot(PlotextPlot):
         plt.clear_figure()
         plt.title(key)
         plt.xlabel("step")
-        if pairs:
+        if len(pairs) == 1:
+            # One value (a final score, say): a lone braille dot reads as noise, so say it.
+            step, value = pairs[0]
+            plt.title(f"{key} = {value:.6g} (one point, step {step})")
+            plt.scatter([step], [value], marker="●")
+        elif pairs:
             xs, ys = zip(*pairs, strict=False)
             plt.plot(list(xs), list(ys), marker="braille")
         self.refresh()
