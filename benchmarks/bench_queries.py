@@ -175,6 +175,10 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         20,
     )
     record(
+        "medium: filter + sort, top 50, new Catalog per call",
+        lambda: queries.list_runs(Catalog(medium.path), filter=FILTER, sort=SORT, limit=50),
+    )
+    record(
         "medium: runs_to_records (all, for --json)",
         lambda: queries.runs_to_records(queries.list_runs(medium)),
     )
@@ -184,6 +188,7 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         lambda: queries.compare_runs(medium, [f"run{i:06d}" for i in range(5)]),
     )
     long_ids = [f"run{i:06d}" for i in range(20)]
+    record("long: metric_keys of 20 runs", lambda: queries.metric_keys(long, long_ids))
     record(
         "long: metric_0 history of 20 runs (400k pts), full",
         lambda: queries.metric_history(long, long_ids, keys=["metric_0"]),
@@ -238,6 +243,12 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
             pass
     open_ms = (time.perf_counter() - t0) * 1000 / repeat
     print(f"  opening + closing the catalog alone: {open_ms:.1f} ms on average")
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        with Catalog(medium.path).connect(read_only=True):
+            pass
+    fresh_ms = (time.perf_counter() - t0) * 1000 / repeat
+    print(f"  the same with a new Catalog each time (schema check): {fresh_ms:.1f} ms on average")
     results["open+close"] = (open_ms, open_ms, None, None, "")
     return results
 

@@ -148,3 +148,102 @@ def test_two_processes_both_succeed_or_one_gets_the_sentence(tmp_path):
     assert done >= 1
     with Catalog(path).connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM roots").fetchone()[0] == 20 * done
+
+
+# -- read-only opens attach the file to one in-memory instance per process ------------------
+
+
+def _attached() -> list[str]:
+    from workbench.catalog import connection
+
+    host = connection._host[0]
+    if host is None:
+        return []
+    rows = host.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal")
+    return [r[0] for r in rows.fetchall() if r[0].startswith("workbench_catalog_")]
+
+
+def test_read_only_open_detaches_on_close(tmp_path):
+    path = tmp_path / "c.duckdb"
+    with Catalog(path).connect() as con:
+        con.execute("INSERT INTO roots VALUES ('/a', now(), NULL)")
+    before = _attached()
+    cat = Catalog(path)
+    with cat.connect(read_only=True) as a, cat.connect(read_only=True) as b:
+        assert len(_attached()) == len(before) + 1  # both readers share one attach
+        assert a.execute("SELECT count(*) FROM roots").fetchone()[0] == 1
+        assert b.execute("SELECT count(*) FROM runs_view").fetchone()[0] == 0
+        with pytest.raises(duckdb.Error):  # read-only really
+            a.execute("INSERT INTO roots VALUES ('/b', now(), NULL)")
+    assert _attached() == before
+    with cat.connect() as con:  # and the file is writable again here
+        con.execute("INSERT INTO roots VALUES ('/b', now(), NULL)")
+
+
+def test_two_catalogs_read_at_once_see_their_own_data(tmp_path):
+    one, two = Catalog(tmp_path / "one.duckdb"), Catalog(tmp_path / "two.duckdb")
+    with one.connect() as con:
+        con.execute("INSERT INTO roots VALUES ('/one', now(), NULL)")
+    with two.connect():
+        pass
+    empty = tmp_path / "empty.duckdb"  # a DuckDB file without the schema yet
+    duckdb.connect(str(empty)).close()
+    with one.connect(read_only=True) as a, two.connect(read_only=True) as b:
+        assert a.execute("SELECT path FROM roots").fetchall() == [("/one",)]
+        assert b.execute("SELECT count(*) FROM roots").fetchone()[0] == 0
+        assert schema.read_version(a) == schema.read_version(b) == schema.SCHEMA_VERSION
+        # another catalog attached in this process does not make the empty file look migrated
+        with Catalog(empty).connect(read_only=True) as c:
+            assert c.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+    assert Catalog(empty).schema_version() == schema.SCHEMA_VERSION
+
+
+def test_readers_in_threads(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "c.duckdb"
+    with Catalog(path).connect() as con:
+        con.execute("INSERT INTO roots SELECT 'r' || i, now(), NULL FROM range(100) t(i)")
+
+    def read(_):
+        with Catalog(path).connect(read_only=True) as con:
+            return con.execute("SELECT count(*) FROM roots").fetchone()[0]
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(read, range(40))) == [100] * 40
+    assert _attached() == []
+
+
+def test_another_process_can_write_after_a_read(tmp_path):
+    path = tmp_path / "c.duckdb"
+    with Catalog(path).connect():
+        pass
+    cat = Catalog(path)
+    with cat.connect(read_only=True) as con:
+        con.execute("SELECT count(*) FROM runs").fetchall()
+    code = (
+        "import sys, duckdb; c = duckdb.connect(sys.argv[1]);"
+        " c.execute(\"INSERT INTO roots VALUES ('/x', now(), NULL)\"); c.close()"
+    )
+    done = subprocess.run([PY, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with cat.connect(read_only=True) as con:  # and a new read sees the write
+        assert con.execute("SELECT path FROM roots").fetchall() == [("/x",)]
+
+
+def test_path_with_a_quote(tmp_path):
+    path = tmp_path / "it's here" / "c.duckdb"
+    with Catalog(path).connect():
+        pass
+    with Catalog(path).connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_missing_catalog_reads_as_empty_and_leaves_nothing(tmp_path):
+    path = tmp_path / "none" / "c.duckdb"
+    before = _attached()
+    with Catalog(path).connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs_view").fetchone()[0] == 0
+        assert schema.read_version(con) == schema.SCHEMA_VERSION
+    assert not path.exists() and not path.parent.exists()
+    assert _attached() == before

@@ -238,21 +238,17 @@ def list_runs(
     with _open(cat) as con:
         base = _query(con, base_sql, params)
         every_run = len(where) == 1 and compiled.sql == "TRUE" and limit is None
-        if not every_run:
-            con.register("_wb_selected", base.select("run_key").to_arrow())
-        try:
-            longs = {
-                section: _fetch_long(con, section, wanted[section], every_run)
-                for section in SECTIONS
-                if wanted[section] is None or wanted[section]
-            }
-        finally:
+        sections = [s for s in SECTIONS if wanted[s] is None or wanted[s]]
+        long = None
+        if sections and base.height:
             if not every_run:
-                con.unregister("_wb_selected")
-    wide = base
-    for section in SECTIONS:
-        if section in longs:
-            wide = _attach_section(wide, section, longs[section])
+                con.register("_wb_selected", base.select("run_key").to_arrow())
+            try:
+                long = _fetch_long(con, sections, wanted, every_run)
+            finally:
+                if not every_run:
+                    con.unregister("_wb_selected")
+    wide = base if long is None else _attach_sections(base, long)
     wide = wide.drop("run_key")
     if fields is not None:
         wide = _select_columns(wide, fields)
@@ -261,60 +257,127 @@ def list_runs(
     return wide
 
 
-#: Long (run_key, "section.key", value) rows; the prefix keeps a key such as "run_key" from
-#: colliding with the pivot's index column.
+#: Long rows of every wanted section in one query: (run_key, section, "section.key", text,
+#: num, kind); the prefix keeps a key such as "run_key" from colliding with the pivot's
+#: index column. Metrics carry their latest value in num, params and tags theirs in text.
 _LONG_SQL = {
-    "params": "SELECT x.run_key, 'params.' || x.key AS key, CASE WHEN x.value_type = 'null'"
-    " THEN NULL ELSE x.value_text END AS value, x.value_type AS kind FROM params x",
-    "metrics": "SELECT x.run_key, 'metrics.' || x.key AS key, x.last_value AS value"
-    " FROM metric_summary x",
-    "tags": "SELECT x.run_key, 'tags.' || x.key AS key, x.value FROM tags x",
+    "params": "SELECT x.run_key, 0 AS section, 'params.' || x.key AS key, CASE WHEN"
+    " x.value_type = 'null' THEN NULL ELSE x.value_text END AS text, NULL::DOUBLE AS num,"
+    " x.value_type AS kind FROM params x",
+    "metrics": "SELECT x.run_key, 1 AS section, 'metrics.' || x.key AS key, NULL::VARCHAR AS"
+    " text, x.last_value AS num, NULL::VARCHAR AS kind FROM metric_summary x",
+    "tags": "SELECT x.run_key, 2 AS section, 'tags.' || x.key AS key, x.value AS text,"
+    " NULL::DOUBLE AS num, NULL::VARCHAR AS kind FROM tags x",
 }
 
 
-def _fetch_long(con, section: str, keys: list[str] | None, every_run: bool):
-    sql = _LONG_SQL[section]
-    if not every_run:
-        sql += " JOIN _wb_selected s ON s.run_key = x.run_key"
-    params = None
-    if keys is not None:
-        sql += " WHERE list_contains($keys, x.key)"
-        params = {"keys": keys}
-    return _query(con, sql, params)
+def _fetch_long(con, sections: list[str], wanted: dict, every_run: bool):
+    parts = []
+    params: dict[str, Any] = {}
+    for section in sections:
+        sql = _LONG_SQL[section]
+        if not every_run:
+            sql += " JOIN _wb_selected s ON s.run_key = x.run_key"
+        if wanted[section] is not None:
+            sql += f" WHERE list_contains($keys_{section}, x.key)"
+            params[f"keys_{section}"] = wanted[section]
+        parts.append(sql)
+    return _query(con, " UNION ALL ".join(parts), params)
 
 
-def _attach_section(wide, section: str, long):
-    """Pivot a long (run_key, key, value[, kind]) frame to "section.key" columns and join."""
+def _attach_sections(wide, long):
+    """Pivot the long rows to "section.key" columns (params typed per key) and join them."""
     import polars as pl
 
     if long.height == 0:
         return wide
-    pivoted = long.pivot(on="key", index="run_key", values="value", aggregate_function="first")
-    keys = sorted(c for c in pivoted.columns if c != "run_key")
-    if section == "params":
-        value = pl.col("value")
-        info = long.group_by("key").agg(
-            pl.col("kind").unique().alias("kinds"),
-            (value.str.contains(r"[.eEn]") & (pl.col("kind") == "number"))
-            .any()
-            .alias("fractional"),
-            (value.cast(pl.Float64, strict=False).is_null() == value.is_null())
-            .all()
-            .alias("reads"),
+    if long.height <= _SMALL_PIVOT:
+        return _attach_small(wide, long)
+    metrics = long.filter(pl.col("section") == 1)
+    texts = long.filter(pl.col("section") != 1)
+    frames = []
+    if texts.height:
+        pivoted = texts.pivot(on="key", index="run_key", values="text", aggregate_function="first")
+        params = texts.filter(pl.col("section") == 0)
+        if params.height:
+            pivoted = pivoted.with_columns(_param_casts(params))
+        frames.append(pivoted)
+    if metrics.height:
+        frames.append(
+            metrics.pivot(on="key", index="run_key", values="num", aggregate_function="first")
         )
-        casts = []
-        for key, kinds, fractional, reads in info.iter_rows():
-            kset = set(kinds) - {"null"}
-            if "number" in kset and kset <= {"number", "string"} and reads:
-                # numbers, possibly logged as strings ("0.01"): numeric when every value reads as one
-                integral = kset == {"number"} and not fractional
-                casts.append(pl.col(key).cast(pl.Int64 if integral else pl.Float64, strict=False))
-            elif kset == {"bool"}:
-                casts.append((pl.col(key) == "true").alias(key))
-        if casts:
-            pivoted = pivoted.with_columns(casts)
-    pivoted = pivoted.select("run_key", *keys)
-    return wide.join(pivoted, on="run_key", how="left", maintain_order="left")
+    keys = _ordered_keys(c for frame in frames for c in frame.columns if c != "run_key")
+    joined = frames[0]
+    if len(frames) > 1:
+        joined = joined.join(frames[1], on="run_key", how="full", coalesce=True)
+    joined = joined.select("run_key", *keys)
+    return wide.join(joined, on="run_key", how="left", maintain_order="left")
+
+
+#: Up to this many long rows, pivot in plain Python: a polars pivot costs ~2 ms even for a
+#: handful of rows (a top-50 page has ~1,500), the Python loop ~0.2 µs a value.
+_SMALL_PIVOT = 5_000
+_SECTION_ORDER = {"params": 0, "metrics": 1, "tags": 2}
+
+
+def _ordered_keys(names) -> list[str]:
+    return sorted(set(names), key=lambda name: (_SECTION_ORDER[name.partition(".")[0]], name))
+
+
+def _attach_small(wide, long):
+    """The same columns as the polars pivot + left join, built by scattering values into
+    per-key lists in the order of `wide`'s rows."""
+    import polars as pl
+
+    position = {key: i for i, key in enumerate(wide.get_column("run_key").to_list())}
+    n = wide.height
+    columns: dict[str, list] = {}
+    dtypes: dict[str, Any] = {}
+    rows = zip(
+        long.get_column("run_key").to_list(),
+        long.get_column("section").to_list(),
+        long.get_column("key").to_list(),
+        long.get_column("text").to_list(),
+        long.get_column("num").to_list(),
+        strict=True,
+    )
+    for run_key, section, key, text, num in rows:
+        column = columns.get(key)
+        if column is None:
+            column = columns[key] = [None] * n
+            dtypes[key] = pl.Float64 if section == 1 else pl.String
+        i = position.get(run_key)
+        if i is not None and column[i] is None:  # "first", like the pivot
+            column[i] = num if section == 1 else text
+    keys = _ordered_keys(columns)
+    frame = pl.DataFrame({k: columns[k] for k in keys}, schema={k: dtypes[k] for k in keys})
+    params = long.filter(pl.col("section") == 0)
+    if params.height:
+        frame = frame.with_columns(_param_casts(params))
+    return wide.hstack(frame)
+
+
+def _param_casts(long) -> list:
+    """Per param key: Int64/Float64 when every value reads as a number, Boolean when all are
+    booleans, else left as text."""
+    import polars as pl
+
+    value = pl.col("text")
+    info = long.group_by("key").agg(
+        pl.col("kind").unique().alias("kinds"),
+        (value.str.contains(r"[.eEn]") & (pl.col("kind") == "number")).any().alias("fractional"),
+        (value.cast(pl.Float64, strict=False).is_null() == value.is_null()).all().alias("reads"),
+    )
+    casts = []
+    for key, kinds, fractional, reads in info.iter_rows():
+        kset = set(kinds) - {"null"}
+        if "number" in kset and kset <= {"number", "string"} and reads:
+            # numbers, possibly logged as strings ("0.01"): numeric when every value reads as one
+            integral = kset == {"number"} and not fractional
+            casts.append(pl.col(key).cast(pl.Int64 if integral else pl.Float64, strict=False))
+        elif kset == {"bool"}:
+            casts.append((pl.col(key) == "true").alias(key))
+    return casts
 
 
 def _select_columns(wide, fields: list[Field]):
@@ -567,6 +630,22 @@ def _maybe_json(text: Any) -> Any:
 
 
 # -- metric history ------------------------------------------------------------------------
+
+
+def metric_keys(cat: Catalog, run_ids: list[str] | str) -> list[str]:
+    """The metric keys any of the given runs logged, sorted (cheap: reads metric summaries).
+
+    `run_ids` are run refs like metric_history's; an unknown ref raises NotFoundError.
+    """
+    if isinstance(run_ids, str):
+        run_ids = [run_ids]
+    with _open(cat) as con:
+        runs = resolve_refs(con, list(run_ids))
+        rows = con.execute(
+            "SELECT DISTINCT key FROM metric_summary WHERE list_contains($keys, run_key)",
+            {"keys": [r.run_key for r in runs]},
+        ).fetchall()
+    return sorted(row[0] for row in rows)
 
 
 def metric_history(
@@ -865,6 +944,7 @@ __all__ = [
     "list_runs",
     "metric_direction",
     "metric_history",
+    "metric_keys",
     "resolve_ref",
     "run_sql",
     "runs_to_records",
