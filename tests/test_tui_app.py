@@ -237,8 +237,12 @@ async def test_empty_state(tmp_path: Path) -> None:
         assert "import workbench" in text and "workbench ingest PATH" in text
         # nothing to filter, sort, mark or compare yet: those stay out of sight
         assert await wait_until(pilot, lambda: "Help" in screen_text(app))  # the footer
-        text = screen_text(app)
-        assert "Compare" not in text and "filter:" not in text and "0 runs" not in text
+
+        def quiet(text: str) -> bool:
+            return "Compare" not in text and "filter:" not in text and "0 runs" not in text
+
+        # The footer re-reads the bindings a moment after the empty state shows: wait for it.
+        assert await wait_until(pilot, lambda: quiet(screen_text(app))), screen_text(app)
 
 
 async def test_empty_state_gives_way_to_the_first_run(tmp_path: Path) -> None:
@@ -249,8 +253,12 @@ async def test_empty_state_gives_way_to_the_first_run(tmp_path: Path) -> None:
         write_run(root, "run-first", name="first-run", metrics={"acc": [0.5]})
         assert await runs_loaded(pilot, 1, timeout=5.0)
         assert await wait_until(pilot, lambda: "first-run" in screen_text(app))
-        text = screen_text(app)
-        assert "No runs yet" not in text and "Compare" in text and "1 run" in text
+
+        def ready(text: str) -> bool:
+            return "No runs yet" not in text and "Compare" in text and "1 run" in text
+
+        # The footer shows the run keys again a moment after the first run arrives.
+        assert await wait_until(pilot, lambda: ready(screen_text(app))), screen_text(app)
 
 
 async def test_missing_catalog_is_empty_state(tmp_path: Path) -> None:
