@@ -504,12 +504,17 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                 by_path = state.runs_by_path.get(item.folder.path)
                 by_id = state.runs_by_id.get(row["run_id"])
                 other = claimed_ids.get(row["run_id"])
-                if other and other != item.folder.path:
+                # Another folder already holds this id (in this pass, or still on disk): skip.
+                holder = other if other and other != item.folder.path else None
+                moved = by_id is not None and by_id[1] != item.folder.path
+                if holder is None and moved and os.path.exists(os.path.join(by_id[1], spec.RUN_FILE)):
+                    holder = by_id[1]
+                if holder is not None:
                     errors.append(
                         (
                             path,
                             None,
-                            f"run id {row['run_id']} is also used by {other}; this folder is ignored",
+                            f"run id {row['run_id']} is also used by {holder}; this folder is ignored",
                             None,
                         )
                     )
@@ -517,21 +522,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                         store.FileState(path, None, "run", size, 0, size, mtime, None)
                     )
                     continue
-                if by_id is not None and by_id[1] != item.folder.path:
-                    old_path = by_id[1]
-                    if os.path.exists(os.path.join(old_path, spec.RUN_FILE)):
-                        errors.append(
-                            (
-                                path,
-                                None,
-                                f"run id {row['run_id']} is also used by {old_path}; this folder is ignored",
-                                None,
-                            )
-                        )
-                        file_states.append(
-                            store.FileState(path, None, "run", size, 0, size, mtime, None)
-                        )
-                        continue
+                if moved:
                     # The run moved: re-read it from its new folder.
                     item.run_key = by_id[0]
                     forget.append(by_id[0])
