@@ -254,7 +254,7 @@ def test_read_only_open_of_missing_catalog_is_empty(tmp_path):
 
 
 def test_large_file_is_read_in_several_batches(cat, runs_root, monkeypatch):
-    import workbench.ingest.ingester as ing
+    import workbench.ingest.plan as ing
 
     monkeypatch.setattr(ing, "BATCH_BYTES", 4096)
     folder = write_run(runs_root, "r1", points=[("loss", float(i), i) for i in range(500)])

@@ -19,12 +19,13 @@ INGEST = textwrap.dedent(
     """
     import sys
     import duckdb, polars, pyarrow  # noqa: F401  (so the kill lands in ingest work, not imports)
-    import workbench.ingest.ingester as ing
-    ing.BATCH_BYTES = 200_000  # many small transactions: more places to be killed
-    ing.BATCH_RUNS = 7
+    import workbench.ingest.plan as plan
+    plan.BATCH_BYTES = 200_000  # many small transactions: more places to be killed
+    plan.BATCH_RUNS = 7
     from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
     print("start", flush=True)
-    ing.ingest_paths(Catalog(sys.argv[1], busy_timeout=20), [sys.argv[2]])
+    ingest_paths(Catalog(sys.argv[1], busy_timeout=20), [sys.argv[2]])
     print("done", flush=True)
     """
 )

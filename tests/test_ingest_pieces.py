@@ -51,7 +51,7 @@ def _write_runs(root, seed: int) -> dict:
 
 @pytest.mark.parametrize("group_bytes", [1, 700, 1 << 23])
 def test_summaries_over_pieces_match_the_contract(tmp_path, runs_root, monkeypatch, group_bytes):
-    import workbench.ingest.ingester as ing
+    import workbench.ingest.reader as ing
 
     monkeypatch.setattr(ing, "GROUP_BYTES", group_bytes)
     points_by_run = _write_runs(runs_root, seed=group_bytes)
@@ -69,7 +69,7 @@ def test_summaries_over_pieces_match_the_contract(tmp_path, runs_root, monkeypat
 
 
 def test_bad_lines_and_replaced_file_across_pieces(tmp_path, runs_root, monkeypatch):
-    import workbench.ingest.ingester as ing
+    import workbench.ingest.reader as ing
 
     monkeypatch.setattr(ing, "GROUP_BYTES", 1)  # every file its own piece
     a = write_run(runs_root, "a", points=[("loss", 1.0, 0), ("loss", 2.0, 1)])
@@ -112,7 +112,7 @@ def test_a_failing_batch_commits_nothing_and_the_next_pass_recovers(
     import threading
 
     import workbench.catalog.ingest_store as store
-    import workbench.ingest.ingester as ing
+    import workbench.ingest.reader as ing
 
     monkeypatch.setattr(ing, "GROUP_BYTES", 1)
     points_by_run = _write_runs(runs_root, seed=7)

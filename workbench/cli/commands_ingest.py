@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import rich_click as click
 
@@ -74,9 +73,9 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
     """
     import time
 
-    from workbench.catalog import ingest_store
     from workbench.errors import NotFoundError
     from workbench.ingest import ingest_paths
+    from workbench.ingest.roots import list_roots, resolve_roots
     from workbench.ingest.watch import RootWatcher
 
     cat = _catalog(ctx)
@@ -84,12 +83,9 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
         report = ingest_paths(cat, list(paths))
         click.echo(printable(_summary(report)))
         _print_errors(report)
-        roots = [str(os.path.realpath(os.path.expanduser(p))) for p in paths]
+        roots = resolve_roots(paths)
     else:
-        roots = []
-        if cat.exists():
-            with cat.connect(read_only=True) as con:
-                roots = ingest_store.list_roots(con)
+        roots = list_roots(cat)
         if not roots:
             raise NotFoundError(
                 "no roots to watch yet; run `workbench watch PATH` with a runs folder"
