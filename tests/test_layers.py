@@ -8,6 +8,14 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 SQL_WORDS = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|CREATE\s+(TABLE|VIEW))\b", re.I | re.S)
+# Transaction control: in capitals anywhere in a string, or in any case as a whole statement
+# handed to execute()/sql(); and DuckDB's begin()/commit()/rollback() methods.
+TRANSACTION_WORDS = re.compile(r"\b(BEGIN|COMMIT|ROLLBACK|ABORT)\b|\b(START|END)\s+TRANSACTION\b")
+TRANSACTION_STATEMENT = re.compile(
+    r"\s*(begin|start|end|commit|rollback|abort)(\s+(transaction|work))?\s*;?\s*", re.I
+)
+TRANSACTION_METHODS = {"begin", "commit", "rollback"}
+EXECUTE_METHODS = {"execute", "executemany", "sql", "query"}
 
 
 def _modules() -> list[Path]:
@@ -64,6 +72,61 @@ def test_sql_only_in_the_catalog() -> None:
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     allowed = {"tui/screens/sql.py"}
     assert [o for o in offenders if o.split(":")[0] not in allowed] == []
+
+
+def _transaction_control(source: str) -> list[int]:
+    """Lines of `source` that begin, commit or roll back a transaction themselves."""
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if (is_text and TRANSACTION_WORDS.search(node.value)) or (
+            isinstance(node, ast.Call) and _controls_a_transaction(node)
+        ):
+            lines.add(node.lineno)
+    return sorted(lines)
+
+
+def _controls_a_transaction(call: ast.Call) -> bool:
+    """`con.commit()` and friends, or `con.execute("commit")` in any case."""
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    method = call.func.attr
+    if method in TRANSACTION_METHODS:
+        return not call.args
+    first = call.args[0] if call.args else None
+    return (
+        method in EXECUTE_METHODS
+        and isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+        and TRANSACTION_STATEMENT.fullmatch(first.value) is not None
+    )
+
+
+def test_transaction_control_is_recognised() -> None:
+    source = (
+        'con.execute("BEGIN TRANSACTION")\n'
+        'con.execute("COMMIT")\n'
+        "con.execute('rollback')\n"
+        "con.begin()\n"
+        "con.commit()\n"
+        "text = 'START TRANSACTION; INSERT INTO t VALUES (1)'\n"
+        'commit = git.get("commit")\n'
+        'con.execute("SELECT 1")\n'
+        "\"\"\"commits rows with their offsets in one transaction\"\"\"\n"
+    )
+    assert _transaction_control(source) == [1, 2, 3, 4, 5, 6]
+
+
+def test_transactions_only_in_the_catalog() -> None:
+    """Transactions come from the catalog layer (`ingest_store.transaction(con)`), never as
+    BEGIN/COMMIT/ROLLBACK text or connection methods in the layers above it."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in _modules()
+        if _layer(path) != "catalog"
+        for line in _transaction_control(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
 
 
 def test_tracking_imports_nothing_heavy() -> None:
