@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import polars as pl
-    from duckdb import DuckDBPyConnection as Connection
+    from duckdb import DuckDBPyConnection
+
+#: The open catalog connection every function here takes (the ingester's type for it).
+Connection: TypeAlias = "DuckDBPyConnection"
 
 #: One ingest_errors row: (path, line or None, message, run_key or None).
 ErrorRow = tuple[str, int | None, str, int | None]

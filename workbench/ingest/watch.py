@@ -107,7 +107,7 @@ class RootWatcher:
         """Watch one more root (after `ingest_paths` added it to the catalog)."""
         if self.roots is not None and path not in self.roots:
             self.roots.append(path)
-        if self._observer is not None:
+        if self._observer is not None and self._handler is not None:
             # On failure the periodic rescan still covers the new root.
             with contextlib.suppress(Exception):
                 self._observer.schedule(self._handler, path, recursive=True)
