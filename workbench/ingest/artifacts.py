@@ -1,4 +1,4 @@
-"""Step 4, last part of a batch: record the files under a run's artifacts/ (size, SHA-256,
+"""Part of a batch (step 3), last: record the files under a run's artifacts/ (size, SHA-256,
 mtime), hashing only the ones that changed, and report entries refused for escaping the folder.
 """
 

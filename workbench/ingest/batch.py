@@ -1,4 +1,4 @@
-"""Step 4 of a pass: one batch, one transaction. Read run.json and the small files, take the
+"""Step 3 of a pass: one batch, one transaction. Read run.json and the small files, take the
 parsed metrics from the line reader piece by piece, and commit every row together with the
 read offsets, so a batch killed at any instant leaves the catalog as it was.
 """

@@ -1,4 +1,4 @@
-"""Step 4, first part of a batch: read run.json and decide which catalog run each folder is.
+"""Part of a batch (step 3), first: read run.json and decide which catalog run each folder is.
 
 A folder is a run already known (same path, same id), a new run, a run that moved here from
 another folder, or a new run replacing another in the same folder; a folder whose run id is

@@ -1,5 +1,5 @@
-"""Step 3 of a batch: read the new bytes of JSON Lines files and parse the metrics columnar,
-in pieces on a small thread pool while the calling thread writes the previous piece.
+"""Part of a batch (step 3): read the new bytes of JSON Lines files and parse the metrics
+columnar, in pieces on a small thread pool while the calling thread writes the previous piece.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Step 4, second part of a batch: read params.json, tags.json and notes.md of the runs that
+"""Part of a batch (step 3): read params.json, tags.json and notes.md of the runs that
 changed (on a helper thread), and write params and tags with one statement per table.
 """
 
