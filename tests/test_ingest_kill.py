@@ -25,7 +25,11 @@ INGEST = textwrap.dedent(
     from workbench.catalog.connection import Catalog
     from workbench.ingest import ingest_paths
     print("start", flush=True)
-    ingest_paths(Catalog(sys.argv[1], busy_timeout=20), [sys.argv[2]])
+    ingest_paths(
+        Catalog(sys.argv[1], busy_timeout=20),
+        [sys.argv[2]],
+        progress=lambda report: print("batch", flush=True),
+    )
     print("done", flush=True)
     """
 )
@@ -58,7 +62,12 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, runs_root
             text=True,
         )
         assert proc.stdout.readline().strip() == "start"
-        time.sleep(rng.uniform(0.05, 1.0))
+        # Let 0-3 batches commit first, so some kills land mid-ingest however busy the
+        # machine is, then kill at a random moment of the next batch.
+        for _ in range(rng.randint(0, 3)):
+            if proc.stdout.readline().strip() != "batch":
+                break
+        time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
