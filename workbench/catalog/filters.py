@@ -12,32 +12,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL, stale_before
 from workbench.errors import FilterSyntaxError
 
 # -- fields ---------------------------------------------------------------------------------
-
-#: SQL for a run's effective status: 'stale' when running without a heartbeat for
-#: spec.STALE_AFTER_S. Same rule as runs_view in schema.py, but the cut-off is the parameter
-#: $stale_before (naive UTC, from stale_before()) so no time-zone extension has to load.
-STATUS_SQL = (
-    "CASE WHEN r.status = 'running' AND coalesce(r.heartbeat_at, r.started_at)"
-    " < $stale_before THEN 'stale' ELSE r.status END"
-)
-
-
-def stale_before() -> datetime:
-    """The naive-UTC instant before which a running run's last heartbeat makes it stale."""
-    from workbench.formats.spec import STALE_AFTER_S
-
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    return now - timedelta(seconds=STALE_AFTER_S)
-
-
-#: Seconds from start to end; a running run counts to its last heartbeat.
-DURATION_SQL = (
-    "date_diff('millisecond', r.started_at, coalesce(r.ended_at, CASE WHEN r.status = 'running'"
-    " THEN coalesce(r.heartbeat_at, r.started_at) END)) / 1000.0"
-)
 
 #: Run fields a filter or sort can name: name -> (SQL expression over `r`, kind).
 RUN_FIELDS: dict[str, tuple[str, str]] = {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from workbench.catalog.run_status import DURATION_SQL, STALE_NOW, status_sql
+
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = 1
 
@@ -52,21 +54,12 @@ CREATE TABLE IF NOT EXISTS ingest_errors (path VARCHAR, line BIGINT, message VAR
                             seen_at TIMESTAMP, run_key INTEGER);
 """
 
-#: Stale threshold used by runs_view; keep equal to workbench.formats.spec.STALE_AFTER_S.
-_STALE_S = 120
-
 VIEWS = f"""
 CREATE OR REPLACE VIEW runs_view AS
 SELECT r.run_id, r.project, r.name,
-       CASE WHEN r.status = 'running'
-             AND coalesce(r.heartbeat_at, r.started_at)
-                 < (now() AT TIME ZONE 'UTC') - INTERVAL {_STALE_S} SECOND
-            THEN 'stale' ELSE r.status END AS status,
+       {status_sql(STALE_NOW)} AS status,
        r.started_at, r.ended_at,
-       date_diff('millisecond', r.started_at,
-                 coalesce(r.ended_at, CASE WHEN r.status = 'running'
-                                           THEN coalesce(r.heartbeat_at, r.started_at) END))
-           / 1000.0 AS duration_s,
+       {DURATION_SQL} AS duration_s,
        r.path, r.missing
 FROM runs r;
 
