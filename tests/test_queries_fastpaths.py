@@ -7,8 +7,8 @@ from _catalog_data import add_runs, sample_catalog
 from polars.testing import assert_frame_equal
 
 from workbench.catalog import queries
-from workbench.catalog.queries import runs_pivot
 from workbench.catalog.connection import Catalog
+from workbench.catalog.queries import runs_pivot
 from workbench.errors import NotFoundError
 
 
