@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -105,13 +106,17 @@ class Missing:
 
 @dataclass
 class Not:
-    item: object
+    item: Node
 
 
 @dataclass
 class BoolOp:
     op: str  # "and" | "or"
-    items: list = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
+
+
+#: A parsed filter expression.
+Node = Compare | InList | Missing | Not | BoolOp
 
 
 def as_number(text: str) -> float | None:
@@ -237,7 +242,7 @@ class _Parser:
         tok = tok or self.tok
         return _error(self.text, tok.start, message)
 
-    def parse(self):
+    def parse(self) -> Node:
         node = self.parse_or()
         if self.tok.kind != "END":
             if self.tok.kind == "RPAREN":
@@ -245,21 +250,21 @@ class _Parser:
             raise self.fail(f"expected 'and', 'or' or the end, found {self.tok.shown()}")
         return node
 
-    def parse_or(self):
+    def parse_or(self) -> Node:
         items = [self.parse_and()]
         while self.is_kw("or"):
             self.advance()
             items.append(self.parse_and())
         return items[0] if len(items) == 1 else BoolOp("or", items)
 
-    def parse_and(self):
+    def parse_and(self) -> Node:
         items = [self.parse_unary()]
         while self.is_kw("and"):
             self.advance()
             items.append(self.parse_unary())
         return items[0] if len(items) == 1 else BoolOp("and", items)
 
-    def parse_unary(self):
+    def parse_unary(self) -> Node:
         if self.is_kw("not"):
             self.advance()
             return Not(self.parse_unary())
@@ -289,7 +294,7 @@ class _Parser:
             return nxt.text
         return None
 
-    def parse_comparison(self):
+    def parse_comparison(self) -> Node:
         fld = self.parse_field()
         tok = self.tok
         if tok.kind == "OP":
@@ -366,7 +371,7 @@ def field_from_word(text: str, tok: Token, quoted_key: str | None = None) -> Fie
     )
 
 
-def parse_filter(text: str):
+def parse_filter(text: str | None) -> Node | None:
     """Parse a filter into an AST; None for an empty filter. Raises FilterSyntaxError."""
     if text is None or not text.strip():
         return None
@@ -396,7 +401,7 @@ class CompiledFilter:
 
 _SQL_OPS = {"=": "=", "==": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NEGATED_OPS = {"!=", "<>", "!~"}
-_KEYED = {
+_KEYED: dict[str, tuple[str, str | None, str]] = {
     # section -> (table, text expression, numeric expression); alias x
     "params": ("params", "x.value_text", "x.value_num"),
     "metrics": ("metric_summary", None, "x.last_value"),
@@ -418,7 +423,7 @@ class _Compiler:
     def fail(self, column: int, message: str) -> FilterSyntaxError:
         return _error(self.text, column - 1, message)
 
-    def compile(self, node) -> str:
+    def compile(self, node: Node) -> str:
         if isinstance(node, BoolOp):
             joiner = " AND " if node.op == "and" else " OR "
             return "(" + joiner.join(self.compile(item) for item in node.items) + ")"
@@ -450,7 +455,7 @@ class _Compiler:
             self.params["stale_before"] = stale_before()
         return expr
 
-    def wrap(self, fld: Field, make, negated: bool) -> str:
+    def wrap(self, fld: Field, make: Callable[[str], str], negated: bool) -> str:
         """Apply a condition to a field's value; a missing value never matches a comparison."""
         if fld.section == "run":
             expr = self.run_expr(fld)
@@ -521,7 +526,7 @@ class _Compiler:
         if kind in ("text", "status"):
             expr = target
         elif kind in ("params", "tags"):
-            expr = _KEYED[kind][1]
+            expr = _KEYED[kind][1] or target
         else:
             raise self.fail(value.column, f"'~' matches text, and {fld.label} is not text")
         return f"{expr} ILIKE {self.param(glob_to_like(value.text))} ESCAPE '\\'"

@@ -8,8 +8,12 @@ dropped and recreated on every migration, so they may change freely.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from workbench.catalog.run_status import DURATION_SQL, STALE_NOW, status_sql
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = 1
@@ -83,19 +87,19 @@ FROM tags t JOIN runs r USING (run_key);
 """
 
 
-def _migrate_to_v1(con) -> None:
+def _migrate_to_v1(con: DuckDBPyConnection) -> None:
     con.execute(TABLES_V1)
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
 
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
-MIGRATIONS: list[tuple[int, Callable]] = [
+MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (1, _migrate_to_v1),
 ]
 
 
-def read_version(con) -> int:
+def read_version(con: DuckDBPyConnection) -> int:
     """The schema version recorded in an open catalog; 0 for an empty (new) file."""
     # duckdb_tables() of the current database only: read-only opens ATTACH the file to a
     # shared in-memory instance (connection.py), where information_schema would also list
@@ -103,14 +107,14 @@ def read_version(con) -> int:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
         " AND schema_name = 'main' AND table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return int(rows[0][0] or 0)
 
 
-def apply_migrations(con, from_version: int) -> int:
+def apply_migrations(con: DuckDBPyConnection, from_version: int) -> int:
     """Run every migration newer than `from_version` in one transaction; returns the new version."""
     con.execute("BEGIN TRANSACTION")
     try:

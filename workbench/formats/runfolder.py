@@ -14,9 +14,16 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import RunFormatError
 from workbench.formats import spec
+
+if TYPE_CHECKING:
+    import polars as pl
+
+#: A file or folder path as the readers take it (os.path functions keep the hot path cheap).
+StrPath = str | os.PathLike[str]
 
 HEAD_BYTES = 64
 
@@ -24,7 +31,7 @@ HEAD_BYTES = 64
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _read_bytes(path) -> bytes:
+def _read_bytes(path: StrPath) -> bytes:
     """A whole small file in as few system calls as possible (open, read, close)."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -39,7 +46,7 @@ def _read_bytes(path) -> bytes:
         os.close(fd)
 
 
-def _read_optional(path) -> bytes | None:
+def _read_optional(path: StrPath) -> bytes | None:
     """A small file's bytes, or None when it does not exist."""
     try:
         return _read_bytes(path)
@@ -49,7 +56,7 @@ def _read_optional(path) -> bytes | None:
         raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _load_json_object(path, raw: bytes | None = None) -> dict:
+def _load_json_object(path: StrPath, raw: bytes | None = None) -> dict[str, Any]:
     if raw is None:
         try:
             raw = _read_bytes(path)
@@ -66,7 +73,7 @@ def _load_json_object(path, raw: bytes | None = None) -> dict:
     return obj
 
 
-def parse_timestamp(value, what: str) -> datetime | None:
+def parse_timestamp(value: object, what: str) -> datetime | None:
     """An ISO 8601 UTC string ('...Z') as a naive UTC datetime; None stays None."""
     if value is None or value == "":
         return None
@@ -81,14 +88,14 @@ def parse_timestamp(value, what: str) -> datetime | None:
     return parsed
 
 
-def _opt_str(obj: dict, key: str) -> str | None:
+def _opt_str(obj: dict[str, Any], key: str) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def read_run_json(run_dir: Path) -> dict:
+def read_run_json(run_dir: StrPath) -> dict[str, Any]:
     """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
     path = os.path.join(run_dir, spec.RUN_FILE)
     obj = _load_json_object(path)
@@ -109,7 +116,7 @@ def read_run_json(run_dir: Path) -> dict:
         raise RunFormatError(
             f"{path}: status must be one of {', '.join(spec.STATUSES)}, got {status!r}"
         )
-    git = obj.get("git") if isinstance(obj.get("git"), dict) else {}
+    git: dict[str, Any] = obj["git"] if isinstance(obj.get("git"), dict) else {}
     command = obj.get("command")
     pid = obj.get("pid")
     dirty = git.get("dirty")
@@ -148,7 +155,7 @@ def _as_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def param_row(key: str, value) -> tuple[str, str, float | None, str]:
+def param_row(key: str, value: object) -> tuple[str, str, float | None, str]:
     """(key, value_text, value_num, value_type) for one param, per the catalog contract."""
     if value is None:
         return key, "null", None, "null"
@@ -167,13 +174,13 @@ def param_row(key: str, value) -> tuple[str, str, float | None, str]:
     return key, json.dumps(value, sort_keys=True), None, "string"
 
 
-def read_params(run_dir) -> list[tuple[str, str, float | None, str]]:
+def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
     """params.json as catalog rows (empty when the file is absent)."""
     path = os.path.join(run_dir, spec.PARAMS_FILE)
     raw = _read_optional(path)
     if raw is None:
         return []
-    rows = []
+    rows: list[tuple[str, str, float | None, str]] = []
     append = rows.append
     isfinite = math.isfinite
     for key, value in _load_json_object(path, raw).items():
@@ -190,7 +197,7 @@ def read_params(run_dir) -> list[tuple[str, str, float | None, str]]:
     return rows
 
 
-def read_tags(run_dir) -> list[tuple[str, str]]:
+def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
     """tags.json as (key, value) rows; non-string values are kept as JSON text."""
     path = os.path.join(run_dir, spec.TAGS_FILE)
     raw = _read_optional(path)
@@ -201,7 +208,7 @@ def read_tags(run_dir) -> list[tuple[str, str]]:
     ]
 
 
-def read_notes(run_dir) -> str | None:
+def read_notes(run_dir: StrPath) -> str | None:
     """notes.md as text (invalid UTF-8 replaced), or None when absent."""
     raw = _read_optional(os.path.join(run_dir, spec.NOTES_FILE))
     return None if raw is None else raw.decode("utf-8", "replace")
@@ -334,7 +341,7 @@ class LineError:
 METRIC_COLUMNS = ("src", "line", "key", "step", "ts", "value")
 
 
-def _check_point(obj) -> tuple[str, int, float, float] | str:
+def _check_point(obj: object) -> tuple[str, int, float, float] | str:
     """(key, step, ts, value) for a valid metric line object, else the reason it is bad."""
     if not isinstance(obj, dict):
         return "line is not a JSON object"
@@ -363,11 +370,11 @@ def _check_point(obj) -> tuple[str, int, float, float] | str:
     return key, step, float(ts), float(value)
 
 
-def _parse_lines_slowly(src: int, chunk: bytes, errors: list[LineError]):
+def _parse_lines_slowly(src: int, chunk: bytes, errors: list[LineError]) -> pl.DataFrame:
     """Validate every line of one chunk in Python; the fallback for chunks that failed."""
     import polars as pl
 
-    rows: dict[str, list] = {c: [] for c in METRIC_COLUMNS}
+    rows: dict[str, list[Any]] = {c: [] for c in METRIC_COLUMNS}
     for index, line in enumerate(chunk.split(b"\n")[:-1]):
         if not line.strip():
             continue
@@ -396,20 +403,24 @@ def _parse_lines_slowly(src: int, chunk: bytes, errors: list[LineError]):
     return pl.DataFrame(rows, schema=_metric_schema())
 
 
-def _metric_schema():
+def _metric_schema() -> pl.Schema:
     import polars as pl
 
-    return {
-        "src": pl.Int32,
-        "line": pl.Int64,
-        "key": pl.String,
-        "step": pl.Int64,
-        "ts": pl.Float64,
-        "value": pl.Float64,
-    }
+    return pl.Schema(
+        {
+            "src": pl.Int32,
+            "line": pl.Int64,
+            "key": pl.String,
+            "step": pl.Int64,
+            "ts": pl.Float64,
+            "value": pl.Float64,
+        }
+    )
 
 
-def _fast_parse(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
+def _fast_parse(
+    chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None
+) -> pl.DataFrame | None:
     """Parse chunks (all lines non-blank, short) in one polars call; None if anything is off."""
     import io
 
@@ -435,7 +446,11 @@ def _fast_parse(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | N
     if df.height != total:
         return None
     src = np.repeat(np.array([s for s, _ in chunks], dtype=np.int32), counts)
-    line = np.concatenate([np.arange(n, dtype=np.int64) for n in counts]) if counts else []
+    line = (
+        np.concatenate([np.arange(n, dtype=np.int64) for n in counts])
+        if counts
+        else np.array([], dtype=np.int64)
+    )
     df = df.with_columns(pl.Series("src", src), pl.Series("line", line))
     if strings:
         text = pl.col("value")
@@ -462,7 +477,7 @@ def _fast_parse(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | N
     return df.rename({"timestamp": "ts"})
 
 
-def _vector_checks(df, errors: list[LineError]):
+def _vector_checks(df: pl.DataFrame, errors: list[LineError]) -> pl.DataFrame:
     """Drop rows that parsed but break the rules, recording each as a LineError."""
     import polars as pl
 
@@ -503,7 +518,9 @@ def _may_have_long_line(chunk: bytes) -> bool:
 _SPLIT_LINES = 2048
 
 
-def parse_metric_chunks(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
+def parse_metric_chunks(
+    chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None
+) -> tuple[pl.DataFrame, list[LineError]]:
     """Parse metrics.jsonl chunks into one polars frame of points plus a list of LineErrors.
 
     `chunks` are (source id, bytes of complete lines); `line_counts` optionally maps each
@@ -568,9 +585,9 @@ def parse_metric_chunks(chunks: list[tuple[int, bytes]], line_counts: dict[int, 
 
 def parse_record_lines(
     chunk: bytes, kind: str, run_dir: Path
-) -> tuple[list[dict], list[tuple[int, str]]]:
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
     """Rows and (line index, reason) errors for a datasets.jsonl or models.jsonl chunk."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     errors: list[tuple[int, str]] = []
     for index, line in enumerate(chunk.split(b"\n")[:-1]):
         if not line.strip():
@@ -597,14 +614,14 @@ def parse_record_lines(
     return rows, errors
 
 
-def _num(obj: dict, key: str, kind=float):
+def _num(obj: dict[str, Any], key: str, kind: type[float] | type[int] = float) -> float | None:
     value = obj.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return kind(value)
 
 
-def _dataset_row(obj: dict) -> dict | str:
+def _dataset_row(obj: dict[str, Any]) -> dict[str, Any] | str:
     for required in ("name", "path", "role"):
         if not isinstance(obj.get(required), str) or not obj[required]:
             return f"{required} must be a non-empty string"
@@ -623,7 +640,7 @@ def _dataset_row(obj: dict) -> dict | str:
     }
 
 
-def _model_row(obj: dict, run_dir: Path) -> dict | str:
+def _model_row(obj: dict[str, Any], run_dir: Path) -> dict[str, Any] | str:
     for required in ("name", "path"):
         if not isinstance(obj.get(required), str) or not obj[required]:
             return f"{required} must be a non-empty string"

@@ -71,10 +71,13 @@ def _bind(sql: str, params: Params | None) -> Params | None:
 def _query(con: DuckDBPyConnection, sql: str, params: Params | None = None) -> pl.DataFrame:
     """Run a read query and return a polars DataFrame."""
     con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
-    return con.sql(sql, params=_bind(sql, params)).pl()
+    frame: pl.DataFrame = con.sql(sql, params=_bind(sql, params)).pl()
+    return frame
 
 
-def fetch_all(con: DuckDBPyConnection, sql: str, params: Params | None = None) -> list[tuple]:
+def fetch_all(
+    con: DuckDBPyConnection, sql: str, params: Params | None = None
+) -> list[tuple[Any, ...]]:
     """Run a read query and return its rows as tuples (binds the stale cut-off if used)."""
     return con.execute(sql, _bind(sql, params)).fetchall()
 

@@ -204,10 +204,20 @@ def _parts(con: DuckDBPyConnection, k: Params) -> dict[str, Any]:
     return {
         "metrics": [MetricSummary(*m) for m in metrics],
         "artifacts": [Artifact(*a) for a in artifacts],
-        "datasets": [DatasetUse(*d[:8], extra=_maybe_json(d[8])) for d in datasets],
-        "models": [ModelUse(*m[:5], _maybe_json(m[5]), m[6]) for m in models],
+        "datasets": [_dataset(d) for d in datasets],
+        "models": [_model(m) for m in models],
         "errors": [IngestIssue(*e) for e in errors],
     }
+
+
+def _dataset(row: tuple[Any, ...]) -> DatasetUse:
+    name, path, role, sha256, size, rows, fmt, logged_at, extra = row
+    return DatasetUse(name, path, role, sha256, size, rows, fmt, logged_at, _maybe_json(extra))
+
+
+def _model(row: tuple[Any, ...]) -> ModelUse:
+    name, path, flavor, sha256, size, metadata, logged_at = row
+    return ModelUse(name, path, flavor, sha256, size, _maybe_json(metadata), logged_at)
 
 
 def _environment(row: tuple[Any, ...]) -> Environment:
