@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from workbench.catalog.schema import SCHEMA_VERSION, apply_migrations, read_version
 from workbench.errors import CatalogBusyError, CatalogError
 
 if TYPE_CHECKING:
@@ -164,8 +165,6 @@ class Catalog:
             delay = min(delay * 1.6, 0.25)
 
     def _check_schema(self, con: DuckDBPyConnection, read_only: bool) -> None:
-        from workbench.catalog.schema import SCHEMA_VERSION, apply_migrations, read_version
-
         version = read_version(con)
         if version > SCHEMA_VERSION:
             raise CatalogError(
@@ -186,8 +185,6 @@ class Catalog:
 
     def schema_version(self) -> int:
         """The schema version of the file (0 when it does not exist yet)."""
-        from workbench.catalog.schema import read_version
-
         if not self.path.exists():
             return 0
         with self.connect(read_only=True) as con:
@@ -311,8 +308,6 @@ def _empty_catalog() -> tuple[DuckDBPyConnection, str]:
     """(cursor, alias) of a fresh in-memory database with the full schema, attached to the
     process's in-memory instance (the caller detaches it)."""
     import duckdb
-
-    from workbench.catalog.schema import apply_migrations
 
     with _open_lock:
         alias = f"workbench_catalog_{next(_aliases)}"
