@@ -169,7 +169,8 @@ class Catalog:
         if version > SCHEMA_VERSION:
             raise CatalogError(
                 f"the catalog at {self.path} has schema version {version}, newer than this "
-                f"workbench understands ({SCHEMA_VERSION}); upgrade workbench or use another --db"
+                f"workbench understands ({SCHEMA_VERSION}); upgrade workbench or use another"
+                " catalog file"
             )
         if version < SCHEMA_VERSION:
             if read_only:
