@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from workbench.catalog.queries.columns import HISTORY_COLUMNS
 from workbench.catalog.queries.common import (
     Params,
+    RunRef,
     Source,
     _query,
     as_list,
@@ -44,13 +45,11 @@ def metric_history(
 ) -> pl.DataFrame:
     """Metric points (HISTORY_COLUMNS: run_id, run_name, key, step, timestamp, value).
 
-    Rows are ordered by run (in the order given as refs), key and x. With `max_points`, every (run, key)
-    series longer than that is cut into buckets along x ("step" or "time") inside DuckDB,
-    keeping each bucket's first, lowest and highest point and the series' last point, so
-    spikes survive and no series has more than `max_points` points.
+    Rows are ordered by run (in the order the refs were given), key and x. With
+    `max_points`, every (run, key) series longer than that is cut into buckets along x
+    ("step" or "time") inside DuckDB, keeping each bucket's first, lowest and highest point
+    and the series' last point, so spikes survive and no series has more than `max_points`.
     """
-    import polars as pl
-
     if x not in ("step", "time"):
         raise WorkbenchError(f"the x axis is 'step' or 'time', not {x!r}")
     if max_points is not None and int(max_points) < 4:
@@ -72,29 +71,42 @@ def metric_history(
         else:
             params["maxp"] = int(max_points)
             params["nb"] = max(1, (int(max_points) - 1) // 3)
-            point = "{'step': step, 'ts': ts, 'value': value, 'x': x}"
-            sql = f"""
-            WITH pts AS ({points}),
-            stats AS (SELECT run_key, key, min(x) AS x0, max(x) AS x1, count(*) AS n
-                      FROM pts GROUP BY run_key, key),
-            bucketed AS (
-                SELECT p.*, least($nb - 1, CAST(floor((p.x - s.x0) * $nb
-                       / CASE WHEN s.x1 > s.x0 THEN s.x1 - s.x0 ELSE 1 END) AS BIGINT)) AS b
-                FROM pts p JOIN stats s USING (run_key, key) WHERE s.n > $maxp),
-            agg AS (
-                SELECT run_key, key, b, arg_min({point}, x) AS f, arg_min({point}, value) AS lo,
-                       arg_max({point}, value) AS hi, arg_max({point}, x) AS la
-                FROM bucketed GROUP BY run_key, key, b),
-            picked AS (
-                SELECT DISTINCT run_key, key,
-                       unnest(CASE WHEN b = $nb - 1 THEN [f, lo, hi, la] ELSE [f, lo, hi] END) AS pt
-                FROM agg)
-            SELECT p.run_key, p.key, p.step, p.ts, p.value, p.x
-            FROM pts p JOIN stats s USING (run_key, key) WHERE s.n <= $maxp
-            UNION ALL SELECT run_key, key, pt.step, pt.ts, pt.value, pt.x FROM picked
-            """
+            sql = _downsampled(points)
         found = _query(con, sql, params)
-    # Order by the runs as given, then key, x, step: sort on small integers, not strings.
+    return _in_order(found, runs)
+
+
+def _downsampled(points: str) -> str:
+    """SQL keeping, of each series in `points` longer than $maxp, the first, lowest and
+    highest point of each of $nb buckets along x, and its last point."""
+    point = "{'step': step, 'ts': ts, 'value': value, 'x': x}"
+    return f"""
+        WITH pts AS ({points}),
+        stats AS (SELECT run_key, key, min(x) AS x0, max(x) AS x1, count(*) AS n
+                  FROM pts GROUP BY run_key, key),
+        bucketed AS (
+            SELECT p.*, least($nb - 1, CAST(floor((p.x - s.x0) * $nb
+                   / CASE WHEN s.x1 > s.x0 THEN s.x1 - s.x0 ELSE 1 END) AS BIGINT)) AS b
+            FROM pts p JOIN stats s USING (run_key, key) WHERE s.n > $maxp),
+        agg AS (
+            SELECT run_key, key, b, arg_min({point}, x) AS f, arg_min({point}, value) AS lo,
+                   arg_max({point}, value) AS hi, arg_max({point}, x) AS la
+            FROM bucketed GROUP BY run_key, key, b),
+        picked AS (
+            SELECT DISTINCT run_key, key,
+                   unnest(CASE WHEN b = $nb - 1 THEN [f, lo, hi, la] ELSE [f, lo, hi] END) AS pt
+            FROM agg)
+        SELECT p.run_key, p.key, p.step, p.ts, p.value, p.x
+        FROM pts p JOIN stats s USING (run_key, key) WHERE s.n <= $maxp
+        UNION ALL SELECT run_key, key, pt.step, pt.ts, pt.value, pt.x FROM picked
+    """
+
+
+def _in_order(found: pl.DataFrame, runs: list[RunRef]) -> pl.DataFrame:
+    """The points as HISTORY_COLUMNS, ordered by the runs as given, then key, x, step
+    (sorting on small integers, not strings)."""
+    import polars as pl
+
     run_pos = {r.run_key: i for i, r in enumerate(runs)}
     key_pos = {k: i for i, k in enumerate(sorted(found["key"].unique().to_list()))}
     stamp = (
