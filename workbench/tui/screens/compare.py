@@ -25,7 +25,6 @@ from workbench.tui.service import Comparison
 from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
 
 if TYPE_CHECKING:
-
     from workbench.tui.service import Catalog
 
 #: Prefix of the best value of a metric across the compared runs (markup is off: a glyph).
