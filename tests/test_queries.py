@@ -367,3 +367,14 @@ def test_service_errors_speak_of_the_thing_not_of_cli_flags(cat, call):
         call(cat)
     message = str(info.value)
     assert "--" not in message and "workbench " not in message, message
+
+
+def test_runs_view_and_the_services_agree_on_status_and_duration(cat):
+    """One definition (catalog/run_status.py) behind the SQL view and the service queries."""
+    listed = queries.list_runs(cat).select("id", "status", "duration_s").rows()
+    view = queries.run_sql(cat, "SELECT run_id, status, duration_s FROM runs_view").to_pylist()
+    assert sorted(listed) == sorted(
+        (r["run_id"], r["status"], None if r["duration_s"] is None else float(r["duration_s"]))
+        for r in view
+    )
+    assert {status for _, status, _ in listed} >= {"stale", "running", "finished"}
