@@ -86,7 +86,7 @@ def test_runs_search(db):
         (["runs", "--sort", "bogus"], "error: unknown field 'bogus'"),
         (["show", "aaaa"], "error: 'aaaa' matches several runs"),
         (["show", "nope"], "error: no run matches 'nope'"),
-        (["sql", "DROP TABLE runs"], "error: workbench sql is read-only"),
+        (["sql", "DROP TABLE runs"], "error: the catalog is read-only here"),
         (["sql", "SELEC 1"], "error: sql error"),
         (["metrics", "nope"], "error: no run matches"),
     ],
@@ -97,6 +97,20 @@ def test_user_errors_are_one_line(db, args, message):
     assert result.stderr.strip().startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["show", "nope"], "(see `workbench runs`)"),
+        (["compare", "nope", "aaaa1111"], "(see `workbench runs`)"),
+        (["sql", "DROP TABLE runs"], "(change the catalog with `workbench ingest`)"),
+    ],
+)
+def test_the_cli_adds_its_own_hint_to_service_errors(db, args, hint):
+    result = run(db, *args)
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(hint)
 
 
 def test_show_table_and_json(db):

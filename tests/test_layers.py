@@ -137,3 +137,36 @@ def test_tracking_imports_nothing_heavy() -> None:
         if _layer(p) == "tracking" and heavy & _imported(p)
     ]
     assert offenders == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Full dotted names of every absolute import in `path` (TYPE_CHECKING ones too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_app_reaches_the_catalog_only_through_its_service_module() -> None:
+    """Screens and widgets call workbench/tui/service.py; only it imports catalog or ingest."""
+    below = ("workbench.catalog", "workbench.ingest")
+    offenders = [
+        f"{p.relative_to(PACKAGE)}: {name}"
+        for p in _modules()
+        if _layer(p) == "tui" and p != PACKAGE / "tui" / "service.py"
+        for name in sorted(_imported_modules(p))
+        if name.startswith(below)
+    ]
+    assert offenders == []
+
+
+def test_formatting_is_standard_library_only() -> None:
+    """workbench/formatting.py is importable from every layer, the tracking layer included."""
+    import sys
+
+    imported = _imported(PACKAGE / "formatting.py")
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}

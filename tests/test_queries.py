@@ -11,7 +11,7 @@ from _catalog_data import NOW, add_runs, sample_catalog
 
 from workbench.catalog import queries
 from workbench.catalog.connection import Catalog
-from workbench.errors import FilterSyntaxError, NotFoundError, WorkbenchError
+from workbench.errors import FilterSyntaxError, NotFoundError, ReadOnlyError, WorkbenchError
 
 
 @pytest.fixture(scope="module")
@@ -128,14 +128,16 @@ def test_get_run_by_any_reference(cat, ref):
     assert run.id == "aaaa1111"
     assert run.params == {"epochs": 10, "lr": 0.1, "model": "svm", "my key": "x"}
     assert run.tags == {"stage": "prod"}
-    acc = next(m for m in run.metrics if m["key"] == "acc")
-    assert (acc["last"], acc["min"], acc["max"], acc["last_step"], acc["count"]) == (
-        0.95, 0.5, 0.95, 2, 3,
-    )  # fmt: skip
-    assert run.artifacts[0]["path"] == "model.pkl"
-    assert run.environment["command"] == ["train.py"]
+    acc = next(m for m in run.metrics if m.key == "acc")
+    assert acc == queries.MetricSummary("acc", 0.95, 0.5, 0.95, 2, 3)
+    assert run.artifacts[0].path == "model.pkl"
+    assert run.environment.command == ["train.py"]
     assert run.notes == "best so far"
-    json.dumps(run.to_dict(), allow_nan=False)
+    record = json.loads(json.dumps(run.to_dict(), allow_nan=False))
+    # the JSON shape `workbench show --json` prints: nested objects with these keys
+    assert list(record["metrics"][0]) == ["key", "last", "min", "max", "last_step", "count"]
+    assert list(record["artifacts"][0]) == ["path", "size", "sha256"]
+    assert record["environment"]["command"] == ["train.py"]
 
 
 def test_ambiguous_and_unknown_refs(cat):
@@ -281,7 +283,7 @@ def test_run_sql_select_and_views(cat):
     ],
 )
 def test_run_sql_refuses_writes(cat, text):
-    with pytest.raises(WorkbenchError, match="workbench sql is read-only"):
+    with pytest.raises(ReadOnlyError, match="read-only"):
         queries.run_sql(cat, text)
     assert queries.run_sql(cat, "SELECT count(*) AS n FROM runs").column("n")[0].as_py() == 5
 
@@ -343,3 +345,36 @@ def test_keys_named_like_internal_columns(tmp_path):
     assert df["id"].to_list() == ["k1"]
     assert df["params.run_key"].to_list() == [5] and df["params.id"].to_list() == ["x"]
     assert df["tags.run_key"].to_list() == ["t"] and df["metrics.run_key"].to_list() == [1.0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda cat: queries.get_run(cat, "zzz"),
+        lambda cat: queries.get_run(cat, " "),
+        lambda cat: queries.list_runs(cat, limit=-1),
+        lambda cat: queries.metric_history(cat, ["aaaa1111"], max_points=2),
+        lambda cat: queries.metric_history(cat, ["aaaa1111"], x="epoch"),
+        lambda cat: queries.compare_runs(cat, []),
+        lambda cat: queries.run_sql(cat, ""),
+        lambda cat: queries.run_sql(cat, "SELECT 1; SELECT 2"),
+        lambda cat: queries.run_sql(cat, "DROP TABLE runs"),
+    ],
+)
+def test_service_errors_speak_of_the_thing_not_of_cli_flags(cat, call):
+    """The app shows these messages too: no `--flag` and no `workbench ...` command in them."""
+    with pytest.raises(WorkbenchError) as info:
+        call(cat)
+    message = str(info.value)
+    assert "--" not in message and "workbench " not in message, message
+
+
+def test_runs_view_and_the_services_agree_on_status_and_duration(cat):
+    """One definition (catalog/run_status.py) behind the SQL view and the service queries."""
+    listed = queries.list_runs(cat).select("id", "status", "duration_s").rows()
+    view = queries.run_sql(cat, "SELECT run_id, status, duration_s FROM runs_view").to_pylist()
+    assert sorted(listed) == sorted(
+        (r["run_id"], r["status"], None if r["duration_s"] is None else float(r["duration_s"]))
+        for r in view
+    )
+    assert {status for _, status, _ in listed} >= {"stale", "running", "finished"}

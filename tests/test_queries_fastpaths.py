@@ -8,6 +8,7 @@ from polars.testing import assert_frame_equal
 
 from workbench.catalog import queries
 from workbench.catalog.connection import Catalog
+from workbench.catalog.queries import runs_pivot
 from workbench.errors import NotFoundError
 
 
@@ -59,9 +60,9 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[str(c) for c in CASES])
 def test_small_pivot_equals_polars_pivot(odd_cat, cat, case, monkeypatch):
     for catalog in (odd_cat, cat):
-        monkeypatch.setattr(queries, "_SMALL_PIVOT", 10**9)
+        monkeypatch.setattr(runs_pivot, "_SMALL_PIVOT", 10**9)
         small = queries.list_runs(catalog, **case)
-        monkeypatch.setattr(queries, "_SMALL_PIVOT", 0)
+        monkeypatch.setattr(runs_pivot, "_SMALL_PIVOT", 0)
         large = queries.list_runs(catalog, **case)
         assert small.columns == large.columns
         assert_frame_equal(small, large)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 from test_tui_compare_fixture import (  # noqa: F401 (anyio_backend is a fixture)
     ScreenHost,
@@ -11,11 +10,13 @@ from test_tui_compare_fixture import (  # noqa: F401 (anyio_backend is a fixture
     wait_for,
 )
 
+from workbench.catalog.queries import ComparedRow, Comparison
+from workbench.cli.output import format_cell
+from workbench.formatting import format_number
 from workbench.tui.screens.compare import (
     BEST_MARK,
     CompareScreen,
     build_compare_table,
-    short_number,
 )
 from workbench.tui.widgets.charts import MetricChart
 
@@ -175,29 +176,34 @@ async def test_unknown_run_shows_one_sentence(catalog) -> None:
 
 
 def test_build_compare_table_stars_best_and_orders_sections() -> None:
-    frame = pl.DataFrame(
-        {
-            "section": ["run", "param", "metric", "tag"],
-            "key": ["id", "lr", "loss", "t"],
-            "a": ["a", "0.1", "0.123456789", "x"],
-            "b (bbbb)": ["b", "0.2", "0.5", None],
-            "best": [None, None, "a", None],
-        }
+    comparison = Comparison(
+        run_ids=["ida", "idb"],
+        labels=["a", "b (bbbb)"],
+        rows=[
+            ComparedRow("run", "id", ("a", "b")),
+            ComparedRow("param", "lr", (0.1, 2)),
+            ComparedRow("metric", "loss", (0.123456789, 0.5), best="a"),
+            ComparedRow("tag", "t", ("x", None)),
+        ],
     )
-    table = build_compare_table(frame, ["ida", "idb"])
+    table = build_compare_table(comparison, ["ida", "idb"])
     assert table.labels == {"ida": "a", "idb": "b (bbbb)"}
     assert [r[0] for r in table.rows] == ["metric", "param", "tag", "run"]
     assert table.rows[0][2] == [BEST_MARK + "0.123457", "  0.5"]
+    assert table.rows[1][2] == ["0.1", "2"]
     assert table.rows[2][2] == ["x", ""]
     assert table.metric_keys == ["loss"]
     assert table.to_arrow().num_rows == 4
 
 
-def test_short_number() -> None:
-    assert short_number("0.8074487624138587") == "0.807449"
-    assert short_number("10") == "10"
-    assert short_number("NaN") == "NaN"
-    assert short_number("sgd") == "sgd"
+def test_compare_formats_raw_values_once_like_the_other_views() -> None:
+    """A metric is formatted from its value (never parsed back from text), the same way
+    the runs table, run detail and the CLI format it."""
+    value = 0.8074487624138587
+    comparison = Comparison(["i"], ["a"], [ComparedRow("metric", "acc", (value,), best="a")])
+    shown = build_compare_table(comparison, ["i"]).rows[0][2][0]
+    assert shown == BEST_MARK + format_number(value) == BEST_MARK + "0.807449"
+    assert format_cell(value) == format_number(value)
 
 
 def _snapshot_run_before(app):

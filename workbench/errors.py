@@ -30,3 +30,11 @@ class FilterSyntaxError(WorkbenchError, ValueError):
 
 class NotFoundError(WorkbenchError, LookupError):
     """A run, project, path or key the user named does not exist."""
+
+
+class RunNotFoundError(NotFoundError):
+    """A run reference matches no run, or several."""
+
+
+class ReadOnlyError(WorkbenchError):
+    """A statement would change the catalog where only reading is allowed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import rich_click as click
 
@@ -121,7 +122,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors."""
     cat = _catalog(ctx)
     cat.busy_timeout = min(cat.busy_timeout, 2.0)
-    info = doctor_info(cat)
+    info = asdict(doctor_info(cat))
     if as_json:
         click.echo(json.dumps(json_ready(info), indent=2, default=str))
         return

@@ -1,11 +1,10 @@
 """Compare runs: params/metrics/tags side by side (best value starred) and overlaid metric curves.
 
-Data comes from `queries.compare_runs` and `queries.metric_history`, called in worker threads.
+Data comes from `service.compare_runs` and `service.metric_history`, called in worker threads.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,13 +18,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from workbench.formatting import format_number
+from workbench.tui import service
 from workbench.tui.messages import CatalogChanged
+from workbench.tui.service import Comparison
 from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from workbench.catalog.connection import Catalog
+    from workbench.tui.service import Catalog
 
 #: Prefix of the best value of a metric across the compared runs (markup is off: a glyph).
 BEST_MARK = "★ "
@@ -57,32 +57,26 @@ class CompareTable:
         return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
 
 
-def build_compare_table(frame: pl.DataFrame, run_ids: list[str]) -> CompareTable:
-    """Turn `queries.compare_runs`' frame into rows of text with the best metric value starred.
+def build_compare_table(comparison: Comparison, run_ids: list[str]) -> CompareTable:
+    """Turn the service's Comparison into rows of text with the best metric value starred.
 
-    The frame has `section`, `key`, one text column per run (named after the run, in the
-    order the runs were given) and `best` (the column name of the best run, metric rows only).
+    Values stay as logged until here and are formatted once, for display; `labels` are the
+    Comparison's run labels, in the order the runs were given.
     """
-    value_columns = [c for c in frame.columns if c not in ("section", "key", "best")]
-    if len(value_columns) != len(run_ids):
+    if len(comparison.labels) != len(run_ids):
         raise ValueError("compare_runs returned a different number of runs than asked for")
-    labels = dict(zip(run_ids, value_columns, strict=True))
+    labels = dict(zip(run_ids, comparison.labels, strict=True))
     table = CompareTable(run_ids=list(run_ids), labels=labels)
-    for row in frame.iter_rows(named=True):
-        section = str(row.get("section") or "")
-        key = str(row.get("key") or "")
-        best = row.get("best")
+    for row in comparison.rows:
         values = []
-        for column in value_columns:
-            text = "" if row.get(column) is None else str(row[column])
-            if section == "metric":
-                text = short_number(text)
-            if section == "metric" and best is not None:
-                text = (BEST_MARK if column == best else PLAIN_MARK) + text
+        for label, value in zip(comparison.labels, row.values, strict=True):
+            text = format_number(value)
+            if row.section == "metric" and row.best is not None:
+                text = (BEST_MARK if label == row.best else PLAIN_MARK) + text
             values.append(text)
-        table.rows.append((section, key, values))
-        if section == "metric" and key not in table.metric_keys:
-            table.metric_keys.append(key)
+        table.rows.append((row.section, row.key, values))
+        if row.section == "metric" and row.key not in table.metric_keys:
+            table.metric_keys.append(row.key)
     # what a comparison is for comes first: metrics, then params, tags, and the runs' ids
     table.rows.sort(key=lambda r: SECTION_ORDER.get(r[0], len(SECTION_ORDER)))
     return table
@@ -111,17 +105,6 @@ def one_line(exc: BaseException) -> str:
     """The first line of an unexpected error, for the screen."""
     text = str(exc).strip() or type(exc).__name__
     return f"could not load the comparison: {text.splitlines()[0]}"
-
-
-def short_number(text: str) -> str:
-    """A metric value with 6 significant digits ('0.807449'); non-numbers unchanged."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(value) or value.is_integer():
-        return text
-    return f"{value:.6g}"
 
 
 class CompareScreen(Screen):
@@ -216,12 +199,11 @@ class CompareScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compare-table")
     def _load_table(self, only_diff: bool) -> None:
-        from workbench.catalog import queries
         from workbench.errors import WorkbenchError
 
         try:
-            frame = queries.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
-            table = build_compare_table(frame, self.run_ids)
+            comparison = service.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
+            table = build_compare_table(comparison, self.run_ids)
         except WorkbenchError as exc:
             self.post_message(self.TableLoaded(None, only_diff, str(exc)))
             return
@@ -233,18 +215,14 @@ class CompareScreen(Screen):
     @work(thread=True, exclusive=True, group="compare-preload")
     def _preload_history(self, max_points: int) -> None:
         """The first metric of the first run, fetched without waiting for the table."""
-        from workbench.catalog import queries
-
         try:
-            run = queries.get_run(self.catalog, self.run_ids[0])
-            keys = sorted(str(m["key"]) for m in run.metrics)
+            run = service.get_run(self.catalog, self.run_ids[0])
+            keys = sorted(m.key for m in run.metrics)
             if not keys:
                 self.post_message(self.HistoryLoaded(None, None, None, preload=True))
                 return
             cache_key = (keys[0], "step", max_points)
-            frame = queries.metric_history(
-                self.catalog, self.run_ids, keys=[keys[0]], max_points=max_points, x="step"
-            )
+            frame = service.metric_history(self.catalog, self.run_ids, keys[0], max_points, "step")
         except Exception:  # noqa: BLE001 - the table reports errors; the chart waits for it
             self.post_message(self.HistoryLoaded(None, None, None, preload=True))
             return
@@ -319,14 +297,11 @@ class CompareScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compare-history")
     def _load_history(self, cache_key: tuple) -> None:
-        from workbench.catalog import queries
         from workbench.errors import WorkbenchError
 
         key, service_x, max_points = cache_key
         try:
-            frame = queries.metric_history(
-                self.catalog, self.run_ids, keys=[key], max_points=max_points, x=service_x
-            )
+            frame = service.metric_history(self.catalog, self.run_ids, key, max_points, service_x)
         except WorkbenchError as exc:
             self.post_message(self.HistoryLoaded(cache_key, None, str(exc)))
             return

@@ -24,16 +24,12 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import format_duration, format_number, format_size, format_timestamp
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
-from workbench.tui.formatting import (
-    fmt_duration,
-    fmt_number,
-    fmt_size,
-    fmt_time,
-    status_text,
-)
+from workbench.tui.formatting import status_text
 from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
+from workbench.tui.service import Artifact, IngestIssue, MetricSummary
 from workbench.tui.widgets.metric_plot import MetricPlot
 
 CHART_POINTS = 400
@@ -57,11 +53,11 @@ def kv_table(title: str, rows: list[tuple[str, object]], empty: str = "none") ->
 
 def _value_text(value: object) -> str:
     if isinstance(value, float):
-        return fmt_number(value)
+        return format_number(value)
     return "" if value is None else str(value)
 
 
-def metrics_table(metrics: list[dict]) -> Table:
+def metrics_table(metrics: list[MetricSummary]) -> Table:
     table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
     table.add_column(Text("metric"), style="color(44)", no_wrap=True, max_width=30, overflow="ellipsis")
     for label in ("latest", "min", "max", "step", "points"):
@@ -70,13 +66,13 @@ def metrics_table(metrics: list[dict]) -> Table:
         table.add_row(Text("no metrics logged", style="dim"), *[Text("")] * 5)
     for m in metrics:
         table.add_row(
-            Text(str(m["key"])), Text(fmt_number(m["last"])), Text(fmt_number(m["min"])),
-            Text(fmt_number(m["max"])), Text(fmt_number(m["step"])), Text(fmt_number(m["count"])),
+            Text(m.key), Text(format_number(m.last)), Text(format_number(m.min)),
+            Text(format_number(m.max)), Text(format_number(m.last_step)), Text(format_number(m.count)),
         )
     return table
 
 
-def errors_table(errors: list[dict]) -> Table:
+def errors_table(errors: list[IngestIssue]) -> Table:
     table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
     table.add_column(Text("file"), no_wrap=True, max_width=30, overflow="ellipsis")
     table.add_column(Text("line"), justify="right", no_wrap=True)
@@ -84,7 +80,7 @@ def errors_table(errors: list[dict]) -> Table:
     if not errors:
         table.add_row(Text("no ingest errors", style="dim"), Text(""), Text(""))
     for e in errors:
-        table.add_row(Text(Path(str(e["path"] or "")).name), Text(_value_text(e["line"])), Text(str(e["message"] or "")))
+        table.add_row(Text(Path(e.path or "").name), Text(_value_text(e.line)), Text(e.message or ""))
     return table
 
 
@@ -253,9 +249,9 @@ class RunDetailScreen(Screen):
             if key == "status":
                 value = status_text(str(value))
             elif key in ("started", "ended", "heartbeat"):
-                value = fmt_time(value)
+                value = format_timestamp(value)
             elif key == "duration_s":
-                key, value = "duration", fmt_duration(value)
+                key, value = "duration", format_duration(value)
             info.append((key, value))
         self.query_one("#info", Static).update(kv_table("Run", info))
         self.query_one("#params", Static).update(
@@ -265,7 +261,7 @@ class RunDetailScreen(Screen):
         env = [(k, v) for k, v in data.environment if v not in (None, "")]
         self.query_one("#environment", Static).update(kv_table("Environment", env, "not recorded"))
         self.query_one("#metrics-table", Static).update(metrics_table(data.metrics))
-        rows = [(str(m["key"]), fmt_number(m["last"])) for m in data.metrics[:12]]
+        rows = [(m.key, format_number(m.last)) for m in data.metrics[:12]]
         if len(data.metrics) > 12:
             rows.append((f"… {len(data.metrics) - 12} more", "see tab 2"))
         latest = kv_table("Latest metrics", rows, "none logged")
@@ -274,7 +270,7 @@ class RunDetailScreen(Screen):
         errors_tab = self.query_one(TabbedContent).get_tab("errors")
         errors_tab.label = Text(f"Errors ({len(data.errors)})" if data.errors else "Errors")
 
-        keys = [str(m["key"]) for m in data.metrics]
+        keys = [m.key for m in data.metrics]
         chart_keys = self.query_one("#chart-keys", OptionList)
         if [o.id for o in chart_keys.options] != keys:
             chart_keys.clear_options()
@@ -289,8 +285,8 @@ class RunDetailScreen(Screen):
         artifacts.clear_options()
         if data.artifacts:
             for i, a in enumerate(data.artifacts):
-                label = Text(f"{fmt_size(a['size']):>10}  ", style="dim")
-                label.append(str(a["path"]))
+                label = Text(f"{format_size(a.size):>10}  ", style="dim")
+                label.append(a.path)
                 artifacts.add_option(Option(label, id=f"a{i}"))
             artifacts.highlighted = 0
         else:
@@ -318,16 +314,16 @@ class RunDetailScreen(Screen):
         self.load_artifact(artifact)
 
     @work(thread=True, exclusive=True, group="artifact")
-    def load_artifact(self, artifact: dict) -> None:
+    def load_artifact(self, artifact: Artifact) -> None:
         assert self.data is not None
-        rel = str(artifact["path"])
+        rel = artifact.path
         base = Path(self.data.path or "")
         path = base / "artifacts" / rel
         if not path.exists():
             path = base / rel
         head = Text()
         head.append(rel, style="bold")
-        head.append(f"\n{fmt_size(artifact['size'])}  sha256 {artifact['sha256'] or '?'}\n\n", style="dim")
+        head.append(f"\n{format_size(artifact.size)}  sha256 {artifact.sha256 or '?'}\n\n", style="dim")
         try:
             if path.suffix.lower() in service.IMAGE_SUFFIXES:
                 meta = service.image_metadata(path)

@@ -1,6 +1,6 @@
 """The SQL console: type a read-only query over the catalog's views, see the rows, export them.
 
-The only SQL the app ever sends is the text typed here, passed to `queries.run_sql`.
+The only SQL the app ever sends is the text typed here, passed to `service.run_sql`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
+from workbench.tui import service
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from workbench.catalog.connection import Catalog
+    from workbench.tui.service import Catalog
 
 #: Queries kept in the history file.
 HISTORY_LIMIT = 200
@@ -263,11 +265,9 @@ class SqlScreen(Screen):
 
     @staticmethod
     def _views_help() -> Text:
-        from workbench.catalog.queries import VIEWS
-
         text = Text()
         text.append("Views\n", style="bold")
-        for name, columns in VIEWS.items():
+        for name, columns in service.SQL_VIEWS.items():
             text.append(name, style="bold")
             text.append("\n")
             text.append(f"  {columns}\n", style="dim")
@@ -296,13 +296,12 @@ class SqlScreen(Screen):
 
     @work(thread=True, exclusive=True, group="sql")
     def _run(self, query: str) -> None:
-        from workbench.catalog import queries
         from workbench.errors import WorkbenchError
 
         started = time.perf_counter()
         error: str | None = None
         try:
-            table = queries.run_sql(self.catalog, query)
+            table = service.run_sql(self.catalog, query)
         except WorkbenchError as exc:
             table, error = None, error_sentence(exc)
         except Exception as exc:  # a driver error that slipped through: still one line

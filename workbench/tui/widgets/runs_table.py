@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pyarrow as pa
@@ -15,7 +14,8 @@ from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
 
-from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE, fmt_number
+from workbench.formatting import format_number
+from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE
 
 #: The first two display columns: the mark and the status glyph.
 MARK_COLUMN = 0
@@ -155,8 +155,7 @@ class RunsTable(DataTable):
         elif isinstance(value, bool):
             text = str(value).lower()
         elif isinstance(value, (int, float)):
-            text = fmt_number(value) if isinstance(value, float) and not math.isfinite(value) else (
-                f"{value:n}" if isinstance(value, float) else str(value))
+            text = format_number(value)
             right = True
         else:
             text = str(value)

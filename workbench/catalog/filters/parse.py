@@ -1,8 +1,6 @@
-"""The runs filter language: a hand-written tokenizer and parser compiled to parameterised SQL.
+"""The filter language's fields, syntax tree, tokenizer and parser (hand-written).
 
-`metrics.acc > 0.9 and (params.model = 'svm' or tags.stage = 'prod')` becomes a WHERE
-fragment over the runs table (alias `r`) plus a dict of named parameters; user text is
-never pasted into SQL. The language is documented in docs/cli.md ("Filter expressions").
+Errors are FilterSyntaxError with the column of the offending token.
 """
 
 from __future__ import annotations
@@ -10,34 +8,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 
+from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
 from workbench.errors import FilterSyntaxError
 
 # -- fields ---------------------------------------------------------------------------------
-
-#: SQL for a run's effective status: 'stale' when running without a heartbeat for
-#: spec.STALE_AFTER_S. Same rule as runs_view in schema.py, but the cut-off is the parameter
-#: $stale_before (naive UTC, from stale_before()) so no time-zone extension has to load.
-STATUS_SQL = (
-    "CASE WHEN r.status = 'running' AND coalesce(r.heartbeat_at, r.started_at)"
-    " < $stale_before THEN 'stale' ELSE r.status END"
-)
-
-
-def stale_before() -> datetime:
-    """The naive-UTC instant before which a running run's last heartbeat makes it stale."""
-    from workbench.formats.spec import STALE_AFTER_S
-
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    return now - timedelta(seconds=STALE_AFTER_S)
-
-
-#: Seconds from start to end; a running run counts to its last heartbeat.
-DURATION_SQL = (
-    "date_diff('millisecond', r.started_at, coalesce(r.ended_at, CASE WHEN r.status = 'running'"
-    " THEN coalesce(r.heartbeat_at, r.started_at) END)) / 1000.0"
-)
 
 #: Run fields a filter or sort can name: name -> (SQL expression over `r`, kind).
 RUN_FIELDS: dict[str, tuple[str, str]] = {
@@ -127,13 +102,17 @@ class Missing:
 
 @dataclass
 class Not:
-    item: object
+    item: Node
 
 
 @dataclass
 class BoolOp:
     op: str  # "and" | "or"
-    items: list = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
+
+
+#: A parsed filter expression.
+Node = Compare | InList | Missing | Not | BoolOp
 
 
 def as_number(text: str) -> float | None:
@@ -259,7 +238,7 @@ class _Parser:
         tok = tok or self.tok
         return _error(self.text, tok.start, message)
 
-    def parse(self):
+    def parse(self) -> Node:
         node = self.parse_or()
         if self.tok.kind != "END":
             if self.tok.kind == "RPAREN":
@@ -267,21 +246,21 @@ class _Parser:
             raise self.fail(f"expected 'and', 'or' or the end, found {self.tok.shown()}")
         return node
 
-    def parse_or(self):
+    def parse_or(self) -> Node:
         items = [self.parse_and()]
         while self.is_kw("or"):
             self.advance()
             items.append(self.parse_and())
         return items[0] if len(items) == 1 else BoolOp("or", items)
 
-    def parse_and(self):
+    def parse_and(self) -> Node:
         items = [self.parse_unary()]
         while self.is_kw("and"):
             self.advance()
             items.append(self.parse_unary())
         return items[0] if len(items) == 1 else BoolOp("and", items)
 
-    def parse_unary(self):
+    def parse_unary(self) -> Node:
         if self.is_kw("not"):
             self.advance()
             return Not(self.parse_unary())
@@ -311,7 +290,7 @@ class _Parser:
             return nxt.text
         return None
 
-    def parse_comparison(self):
+    def parse_comparison(self) -> Node:
         fld = self.parse_field()
         tok = self.tok
         if tok.kind == "OP":
@@ -388,7 +367,7 @@ def field_from_word(text: str, tok: Token, quoted_key: str | None = None) -> Fie
     )
 
 
-def parse_filter(text: str):
+def parse_filter(text: str | None) -> Node | None:
     """Parse a filter into an AST; None for an empty filter. Raises FilterSyntaxError."""
     if text is None or not text.strip():
         return None
@@ -403,219 +382,3 @@ def parse_field_spec(text: str) -> Field:
     if parser.tok.kind != "END":
         raise parser.fail(f"unexpected {parser.tok.shown()} after the field name")
     return fld
-
-
-# -- compiler -------------------------------------------------------------------------------
-
-
-@dataclass
-class CompiledFilter:
-    """A WHERE fragment over runs `r` and its named parameters (DuckDB `$name` style)."""
-
-    sql: str
-    params: dict[str, object]
-
-
-_SQL_OPS = {"=": "=", "==": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_NEGATED_OPS = {"!=", "<>", "!~"}
-_KEYED = {
-    # section -> (table, text expression, numeric expression); alias x
-    "params": ("params", "x.value_text", "x.value_num"),
-    "metrics": ("metric_summary", None, "x.last_value"),
-    "tags": ("tags", "x.value", "TRY_CAST(x.value AS DOUBLE)"),
-}
-
-
-class _Compiler:
-    def __init__(self, text: str, prefix: str) -> None:
-        self.text = text
-        self.prefix = prefix
-        self.params: dict[str, object] = {}
-
-    def param(self, value: object) -> str:
-        name = f"{self.prefix}{len(self.params)}"
-        self.params[name] = value
-        return f"${name}"
-
-    def fail(self, column: int, message: str) -> FilterSyntaxError:
-        return _error(self.text, column - 1, message)
-
-    def compile(self, node) -> str:
-        if isinstance(node, BoolOp):
-            joiner = " AND " if node.op == "and" else " OR "
-            return "(" + joiner.join(self.compile(item) for item in node.items) + ")"
-        if isinstance(node, Not):
-            return f"(NOT {self.compile(node.item)})"
-        if isinstance(node, Missing):
-            return self.missing(node)
-        if isinstance(node, Compare):
-            negated = node.op in _NEGATED_OPS
-            positive = {"!=": "=", "<>": "=", "!~": "~"}.get(node.op, node.op)
-            return self.wrap(
-                node.field, lambda v: self.condition(node.field, positive, node.value, v), negated
-            )
-        if isinstance(node, InList):
-
-            def any_equal(v: str) -> str:
-                return (
-                    "("
-                    + " OR ".join(self.condition(node.field, "=", val, v) for val in node.values)
-                    + ")"
-                )
-
-            return self.wrap(node.field, any_equal, node.negated)
-        raise TypeError(f"unknown filter node {node!r}")  # pragma: no cover
-
-    def run_expr(self, fld: Field) -> str:
-        expr = RUN_FIELDS[fld.name][0]
-        if "$stale_before" in expr:
-            self.params["stale_before"] = stale_before()
-        return expr
-
-    def wrap(self, fld: Field, make, negated: bool) -> str:
-        """Apply a condition to a field's value; a missing value never matches a comparison."""
-        if fld.section == "run":
-            expr = self.run_expr(fld)
-            cond = make(f"({expr})")
-            if negated:
-                return f"(({expr}) IS NOT NULL AND NOT coalesce({cond}, false))"
-            return f"coalesce({cond}, false)"
-        table, _, _ = _KEYED[fld.section]
-        cond = make("x")
-        if negated:
-            cond = f"NOT coalesce({cond}, false)"
-        present = " AND x.value_type <> 'null'" if fld.section == "params" else ""
-        return (
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.run_key = r.run_key"
-            f" AND x.key = {self.param(fld.name)}{present} AND {cond})"
-        )
-
-    def missing(self, node: Missing) -> str:
-        fld = node.field
-        if fld.section == "run":
-            expr = self.run_expr(fld)
-            return f"(({expr}) IS {'NOT ' if node.negated else ''}NULL)"
-        table, _, _ = _KEYED[fld.section]
-        present = " AND x.value_type <> 'null'" if fld.section == "params" else ""
-        exists = (
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.run_key = r.run_key"
-            f" AND x.key = {self.param(fld.name)}{present})"
-        )
-        return exists if node.negated else f"(NOT {exists})"
-
-    def condition(self, fld: Field, op: str, value: Value, target: str) -> str:
-        """SQL for `<field value> op literal` (op is positive: = < <= > >= ~)."""
-        if fld.section == "run":
-            expr, kind = RUN_FIELDS[fld.name][0], RUN_FIELDS[fld.name][1]
-            expr = target
-        else:
-            kind = fld.section
-        if op == "~":
-            return self.glob(fld, kind, value, target)
-        sql_op = _SQL_OPS[op]
-        if kind in ("text", "status"):
-            literal = value.text.lower() if kind == "status" else value.text
-            return f"{expr} {sql_op} {self.param(literal)}"
-        if kind == "time":
-            moment = self.timestamp(value)
-            if sql_op == "=" and _DATE_ONLY_RE.match(value.text.strip()):
-                # A bare date means the whole day (UTC).
-                day_end = self.param(moment + timedelta(days=1))
-                return f"({expr} >= {self.param(moment)} AND {expr} < {day_end})"
-            return f"{expr} {sql_op} {self.param(moment)}"
-        number = value.number
-        if kind in ("number", "metrics"):
-            if number is None:
-                raise self.fail(
-                    value.column, f"{fld.label} compares with numbers, not {value.text!r}"
-                )
-            num_expr = expr if kind == "number" else _KEYED["metrics"][2]
-            cmp = f"{num_expr} {sql_op} {self.param(number)}"
-            if kind == "metrics" and sql_op not in ("=", "<>"):
-                cmp = f"({cmp} AND NOT isnan({num_expr}))"
-            return cmp
-        _, text_expr, num_expr = _KEYED[kind]
-        if number is not None:
-            return f"{num_expr} {sql_op} {self.param(number)}"
-        return f"{text_expr} {sql_op} {self.param(value.text)}"
-
-    def glob(self, fld: Field, kind: str, value: Value, target: str) -> str:
-        if kind in ("text", "status"):
-            expr = target
-        elif kind in ("params", "tags"):
-            expr = _KEYED[kind][1]
-        else:
-            raise self.fail(value.column, f"'~' matches text, and {fld.label} is not text")
-        return f"{expr} ILIKE {self.param(glob_to_like(value.text))} ESCAPE '\\'"
-
-    def timestamp(self, value: Value) -> datetime:
-        parsed = parse_time(value.text)
-        if parsed is None:
-            raise self.fail(
-                value.column,
-                f"expected a date or time like '2026-01-31' or '2026-01-31T12:00:00Z', "
-                f"not {value.text!r}",
-            )
-        return parsed
-
-
-def glob_to_like(pattern: str) -> str:
-    """A glob (`*` any run of characters, `?` one character) as a LIKE pattern escaped by '\\'."""
-    out = []
-    for ch in pattern:
-        if ch in "\\%_":
-            out.append("\\" + ch)
-        elif ch == "*":
-            out.append("%")
-        elif ch == "?":
-            out.append("_")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def parse_time(text: str) -> datetime | None:
-    """An ISO date or date-time as a naive UTC datetime ('Z' and offsets converted), or None."""
-    raw = text.strip()
-    if not raw:
-        return None
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        number = as_number(raw)
-        if number is None:
-            return None
-        try:  # epoch seconds
-            return datetime.fromtimestamp(number, tz=timezone.utc).replace(tzinfo=None)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
-def compile_filter(text: str | None, prefix: str = "f") -> CompiledFilter:
-    """Parse and compile a filter; an empty filter compiles to TRUE. Raises FilterSyntaxError."""
-    ast = parse_filter(text or "")
-    if ast is None:
-        return CompiledFilter("TRUE", {})
-    compiler = _Compiler(text or "", prefix)
-    sql = compiler.compile(ast)
-    return CompiledFilter(sql, compiler.params)
-
-
-__all__ = [
-    "CompiledFilter",
-    "Field",
-    "RUN_FIELDS",
-    "STATUS_SQL",
-    "stale_before",
-    "DURATION_SQL",
-    "compile_filter",
-    "parse_filter",
-    "parse_field_spec",
-    "glob_to_like",
-    "parse_time",
-]
