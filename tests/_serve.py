@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,8 +21,24 @@ from workbench.catalog.connection import Catalog
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[@-Z\\-_])")
 
 
+_BUILT: dict[int, Path] = {}
+
+
 def demo_sized_catalog(path: Path, runs: int = 30) -> Catalog:
-    """A catalog of `runs` finished runs over three projects, named `<project>-run-<i>`."""
+    """A catalog of `runs` finished runs over three projects, named `<project>-run-<i>`.
+
+    Built once per test process (row-by-row inserts are slow on a busy disk), then copied.
+    """
+    if runs not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix="wb-serve-catalog-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _build(folder / "catalog.duckdb", runs)
+        _BUILT[runs] = folder / "catalog.duckdb"
+    shutil.copyfile(_BUILT[runs], path)
+    return Catalog(path)
+
+
+def _build(path: Path, runs: int) -> None:
     day = datetime(2026, 1, 15, 12, 0, 0)
     projects = ("iris", "mnist", "churn")
     cat = Catalog(path)
@@ -40,7 +60,6 @@ def demo_sized_catalog(path: Path, runs: int = 30) -> Catalog:
             for i in range(runs)
         ],
     )
-    return cat
 
 
 def terminal_text(data: bytes) -> str:
@@ -57,6 +76,7 @@ class ServeProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group, as in a terminal
         )
         self.lines: list[str] = []
         deadline = time.monotonic() + timeout
@@ -87,9 +107,13 @@ class ServeProcess:
                 pids.append(int(stat.parent.name))
         return pids
 
-    def interrupt(self, timeout: float = 60.0) -> int:
-        """Ctrl-C: SIGINT to the server; returns its exit code."""
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, timeout: float = 60.0, group: bool = True) -> int:
+        """Ctrl-C in a terminal: SIGINT to the whole process group (else SIGTERM to the
+        server alone, as `kill` sends it); returns the exit code."""
+        if group:
+            os.killpg(self.proc.pid, signal.SIGINT)
+        else:
+            self.proc.terminate()
         return self.proc.wait(timeout)
 
     def close(self) -> None:

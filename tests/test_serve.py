@@ -102,7 +102,8 @@ def test_two_tabs_are_two_apps_and_closing_one_ends_it(server, catalog):
     asyncio.run(scenario())
 
 
-def test_ctrl_c_ends_every_app_and_leaves_the_catalog_unlocked(server, catalog):
+@pytest.mark.parametrize("group", [True, False], ids=["ctrl-c", "kill"])
+def test_ctrl_c_ends_every_app_and_leaves_the_catalog_unlocked(server, catalog, group):
     async def open_tabs():
         session = aiohttp.ClientSession()
         tabs = [await Tab(server).open(session, "mnist-run-1") for _ in range(2)]
@@ -112,7 +113,7 @@ def test_ctrl_c_ends_every_app_and_leaves_the_catalog_unlocked(server, catalog):
     session, _tabs = loop.run_until_complete(open_tabs())
     apps = server.children()
     assert len(apps) == 2
-    code = server.interrupt()
+    code = server.interrupt(group=group)
     loop.run_until_complete(session.close())
     loop.close()
     assert code == 0, server.proc.stderr.read()
@@ -153,8 +154,13 @@ def test_another_host_is_served_only_with_a_warning(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_the_address_and_the_ssh_hint_are_printed(server):
+def test_the_address_and_the_ssh_hint_are_printed(tmp_path):
+    folder = tmp_path / "[red]x[bold]"
+    folder.mkdir()
+    server = ServeProcess(folder / "catalog.duckdb")
+    server.close()
     text = "".join(server.lines)
+    assert f"catalog {folder / 'catalog.duckdb'}\n" in text  # printed literally
     assert f"http://127.0.0.1:{server.port}/?token={server.token}" in text
     assert f"ssh -L {server.port}:127.0.0.1:{server.port} " in text
     assert len(server.token) >= 32
