@@ -60,7 +60,9 @@ async def _visit(browser: Chromium, serve: ServeProcess, shot: str) -> dict:
             return len(page.events) == before
 
         await _until(settled, 30)
-        font_ready = await page.evaluate("document.fonts.check('16px \"Roboto Mono\"')")
+        font_ready = await page.evaluate(
+            "[...document.fonts].some(f => f.family.includes('Roboto Mono') && f.status === 'loaded')"
+        )
         png = await page.send("Page.captureScreenshot", format="png")
         screen = page.websocket_bytes()
         urls = page.requested_urls()
@@ -68,16 +70,19 @@ async def _visit(browser: Chromium, serve: ServeProcess, shot: str) -> dict:
         # The same address without the token (and without the cookie the visit set): 403.
         await page.send("Network.clearBrowserCookies")
         await page.send("Page.navigate", url=serve.base)
-        assert await _until(lambda: _async(bool(page.statuses(serve.base))), 30)
+
+        async def refused() -> bool:
+            loaded = await page.evaluate(
+                f"location.href === {serve.base!r} && document.readyState === 'complete'"
+            )
+            return bool(loaded and page.statuses(serve.base))
+
+        assert await _until(refused, 30)
         body = await page.evaluate("document.body.innerText")
         return {
             "png": png["data"], "screen": screen, "urls": urls, "font_ready": font_ready,
             "no_token_status": page.statuses(serve.base), "no_token_body": body,
         }  # fmt: skip
-
-
-async def _async(value):
-    return value
 
 
 def test_the_runs_table_is_painted_in_chromium_and_nothing_leaves_the_machine(tmp_path):
@@ -103,7 +108,9 @@ def test_the_runs_table_is_painted_in_chromium_and_nothing_leaves_the_machine(tm
     # The app filled the window: it drew past column 100 and below row 30 (80x24 would not).
     cells = [(int(r), int(c)) for r, c in CURSOR_TO.findall(seen["screen"])]
     assert max(c for _, c in cells) > 100 and max(r for r, _ in cells) > 30
-    assert seen["font_ready"] is True  # the bundled Roboto Mono, served from here
+    # The terminal's font is the bundled Roboto Mono, loaded from this server.
+    assert seen["font_ready"] is True
+    assert any(u.endswith("/static/fonts/RobotoMono-VariableFont_wght.ttf") for u in seen["urls"])
 
     urls = seen["urls"]
     assert any(u.startswith(("ws://127.0.0.1:", "ws://127.0.0.1/")) for u in urls), urls
