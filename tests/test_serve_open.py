@@ -48,10 +48,23 @@ def _recorded(tmp_path: Path) -> str:
 
 
 def test_a_chromium_default_opens_an_app_window(tmp_path):
-    _open(tmp_path, "chromium.desktop")
+    _open(tmp_path, "chromium.desktop", DISPLAY=":0")
     assert _recorded(tmp_path) == "chromium --app=http://127.0.0.1:9/?token=abc"
 
 
 def test_another_default_browser_opens_a_tab_through_webbrowser(tmp_path):
-    _open(tmp_path, "firefox.desktop", BROWSER=f"{tmp_path / 'bin' / 'firefox-like'} %s")
+    _open(tmp_path, "firefox.desktop", DISPLAY=":0", BROWSER=f"{tmp_path / 'bin' / 'firefox-like'} %s")
     assert _recorded(tmp_path) == "tab http://127.0.0.1:9/?token=abc"
+
+
+def test_without_a_desktop_no_window_is_attempted(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    script = "from workbench.tui.web.browser import _default_app_browser as f; print(f())"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake(bin_dir, "xdg-settings", 'echo "chromium.desktop"\n')
+    _fake(bin_dir, "chromium", "exit 0\n")
+    environ["PATH"] = f"{bin_dir}:{environ['PATH']}"
+    out = subprocess.run([sys.executable, "-c", script], env=environ, capture_output=True,
+                         text=True, check=True, timeout=60).stdout  # fmt: skip
+    assert out.strip() == "None"

@@ -40,12 +40,12 @@ def serve(
     the same catalog rules as the terminal app; closing a tab ends its app, Ctrl-C ends all.
     """
     from workbench.catalog.location import resolve_db_path
-    from workbench.tui.web.access import new_token
+    from workbench.tui.web.access import LOOPBACK_NAMES, new_token
     from workbench.tui.web.server import DEFAULT_PORT, WorkbenchServer, bind
 
     db_path = resolve_db_path(serve_db or ctx.obj.get("db")).resolve()
-    loopback_only = host is None
-    if host is not None and host not in (LOOPBACK, "localhost", "::1"):
+    loopback_only = host is None or host in LOOPBACK_NAMES
+    if not loopback_only:
         click.echo(
             f"warning: serving on {host}: other machines that can reach it may connect "
             "(the token still guards the app, but travels unencrypted).",

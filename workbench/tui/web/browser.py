@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import webbrowser
 
 # Linux desktop files of Chromium-family browsers, and their usual executables.
@@ -21,6 +22,8 @@ def _default_app_browser() -> str | None:
     """The executable of the default browser if it can open an app window (Linux only)."""
     if not sys.platform.startswith("linux") or os.environ.get("BROWSER"):
         return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return None  # no desktop here (an SSH session): no window to open
     xdg = shutil.which("xdg-settings")
     if xdg is None:
         return None
@@ -43,16 +46,19 @@ def open_browser(url: str) -> bool:
     executable = _default_app_browser()
     if executable is not None:
         try:
-            subprocess.Popen(
+            browser = subprocess.Popen(
                 [executable, f"--app={url}"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
-            return True
         except OSError:
             pass
+        else:
+            # It usually hands the window to a running browser and exits: reap it.
+            threading.Thread(target=browser.wait, daemon=True).start()
+            return True
     try:
         return webbrowser.open(url, new=1)
     except webbrowser.Error:
