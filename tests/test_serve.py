@@ -164,3 +164,31 @@ def test_the_address_and_the_ssh_hint_are_printed(tmp_path):
     assert f"http://127.0.0.1:{server.port}/?token={server.token}" in text
     assert f"ssh -L {server.port}:127.0.0.1:{server.port} " in text
     assert len(server.token) >= 32
+
+
+def test_an_app_that_does_not_quit_is_killed(tmp_path):
+    from textual_serve.download_manager import DownloadManager
+
+    from workbench.tui.web.server import AppProcess
+
+    ready = tmp_path / "ready"
+    stubborn = (
+        "import pathlib, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+        " pathlib.Path(sys.argv[1]).touch(); time.sleep(120)"
+    )
+
+    async def scenario() -> int | None:
+        async def ignore(_data=None) -> None:
+            return None
+
+        app = AppProcess(
+            [sys.executable, "-c", stubborn, str(ready)],
+            write_bytes=ignore, write_str=ignore, close=ignore,
+            download_manager=DownloadManager(),
+        )  # fmt: skip
+        await app.start(80, 24)
+        assert await asyncio.to_thread(wait_until, ready.exists)
+        await asyncio.wait_for(app.stop(timeout=1.0), 30)
+        return app._process.returncode
+
+    assert asyncio.run(scenario()) == -9  # quit ignored, SIGTERM ignored: killed
