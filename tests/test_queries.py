@@ -48,6 +48,15 @@ def test_effective_status_includes_stale(cat):
     assert statuses["cccc4444"] == "stale" and statuses["dddd5555"] == "running"
 
 
+def test_the_sample_live_run_is_live_whenever_the_catalog_is_made(tmp_path, monkeypatch):
+    """Made minutes after the helper was imported (a long session), it is still running."""
+    import _catalog_data
+
+    monkeypatch.setattr(_catalog_data, "NOW", NOW - timedelta(minutes=10))
+    df = queries.list_runs(_catalog_data.sample_catalog(tmp_path))
+    assert dict(zip(df["id"], df["status"], strict=True))["dddd5555"] == "running"
+
+
 def test_filter_sort_limit(cat):
     df = queries.list_runs(cat, filter="metrics.acc is not missing", sort=["-metrics.acc"])
     assert df["name"].to_list() == ["lr-0.1", "lr-0.01", "baseline"]  # NaN sorts with missing: last
