@@ -1,4 +1,4 @@
-"""How values look in the terminal app: status glyphs and colours, times, durations, numbers.
+"""How values look in the terminal app: times, durations, numbers (status colours: tui.theme).
 
 Every function returns plain strings or rich Text built literally (never parsed as markup).
 """
@@ -9,36 +9,6 @@ import math
 from datetime import datetime, timezone
 
 from rich.text import Text
-
-#: status -> (glyph, style). Colours are from the 256-colour palette so they read the same
-#: without truecolor (SSH, tmux).
-STATUS_STYLE: dict[str, tuple[str, str]] = {
-    "running": ("▶", "bold color(39)"),
-    "finished": ("✓", "bold color(34)"),
-    "failed": ("✗", "bold color(160)"),
-    "killed": ("■", "bold color(172)"),
-    "stale": ("?", "bold color(136)"),
-    "crashed": ("?", "bold color(136)"),
-}
-UNKNOWN_STATUS = ("·", "dim")
-GLYPH_STYLE = {glyph: style for glyph, style in STATUS_STYLE.values()}
-MARK_GLYPH = "◆"
-MARK_STYLE = "bold color(170)"
-
-
-def status_glyph(status: str | None) -> str:
-    """The one-character glyph for a run status."""
-    return STATUS_STYLE.get(status or "", UNKNOWN_STATUS)[0]
-
-
-def status_text(status: str | None, *, word: bool = True) -> Text:
-    """A coloured glyph, followed by the status word when `word`."""
-    glyph, style = STATUS_STYLE.get(status or "", UNKNOWN_STATUS)
-    text = Text(glyph, style=style)
-    if word:
-        text.append(" ")
-        text.append(str(status or "unknown"), style=style)
-    return text
 
 
 def literal(value: object) -> Text:

@@ -12,7 +12,8 @@ import polars as pl
 import pyarrow as pa
 from rich.text import Text
 
-from workbench.tui.formatting import STATUS_STYLE, UNKNOWN_STATUS, header_title
+from workbench.tui.formatting import header_title
+from workbench.tui.theme import STATUS_STYLE, UNKNOWN_STATUS
 
 #: Columns before the metrics and after the params, in display order.
 LEADING_COLUMNS = ("name", "project")
