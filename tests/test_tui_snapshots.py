@@ -44,7 +44,7 @@ async def _detail_ready(pilot) -> None:
         pilot,
         lambda: isinstance(pilot.app.screen, RunDetailScreen) and pilot.app.screen.data is not None,
     )
-    assert await shows(pilot, "cnn-small", "9fceb02d0ae5 (main)")
+    assert await shows(pilot, "cnn-small", "run-mnist-a", "Params")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -19,14 +19,14 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
     "running": ("▶", "bold $text-primary"),
     "finished": ("✓", "bold $text-success"),
     "failed": ("✗", "bold $text-error"),
-    "killed": ("■", "bold $text-warning"),
-    "stale": ("?", "bold $text-accent"),
-    "crashed": ("?", "bold $text-accent"),
+    "killed": ("■", "bold $warning-darken-2"),
+    "stale": ("?", "bold $text-warning"),
+    "crashed": ("?", "bold $text-warning"),
 }
 UNKNOWN_STATUS = ("·", "dim")
 GLYPH_STYLE = {glyph: style for glyph, style in STATUS_STYLE.values()}
 MARK_GLYPH = "◆"
-MARK_STYLE = "bold $text-secondary"
+MARK_STYLE = "bold $accent"
 #: Names of things (param keys, metric keys) beside their values.
 KEY_STYLE = "$text-accent"
 METRIC_STYLE = "$text-primary"
@@ -52,7 +52,8 @@ def status_text(node: DOMNode, status: str | None, *, word: bool = True) -> Text
     """A coloured glyph, followed by the status word when `word`."""
     glyph, style = STATUS_STYLE.get(status or "", UNKNOWN_STATUS)
     style = resolve(node, style)
-    text = Text(glyph, style=style)
+    text = Text()
+    text.append(glyph, style=style)  # a span, not the base style: appended text stays plain
     if word:
         text.append(" ")
         text.append(str(status or "unknown"), style=style)

@@ -17,7 +17,7 @@ from workbench.tui.theme import KEY_STYLE, resolve
 def _key_table(title: str, rows: list[KeyHelp], key_style: str) -> Table:
     table = Table(title=Text(title, style="bold"), show_header=False, box=None, expand=True,
                   title_justify="left", padding=(0, 1))
-    table.add_column(style=key_style, no_wrap=True, min_width=14)
+    table.add_column(style=key_style, no_wrap=True, width=max([14, *(len(r.keys) + 1 for r in rows)]))
     table.add_column(ratio=1)
     for row in rows:
         table.add_row(Text(row.keys), Text(row.title))

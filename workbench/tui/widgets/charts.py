@@ -319,6 +319,8 @@ class ChartPlot(PlotextPlot):
 class MetricChart(Vertical):
     """One metric's curves: a plot with a one-line legend (run labels shown literally).
 
+    With `legend=False` (one run's chart) there is no legend and no axis/smoothing note.
+
     Feed it with `set_data(df, labels=..., title=...)`; change `x_axis` ("step",
     "relative", "wall") and `smoothing` (an EMA weight in [0, 1)) at any time.
     `max_points` is how many points per series are worth fetching for the current width.
@@ -426,7 +428,7 @@ class MetricChart(Vertical):
         )
         self.plot.show(self.series, self.x_axis, self._message)
         self.border_title = Content(self._heading()) if self._title else None
-        self.border_subtitle = Content(self._subtitle())
+        self.border_subtitle = Content(self._subtitle()) if self.show_legend else None
         self.query_one(".chart-legend", Static).update(self._legend())
 
     def _heading(self) -> str:
