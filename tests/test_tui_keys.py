@@ -1,5 +1,5 @@
-"""Keys are declared once: every screen's help lists exactly its bindings, and the command
-palette offers each of their actions (with the key the binding declares)."""
+"""Keys are declared once (every screen's help lists exactly its bindings, the palette offers
+each action) and screens keep their styles in .tcss files that ship with the package."""
 
 from __future__ import annotations
 
@@ -124,3 +124,18 @@ async def test_help_of_each_screen_shows_its_keys(tmp_path: Path) -> None:
 def test_everywhere_lists_the_app_keys() -> None:
     actions = {row.action for row in bindings_help(WorkbenchApp.BINDINGS)}
     assert {"help", "back", "quit", "pop"} == actions
+
+
+def test_every_stylesheet_is_package_data() -> None:
+    """Screens name their .tcss beside their module; hatch ships those files in the wheel."""
+    import inspect
+
+    from workbench.tui.screens.help import HelpScreen
+    from workbench.tui.screens.pickers import ColumnsScreen, GroupScreen
+    from workbench.tui.screens.sql import ExportScreen
+
+    for cls in [WorkbenchApp, HelpScreen, ColumnsScreen, GroupScreen, ExportScreen, *SCREENS]:
+        assert cls.CSS_PATH, cls
+        folder = Path(inspect.getfile(cls)).parent
+        assert (folder / cls.CSS_PATH).is_file(), cls
+        assert not cls.__dict__.get("DEFAULT_CSS"), f"{cls.__name__}: screen CSS goes in a .tcss file"

@@ -32,6 +32,12 @@ def report_failure(node: DOMNode, title: str, error: BaseException, *, severity:
     node.notify(text, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
 
 
+def error_sentence(exc: BaseException) -> str:
+    """The first line of an error, for a status line or a message where a table would be."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
 class WorkbenchScreen(Screen):
     """A screen of the app: its workers' failures are reported here, its keys come from BINDINGS."""
 

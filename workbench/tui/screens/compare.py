@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
 from workbench.tui.messages import CatalogChanged, CompareLoaded, HistoryLoaded
-from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
 
 if TYPE_CHECKING:
@@ -111,9 +111,8 @@ def history_labels(frame: Any, run_ids: list[str]) -> dict[str, str]:
 def one_line(exc: BaseException) -> str:
     """An error as one line for the screen (a WorkbenchError as it is, anything else prefixed)."""
     if isinstance(exc, WorkbenchError):
-        return str(exc)
-    text = str(exc).strip() or type(exc).__name__
-    return f"could not load the comparison: {text.splitlines()[0]}"
+        return error_sentence(exc)
+    return f"could not load the comparison: {error_sentence(exc)}"
 
 
 def short_number(text: str) -> str:

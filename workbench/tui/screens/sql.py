@@ -22,7 +22,7 @@ from textual.worker import Worker
 
 from workbench.tui.keys import keys_for
 from workbench.tui.messages import ExportFinished, QueryFinished
-from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -121,12 +121,6 @@ def write_result(table: pa.Table, path: Path) -> Path:
 
         pacsv.write_csv(table, path)
     return path
-
-
-def error_sentence(exc: BaseException) -> str:
-    """One line a person can read, from any error a query can raise."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
 
 
 def make_editor(language: str = "sql", run_keys: str = "") -> TextArea:
