@@ -90,7 +90,11 @@ def add_runs(cat: Catalog, runs: list[dict]) -> None:
 
 
 def sample_runs() -> list[dict]:
-    """Five runs covering numbers-as-strings, odd keys, missing params, NaN and a stale run."""
+    """Five runs covering numbers-as-strings, odd keys, missing params, NaN and a stale run.
+
+    "Now" is read here, not at import: a run whose heartbeat is now must still be running
+    when a long test session reaches the test (a run goes stale after 120 s)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     day = datetime(2026, 1, 15, 12, 0, 0)
     return [
         {
@@ -127,9 +131,9 @@ def sample_runs() -> list[dict]:
             "name": "[red]markup[/]",
             "project": "mnist",
             "status": "running",
-            "started_at": NOW - timedelta(hours=2),
+            "started_at": now - timedelta(hours=2),
             "ended_at": None,
-            "heartbeat_at": NOW - timedelta(hours=1),
+            "heartbeat_at": now - timedelta(hours=1),
             "params": {"lr": 0.5},
         },
         {
@@ -137,9 +141,9 @@ def sample_runs() -> list[dict]:
             "name": "live",
             "project": "mnist",
             "status": "running",
-            "started_at": NOW - timedelta(minutes=5),
+            "started_at": now - timedelta(minutes=5),
             "ended_at": None,
-            "heartbeat_at": NOW,
+            "heartbeat_at": now,
             "params": {"lr": 1e-3},
             "tags": {"stage": "prod"},
             "metrics": {"val-loss": [0.9]},

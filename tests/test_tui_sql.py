@@ -137,7 +137,9 @@ async def test_export_parquet_and_export_without_result(catalog, tmp_path) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await sql_ready(pilot)
         await pilot.press("ctrl+s")  # nothing to export yet: a warning, no modal
-        assert await shows(pilot, "Run a query first")
+        assert await wait_for(
+            pilot, lambda: any("Run a query first" in str(n.message) for n in app._notifications)
+        )
         assert isinstance(app.screen, SqlScreen)
         await run_query(app, pilot, "SELECT key, step, value FROM metric_history")
         await pilot.press("ctrl+s")
