@@ -13,7 +13,8 @@ import pyarrow as pa
 from rich.text import Text
 
 from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS
-from workbench.tui.formatting import STATUS_STYLE, UNKNOWN_STATUS, header_title
+from workbench.tui.formatting import header_title
+from workbench.tui.theme import STATUS_STYLE, UNKNOWN_STATUS
 
 #: Columns before the metrics and after the params, in display order.
 LEADING_COLUMNS = ("name", "project")

@@ -98,6 +98,7 @@ class AppProcess(AppService):
             if process is not None:
                 await asyncio.wait_for(process.wait(), timeout)
         except asyncio.TimeoutError:
+            assert process is not None
             log.warning("app process %s did not quit in %.0f s; ending it", process.pid, timeout)
             process.terminate()
             try:

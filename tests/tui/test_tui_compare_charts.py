@@ -7,7 +7,7 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-from test_tui_compare_fixture import anyio_backend, wait_for  # noqa: F401 (fixture)
+from _tui import screen_text, shows, wait_for
 from textual.app import App
 
 from workbench.tui.widgets.charts import (
@@ -95,12 +95,39 @@ async def test_chart_draws_and_legend_is_literal() -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         chart = app.query_one(MetricChart)
         await wait_for(pilot, lambda: chart.plot.draw_count > 0)
-        text = "\n".join(s.text for s in app.screen._compositor.render_strips())
-        assert "[red]x[/]" in text and "[/]" in text and "[b]loss[/]" in text
+        assert await shows(pilot, "[red]x[/]", "[/]", "[b]loss[/]")
         chart.smoothing = 0.9
-        await pilot.pause()
-        assert chart.series[0].raw_y is not None
+        assert await wait_for(pilot, lambda: chart.series[0].raw_y is not None)
         chart.set_data(None, message="nothing logged")
-        await pilot.pause()
-        assert "nothing logged" in "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert await shows(pilot, "nothing logged")
         assert math.isclose(chart.smoothing, 0.9)
+
+
+class OneRunApp(App[None]):
+    def compose(self):
+        yield MetricChart(legend=False)
+
+
+@pytest.mark.anyio
+async def test_single_point_is_named_with_its_value() -> None:
+    app = OneRunApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(MetricChart)
+        frame = pl.DataFrame({"run_id": ["r"], "step": [0], "timestamp": [1.0], "value": [0.9580419]})
+        chart.set_data(frame, title="test_acc")
+        assert await shows(pilot, "test_acc = 0.958042 (one point, step 0)")
+        assert await wait_for(pilot, lambda: chart.plot.draw_count > 0)
+
+
+@pytest.mark.anyio
+async def test_curve_keeps_the_key_as_title_and_one_run_has_no_legend() -> None:
+    app = OneRunApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(MetricChart)
+        frame = pl.DataFrame({"run_id": ["r"] * 3, "step": [0, 1, 2], "timestamp": [1.0, 2, 3],
+                              "value": [1.0, 0.5, float("nan")]})
+        chart.set_data(frame, title="loss", labels={"r": "run-label"})
+        assert await wait_for(pilot, lambda: chart.plot.draw_count > 0)
+        assert await shows(pilot, "loss")
+        text = screen_text(app)
+        assert "one point" not in text and "run-label" not in text

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_tracking.py"
+REPO = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+BENCH = REPO / "benchmarks" / "bench_tracking.py"
 
 
 def test_benchmark_workload_writes_every_point(tmp_path: Path) -> None:

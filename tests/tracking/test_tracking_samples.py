@@ -15,7 +15,8 @@ import pytest
 
 from workbench.formats import spec
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_projects"
+REPO = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+SAMPLES = REPO / "sample_projects"
 
 
 def check_run_folder(folder: Path) -> dict:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import build_catalog, runs_loaded, screen_text, wait_until, write_run
+from _runfolders import build_catalog, write_run
+from _tui import runs_loaded, shows, wait_for, write_fixture_runs
 
 from workbench.tui.app import make_app
 
@@ -21,7 +22,7 @@ async def test_markup_renders_literally_everywhere(tmp_path: Path) -> None:
     from workbench.tui.screens.detail import RunDetailScreen
     from workbench.tui.screens.pickers import ColumnsScreen, GroupScreen
 
-    db, root = build_catalog(tmp_path)
+    db, root = build_catalog(tmp_path, write_fixture_runs)
     write_run(
         root,
         "evil",
@@ -47,25 +48,24 @@ async def test_markup_renders_literally_everywhere(tmp_path: Path) -> None:
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
         assert await runs_loaded(pilot, 8)
-        text = screen_text(app)
-        assert "[red]x[/]" in text and "[bold]evil" in text and "[b]oops" in text
+        assert await shows(pilot, "[red]x[/]", "[bold]evil", "[b]oops")
         runs = app.screen
         # help, columns, group, palette
         await pilot.press("question_mark")
-        await pilot.pause()
+        assert await shows(pilot, "Keys: Runs")
         await pilot.press("escape")
         await pilot.press("v")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, ColumnsScreen))
-        assert "[/]" in screen_text(app)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ColumnsScreen))
+        assert await shows(pilot, "[/]")
         await pilot.press("escape")
         await pilot.press("g")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, GroupScreen))
-        assert "[/]" in screen_text(app)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, GroupScreen))
+        assert await shows(pilot, "[/]")
         await pilot.press("escape")
         await pilot.press("ctrl+p")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: app.screen is runs)
+        assert await wait_for(pilot, lambda: app.screen is runs)
         # search for it, then the detail screen, every tab
         await pilot.press("slash")
         for ch in "[red]":
@@ -73,25 +73,25 @@ async def test_markup_renders_literally_everywhere(tmp_path: Path) -> None:
         assert await runs_loaded(pilot, 1)
         runs.table.focus()
         await pilot.press("y")
-        assert app.clipboard == "evil"
+        assert await wait_for(pilot, lambda: app.clipboard == "evil")
         await pilot.press("enter")
-        assert await wait_until(
+        assert await wait_for(
             pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data is not None
         )
-        text = screen_text(app)
-        assert "[red]x[/]" in text and "[/i]" in text and "[b]oops" in text
-        for key in "23456":
+        assert await shows(pilot, "[red]x[/]", "[/i]", "[b]oops")
+        tabs = app.screen.query_one("TabbedContent")
+        for key, tab in zip("23456", ("metrics", "chart", "notes-tab", "artifacts", "errors"), strict=True):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            assert await wait_for(pilot, lambda tab=tab: tabs.active == tab), (key, tabs.active)
             if key == "2":
-                assert "[x]" in screen_text(app)
+                assert await shows(pilot, "[x]")
             if key == "4":
-                assert "[/] not markup [link=x]" in screen_text(app)
+                assert await shows(pilot, "[/] not markup [link=x]")
             if key == "5":
                 await pilot.press("enter")
-                assert await wait_until(pilot, lambda: "[red]inside[/]" in screen_text(app))
+                assert await shows(pilot, "[red]inside[/]")
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: app.screen is runs)
+        assert await wait_for(pilot, lambda: app.screen is runs)
         # compare and SQL screens
         await pilot.press("space")
         runs.filter_bar.search_input.value = ""
@@ -99,14 +99,15 @@ async def test_markup_renders_literally_everywhere(tmp_path: Path) -> None:
         runs.table.focus()
         runs.table.move_cursor(row=runs.table.row_ids.index("evil2"))
         await pilot.press("space")
-        assert runs.state.marked == {"evil", "evil2"}
+        assert await wait_for(pilot, lambda: runs.state.marked == {"evil", "evil2"})
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.screen is not runs)
-        await pilot.pause(0.5)
-        assert "[red]x[/]" in screen_text(app)
+        assert await wait_for(pilot, lambda: getattr(app.screen, "table", None) is not None
+                              and app.screen is not runs)
+        assert await shows(pilot, "[red]x[/]")
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: app.screen is runs)
+        assert await wait_for(pilot, lambda: app.screen is runs)
         await pilot.press("s")
-        await wait_until(pilot, lambda: app.screen is not runs)
-        await pilot.pause(0.2)
+        assert await wait_for(pilot, lambda: app.screen is not runs)
+        assert await shows(pilot, "SQL console")
         await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is runs)

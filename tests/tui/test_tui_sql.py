@@ -5,12 +5,8 @@ from __future__ import annotations
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from test_tui_compare_fixture import (  # noqa: F401 (anyio_backend is a fixture)
-    ScreenHost,
-    anyio_backend,
-    build_catalog,
-    wait_for,
-)
+from _runfolders import build_catalog
+from _tui import ScreenHost, shows, wait_for, write_compare_runs
 from textual.widgets import Input
 
 from workbench.tui.screens.sql import (
@@ -24,17 +20,22 @@ from workbench.tui.screens.sql import (
 pytestmark = pytest.mark.anyio
 
 
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 @pytest.fixture
 def catalog(tmp_path):
-    return build_catalog(tmp_path)[0]
+    from workbench.catalog.connection import Catalog
+
+    return Catalog(build_catalog(tmp_path, write_compare_runs)[0])
 
 
 def sql_app(catalog) -> ScreenHost:
     return ScreenHost(lambda: SqlScreen(catalog))
+
+
+async def sql_ready(pilot) -> None:
+    """Wait until the console is up with the editor focused."""
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, SqlScreen) and pilot.app.screen.editor.has_focus
+    )
 
 
 async def run_query(app, pilot, text: str, key: str = "ctrl+r") -> SqlScreen:
@@ -54,7 +55,7 @@ def status_text(screen: SqlScreen) -> str:
 async def test_typed_query_runs_and_shows_rows(catalog) -> None:
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = app.screen
         assert screen.editor.has_focus
         await pilot.press(*"select name from runs_view order by name")
@@ -65,14 +66,13 @@ async def test_typed_query_runs_and_shows_rows(catalog) -> None:
         assert status_text(screen).startswith("3 rows in")
         table = screen.query_one("#sql-table")
         assert table.row_count == 3
-        text = screen_text(app)
-        assert "[red]x[/]" in text and "adam-wide" in text
+        assert await shows(pilot, "[red]x[/]", "adam-wide")
 
 
 async def test_write_statement_shows_read_only_message(catalog) -> None:
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = await run_query(app, pilot, "DELETE FROM runs")
         assert screen.result is None
         assert "read-only" in screen.error
@@ -87,7 +87,7 @@ async def test_write_statement_shows_read_only_message(catalog) -> None:
 async def test_syntax_error_is_one_line_and_a_later_query_clears_it(catalog) -> None:
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = await run_query(app, pilot, "SELEC name FROM runs_view")
         assert screen.error and "\n" not in screen.error
         assert "syntax" in screen.error.lower()
@@ -100,7 +100,7 @@ async def test_syntax_error_is_one_line_and_a_later_query_clears_it(catalog) -> 
 async def test_literal_column_names_and_values(catalog) -> None:
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = await run_query(
             app,
             pilot,
@@ -108,9 +108,7 @@ async def test_literal_column_names_and_values(catalog) -> None:
             " WHERE key = '[/]' ORDER BY name",
         )
         assert screen.result.num_rows == 3
-        text = screen_text(app)
-        assert "[bold]h[/]" in text
-        assert "[red]x[/]" in text
+        assert await shows(pilot, "[bold]h[/]", "[red]x[/]")
 
 
 async def test_export_writes_csv_that_reads_back(catalog, tmp_path) -> None:
@@ -118,7 +116,7 @@ async def test_export_writes_csv_that_reads_back(catalog, tmp_path) -> None:
     target.parent.mkdir()
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = await run_query(app, pilot, "SELECT run_id, name FROM runs_view ORDER BY run_id")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
@@ -137,11 +135,12 @@ async def test_export_parquet_and_export_without_result(catalog, tmp_path) -> No
     target = tmp_path / "result.parquet"
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         await pilot.press("ctrl+s")  # nothing to export yet: a warning, no modal
-        await pilot.pause()
+        assert await wait_for(
+            pilot, lambda: any("Run a query first" in str(n.message) for n in app._notifications)
+        )
         assert isinstance(app.screen, SqlScreen)
-        assert any("Run a query first" in str(n.message) for n in app._notifications)
         await run_query(app, pilot, "SELECT key, step, value FROM metric_history")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
@@ -154,7 +153,7 @@ async def test_export_parquet_and_export_without_result(catalog, tmp_path) -> No
 async def test_history_walks_and_persists(catalog) -> None:
     app = sql_app(catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = await run_query(app, pilot, "SELECT 1 AS a")
         screen = await run_query(app, pilot, "SELECT 2 AS b")
         screen.editor.load_text("SELECT 3")
@@ -182,16 +181,14 @@ def test_history_keeps_no_repeats_and_skips_bad_lines(tmp_path) -> None:
     assert QueryHistory(path).entries == ["SELECT 1", "SELECT 2"]
 
 
-def test_editor_falls_back_to_plain_text_without_the_grammar(monkeypatch) -> None:
-    import textual._tree_sitter as ts
-
-    monkeypatch.setattr(ts, "get_language", lambda name: None)
-    assert make_editor().language is None
+def test_editor_falls_back_to_plain_text_without_the_grammar() -> None:
+    assert make_editor(language="no-such-grammar").language is None
+    assert make_editor(run_keys="f5").border_title == "query · f5 runs it"
 
 
 def _snapshot_run_before(app):
     async def run_before(pilot) -> None:
-        await pilot.pause()
+        await sql_ready(pilot)
         screen = app.screen
         screen.editor.cursor_blink = False
         screen.show_timing = False  # "3 rows in 0.03 s" would differ run to run
@@ -200,7 +197,7 @@ def _snapshot_run_before(app):
             pilot,
             "SELECT name, status, duration_s, started_at FROM runs_view ORDER BY name",
         )
-        await pilot.pause(0.1)
+        await shows(pilot, "3 rows", "adam-wide")
 
     return run_before
 

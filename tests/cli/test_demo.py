@@ -16,7 +16,7 @@ from workbench.cli.main import cli
 from workbench.errors import WorkbenchError
 from workbench.ingest import ingest_paths
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 
 
 def _small_plan(samples: Path) -> list[list[str]]:

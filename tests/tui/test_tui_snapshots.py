@@ -10,7 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_tui_support import build_catalog, runs_loaded, screen_text, wait_until
+from _runfolders import build_catalog
+from _tui import runs_loaded, shows, wait_for, write_fixture_runs
 
 from workbench.tui.app import make_app
 
@@ -21,19 +22,17 @@ def fixed_catalog(name: str) -> Path:
     folder = SNAP_ROOT / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    db, _root = build_catalog(folder)
+    db, _root = build_catalog(folder, write_fixture_runs)
     return db
 
 
 async def _home_ready(pilot) -> None:
     assert await runs_loaded(pilot, 6)
     tree = pilot.app.screen.query_one("#projects")
-    assert await wait_until(pilot, lambda: len(tree.root.children) == 2)
-    assert await wait_until(pilot, lambda: pilot.app.focused is pilot.app.screen.table)
-    # the footer re-reads the bindings of the focused widget a moment later
-    ok = await wait_until(pilot, lambda: "Open" in screen_text(pilot.app))
-    assert ok, screen_text(pilot.app)[-400:]
-    await pilot.pause()
+    assert await wait_for(pilot, lambda: len(tree.root.children) == 2)
+    assert await wait_for(pilot, lambda: pilot.app.focused is pilot.app.screen.table)
+    # the footer re-reads the bindings of the focused widget a moment later; glyphs painted
+    assert await shows(pilot, "Open", "✓", "✗")
 
 
 async def _detail_ready(pilot) -> None:
@@ -41,11 +40,11 @@ async def _detail_ready(pilot) -> None:
 
     await _home_ready(pilot)
     await pilot.press("down", "down", "enter")  # cnn-small
-    assert await wait_until(
+    assert await wait_for(
         pilot,
         lambda: isinstance(pilot.app.screen, RunDetailScreen) and pilot.app.screen.data is not None,
     )
-    await pilot.pause()
+    assert await shows(pilot, "cnn-small", "run-mnist-a", "Params")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

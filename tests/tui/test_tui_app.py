@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from test_tui_support import build_catalog, runs_loaded, screen_text, wait_until, write_run
+from _runfolders import build_catalog, write_run
+from _tui import runs_loaded, screen_text, shows, wait_for, write_fixture_runs
 
 from workbench.tui.app import make_app
 from workbench.tui.screens.detail import RunDetailScreen
@@ -21,7 +21,7 @@ SIZE = (120, 36)
 
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db, _root = build_catalog(tmp_path_factory.mktemp("tui-fixture"))
+    db, _root = build_catalog(tmp_path_factory.mktemp("tui-fixture"), write_fixture_runs)
     return db
 
 
@@ -48,10 +48,8 @@ async def test_home_lists_runs_newest_first(fixture_db: Path) -> None:
             "logreg-lr-0.01",
             "svm-lr-0.1",
         ]
-        text = screen_text(app)
-        assert "6 runs" in text
-        assert "✓" in text and "✗" in text and "?" in text  # finished, failed, stale
-        assert "mnist" in text and "iris" in text
+        # finished, failed, stale: the glyphs are painted a moment after the rows arrive
+        assert await shows(pilot, "6 runs", "✓", "✗", "?", "mnist", "iris")
 
 
 async def test_sort_cycles_and_reverses(fixture_db: Path) -> None:
@@ -63,12 +61,10 @@ async def test_sort_cycles_and_reverses(fixture_db: Path) -> None:
                 break
             await pilot.press("o")
         assert app.screen.state.sort == "name"
-        await pilot.pause()
-        assert names(app) == sorted(names(app))
-        assert "sort name ▲" in screen_text(app)
+        assert await wait_for(pilot, lambda: names(app) == sorted(names(app)))
+        assert await shows(pilot, "sort name ▲")
         await pilot.press("O")
-        await pilot.pause()
-        assert names(app) == sorted(names(app), reverse=True)
+        assert await wait_for(pilot, lambda: names(app) == sorted(names(app), reverse=True))
 
 
 async def test_sort_by_numeric_param_is_numeric(fixture_db: Path) -> None:
@@ -76,9 +72,8 @@ async def test_sort_by_numeric_param_is_numeric(fixture_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         app.screen.sort_by("params.batch")  # what clicking its header does
-        await pilot.pause()
         # 64 before 256 (as text "256" would come first); runs without a batch go last
-        assert names(app)[:3] == ["cnn-small", "cnn-crashed", "cnn-big"]
+        assert await wait_for(pilot, lambda: names(app)[:3] == ["cnn-small", "cnn-crashed", "cnn-big"])
 
 
 async def test_filter_with_or(fixture_db: Path) -> None:
@@ -90,8 +85,8 @@ async def test_filter_with_or(fixture_db: Path) -> None:
         await pilot.press("enter")
         assert await runs_loaded(pilot, 2)
         assert sorted(names(app)) == ["cnn-big", "logreg-lr-0.01"]
-        assert "filtered" in screen_text(app)
-        assert app.screen.focused is app.screen.table
+        assert await shows(pilot, "filtered")
+        assert await wait_for(pilot, lambda: app.screen.focused is app.screen.table)
 
 
 async def test_filter_syntax_error_shows_caret(fixture_db: Path) -> None:
@@ -102,7 +97,7 @@ async def test_filter_syntax_error_shows_caret(fixture_db: Path) -> None:
         await type_text(pilot, "metrics.acc >> 1")
         await pilot.press("enter")
         bar = app.screen.query_one(FilterBar)
-        assert await wait_until(pilot, lambda: bar.error_text != "")
+        assert await wait_for(pilot, lambda: bar.error_text != "")
         lines = bar.error_text.splitlines()
         assert lines[0] == "✗ metrics.acc >> 1"
         caret = lines[1].index("^")
@@ -133,9 +128,9 @@ async def test_project_selection(fixture_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         tree = app.screen.query_one("#projects")
-        assert await wait_until(pilot, lambda: len(tree.root.children) == 2)
+        assert await wait_for(pilot, lambda: len(tree.root.children) == 2)
+        assert await wait_for(pilot, lambda: re.search(r"all projects +6", screen_text(app)))
         assert "iris" in screen_text(app)
-        assert re.search(r"all projects +6", screen_text(app))
         await pilot.press("p")
         await pilot.press("down")  # first project under "all projects"
         await pilot.press("enter")
@@ -152,13 +147,12 @@ async def test_mark_and_compare_opens(fixture_db: Path) -> None:
         await pilot.press("c")  # nothing marked: a warning, no screen
         assert isinstance(app.screen, RunsScreen)
         await pilot.press("space", "space")
-        await pilot.pause()
         screen = app.screen
-        assert screen.state.marked == {"run-mnist-c", "run-mnist-b"}
-        assert screen.table.column_values(0)[:3] == ["*", "*", ""]
-        assert "2 marked" in screen_text(app)
+        assert await wait_for(pilot, lambda: screen.state.marked == {"run-mnist-c", "run-mnist-b"})
+        assert await wait_for(pilot, lambda: screen.table.column_values(0)[:3] == ["*", "*", ""])
+        assert await shows(pilot, "2 marked")
         await pilot.press("c")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
         assert app.screen.run_ids == ["run-mnist-c", "run-mnist-b"]
 
 
@@ -168,51 +162,47 @@ async def test_detail_opens_and_shows_params(fixture_db: Path) -> None:
         assert await runs_loaded(pilot, 6)
         await pilot.press("down", "down")  # cnn-small
         await pilot.press("enter")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
-        assert await wait_until(pilot, lambda: app.screen.data is not None)
-        text = screen_text(app)
-        assert "cnn-small" in text and "run-mnist-a" in text
-        assert "batch" in text and "64" in text and "lr" in text
-        assert "9fceb02d0ae5 (main)" in text  # environment: git
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        assert await wait_for(pilot, lambda: app.screen.data is not None)
+        assert await shows(pilot, "cnn-small", "run-mnist-a", "batch", "64", "lr")
+        assert await shows(pilot, "9fceb02d0ae5 (main)")  # environment: git
         await pilot.press("2")
-        await pilot.pause()
-        text = screen_text(app)
-        assert "val_loss" in text and "0.15" in text
+        assert await shows(pilot, "val_loss", "0.15")
         await pilot.press("5")
         await pilot.press("enter")
-        assert await wait_until(pilot, lambda: "width 640" in screen_text(app))
-        assert "height 480" in screen_text(app)
+        assert await shows(pilot, "width 640", "height 480")
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
 
 
 async def test_notes_save_to_run_folder(tmp_path: Path) -> None:
-    db, root = build_catalog(tmp_path)
+    db, root = build_catalog(tmp_path, write_fixture_runs)
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         await pilot.press("end")  # svm-lr-0.1, the oldest, has notes
         await pilot.press("enter")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
-        assert await wait_until(pilot, lambda: app.screen.data is not None)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen))
+        assert await wait_for(pilot, lambda: app.screen.data is not None)
         await pilot.press("e")
         await type_text(pilot, "works [red]well[/]")
         await pilot.press("ctrl+s")
         notes = root / "iris" / "run-iris-a" / "notes.md"
-        assert await wait_until(pilot, lambda: "works" in notes.read_text(encoding="utf-8"))
+        assert await wait_for(pilot, lambda: "works" in notes.read_text(encoding="utf-8"))
         assert notes.read_text(encoding="utf-8") == "first try\nworks [red]well[/]"
 
 
 async def test_live_update_shows_new_run(tmp_path: Path) -> None:
     import time
 
-    db, root = build_catalog(tmp_path)
+    db, root = build_catalog(tmp_path, write_fixture_runs)
     app = make_app(db, roots_watch=True, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         await pilot.press("down")
         kept = app.screen.table.current_run_id
-        await pilot.pause(0.5)
+        # the watcher is watching once live updates have read the catalog's version
+        assert await wait_for(pilot, lambda: app.live.last_version is not None)
         started = time.monotonic()
         write_run(
             root,
@@ -222,49 +212,50 @@ async def test_live_update_shows_new_run(tmp_path: Path) -> None:
             start=1767225600.0 + 9 * 3600,
             params={"lr": 0.5},
         )
-        assert await runs_loaded(pilot, 7, timeout=4.0)
-        assert time.monotonic() - started < 2.0
+        assert await runs_loaded(pilot, 7)
+        # ingested on the watcher's event (its full periodic pass comes only every 30 s)
+        assert time.monotonic() - started < 10.0
         assert names(app)[0] == "brand-new"
         assert app.screen.table.current_run_id == kept  # the cursor stayed on its run
 
 
 async def test_empty_state(tmp_path: Path) -> None:
-    db, _root = build_catalog(tmp_path, with_runs=False)
+    db, _root = build_catalog(tmp_path)
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        assert await wait_for(pilot, lambda: "No runs yet" in screen_text(app))
         text = screen_text(app)
         assert "import workbench" in text and "workbench ingest PATH" in text
         # nothing to filter, sort, mark or compare yet: those stay out of sight
-        assert await wait_until(pilot, lambda: "Help" in screen_text(app))  # the footer
+        assert await wait_for(pilot, lambda: "Help" in screen_text(app))  # the footer
 
         def quiet(text: str) -> bool:
             return "Compare" not in text and "filter:" not in text and "0 runs" not in text
 
         # The footer re-reads the bindings a moment after the empty state shows: wait for it.
-        assert await wait_until(pilot, lambda: quiet(screen_text(app))), screen_text(app)
+        assert await wait_for(pilot, lambda: quiet(screen_text(app))), screen_text(app)
 
 
 async def test_empty_state_gives_way_to_the_first_run(tmp_path: Path) -> None:
-    db, root = build_catalog(tmp_path, with_runs=False)
+    db, root = build_catalog(tmp_path)
     app = make_app(db, roots_watch=True, poll_interval=0.3)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        assert await wait_for(pilot, lambda: "No runs yet" in screen_text(app))
         write_run(root, "run-first", name="first-run", metrics={"acc": [0.5]})
-        assert await runs_loaded(pilot, 1, timeout=5.0)
-        assert await wait_until(pilot, lambda: "first-run" in screen_text(app))
+        assert await runs_loaded(pilot, 1)
+        assert await wait_for(pilot, lambda: "first-run" in screen_text(app))
 
         def ready(text: str) -> bool:
             return "No runs yet" not in text and "Compare" in text and "1 run" in text
 
         # The footer shows the run keys again a moment after the first run arrives.
-        assert await wait_until(pilot, lambda: ready(screen_text(app))), screen_text(app)
+        assert await wait_for(pilot, lambda: ready(screen_text(app))), screen_text(app)
 
 
 async def test_missing_catalog_is_empty_state(tmp_path: Path) -> None:
     app = make_app(tmp_path / "nothing-here.duckdb", roots_watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_until(pilot, lambda: "No runs yet" in screen_text(app))
+        assert await wait_for(pilot, lambda: "No runs yet" in screen_text(app))
 
 
 async def test_help_palette_and_copy(fixture_db: Path) -> None:
@@ -274,23 +265,24 @@ async def test_help_palette_and_copy(fixture_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await runs_loaded(pilot, 6)
         await pilot.press("y")
-        assert app.clipboard == "run-mnist-c"
+        assert await wait_for(pilot, lambda: app.clipboard == "run-mnist-c")
         await pilot.press("question_mark")
-        assert await wait_until(pilot, lambda: "Keys: Runs" in screen_text(app))
-        assert "Compare" in screen_text(app)
+        assert await shows(pilot, "Keys: Runs", "Compare the marked runs")
         await pilot.press("escape")
         await pilot.press("ctrl+p")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await type_text(pilot, "choose columns")
-        await pilot.pause(0.3)
+        assert await shows(pilot, "Choose columns to show")
         await pilot.press("enter")
         from workbench.tui.screens.pickers import ColumnsScreen
 
-        assert await wait_until(pilot, lambda: isinstance(app.screen, ColumnsScreen))
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ColumnsScreen))
 
 
 async def test_hide_column_and_group(fixture_db: Path) -> None:
     from textual.widgets import Checkbox
+
+    from workbench.tui.screens.pickers import ColumnsScreen, GroupScreen
 
     app = make_app(fixture_db, roots_watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -298,20 +290,17 @@ async def test_hide_column_and_group(fixture_db: Path) -> None:
         assert "params.model" in app.screen.display_columns
         runs = app.screen
         await pilot.press("v")
-        await pilot.pause()
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ColumnsScreen))
         for box in app.screen.query(Checkbox):
             if box.column_name == "params.model":
                 box.value = False
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "params.model" not in runs.display_columns
+        assert await wait_for(pilot, lambda: "params.model" not in runs.display_columns)
         await pilot.press("g")
-        await pilot.pause()
-        await type_text(pilot, "")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, GroupScreen))
         app.screen.dismiss("params.batch")
-        await pilot.pause()
-        assert runs.display_columns[2:4] == ["name", "params.batch"]
-        assert "group p:batch" in screen_text(app)
+        assert await wait_for(pilot, lambda: runs.display_columns[2:4] == ["name", "params.batch"])
+        assert await shows(pilot, "group p:batch")
 
 
 async def test_quit_leaves_catalog_unlocked(fixture_db: Path) -> None:
@@ -337,13 +326,6 @@ def test_textual_only_imported_by_tui() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_run_json_fixture_is_deterministic(tmp_path: Path) -> None:
-    write_run(tmp_path, "r1")
-    first = json.loads((tmp_path / "iris" / "r1" / "run.json").read_text())
-    write_run(tmp_path, "r1")
-    assert json.loads((tmp_path / "iris" / "r1" / "run.json").read_text()) == first
-
-
 async def test_columns_order_and_project_only_in_all_view(fixture_db: Path) -> None:
     app = make_app(fixture_db, roots_watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -354,6 +336,7 @@ async def test_columns_order_and_project_only_in_all_view(fixture_db: Path) -> N
         # metrics, then params, then started and duration
         assert kinds == sorted(kinds, key=["metrics", "params", "started_at", "duration_s"].index)
         assert cols[-2:] == ["started_at", "duration_s"]
+        assert await shows(pilot, "p:lr")
         header = screen_text(app).splitlines()[2]
         assert "acc" in header and "p:lr" in header and "params.lr" not in header
         app.screen.query_spec.project = "iris"
@@ -366,7 +349,7 @@ async def test_long_name_is_capped_but_searchable(tmp_path: Path) -> None:
     from workbench.tui.runs_view import NAME_WIDTH
 
     long_name = "breast_cancer-l2-lr0.001-a0.0001-seed42-final"
-    db, root = build_catalog(tmp_path)
+    db, root = build_catalog(tmp_path, write_fixture_runs)
     write_run(root, "run-long", name=long_name, start=1767225600.0 + 9 * 3600, metrics={"acc": [0.99]})
     from workbench.catalog.connection import Catalog
     from workbench.ingest import ingest_paths
@@ -378,9 +361,9 @@ async def test_long_name_is_capped_but_searchable(tmp_path: Path) -> None:
         table = app.screen.table
         name_col = table.ordered_columns[app.screen.display_columns.index("name")]
         assert name_col.render_width == NAME_WIDTH + 2
-        text = screen_text(app)
-        assert long_name[: NAME_WIDTH - 1] + "…" in text and long_name not in text
-        assert "0.99" in text  # the first metric fits at 80 columns
+        # the cells are painted a moment after the rows arrive
+        assert await shows(pilot, long_name[: NAME_WIDTH - 1] + "…", "0.99")  # metric fits at 80
+        assert long_name not in screen_text(app)
         await pilot.press("slash")
         await type_text(pilot, "seed42-final")
         assert await runs_loaded(pilot, 1)
@@ -393,14 +376,12 @@ async def test_sidebar_collapses_when_narrow_and_b_toggles(fixture_db: Path) -> 
         assert await runs_loaded(pilot, 6)
         tree = app.screen.query_one("#projects")
         assert app.screen.has_class("-no-sidebar") and not tree.display
-        assert "b: projects" in screen_text(app)
+        assert await shows(pilot, "b: projects")
         await pilot.press("b")
-        await pilot.pause()
+        assert await wait_for(pilot, lambda: tree.display and tree.outer_size.width == 20)
         assert not app.screen.has_class("-no-sidebar")
-        assert tree.display and tree.outer_size.width == 20
         await pilot.press("b")
-        await pilot.pause()
-        assert app.screen.has_class("-no-sidebar")
+        assert await wait_for(pilot, lambda: app.screen.has_class("-no-sidebar"))
         # p shows it for one choice, then it folds away again
         await pilot.press("p", "down", "enter")
         assert await runs_loaded(pilot, 3)

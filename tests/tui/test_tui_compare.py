@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_compare_fixture import (  # noqa: F401 (anyio_backend is a fixture)
-    ScreenHost,
-    anyio_backend,
-    build_catalog,
-    wait_for,
-)
+from _runfolders import build_catalog
+from _tui import ScreenHost, screen_text, shows, wait_for, write_compare_runs
 
+from workbench.catalog.connection import Catalog
 from workbench.catalog.queries import ComparedRow, Comparison
 from workbench.cli.output import format_cell
 from workbench.formatting import format_number
@@ -21,10 +18,6 @@ from workbench.tui.screens.compare import (
 from workbench.tui.widgets.charts import MetricChart
 
 pytestmark = pytest.mark.anyio
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def loaded(app) -> bool:
@@ -46,8 +39,18 @@ def row_of(screen: CompareScreen, section: str, key: str) -> list[str] | None:
 
 
 @pytest.fixture
-def catalog(tmp_path):
-    return build_catalog(tmp_path)
+def catalog(tmp_path) -> tuple[Catalog, list[str]]:
+    db, root = build_catalog(tmp_path, write_compare_runs)
+    return Catalog(db), ["run-a", "run-b", "run-c"]
+
+
+def test_compare_runs_ingest(catalog) -> None:
+    from workbench.catalog import queries
+
+    cat, ids = catalog
+    frame = queries.list_runs(cat)
+    assert sorted(frame.get_column("id").to_list()) == ids
+    assert "[red]x[/]" in frame.get_column("name").to_list()
 
 
 def compare_app(catalog, count: int = 3) -> ScreenHost:
@@ -65,10 +68,8 @@ async def test_compare_shows_both_runs_params_and_names_literally(catalog) -> No
         table = screen.query_one("#compare-table")
         headers = [col.label.plain for col in table.ordered_columns]
         assert headers == ["kind", "key", "baseline", "[red]x[/]"]
-        text = screen_text(app)
-        assert "[red]x[/]" in text  # the run name, not red "x"
-        assert "[/]" in text.replace("[red]x[/]", "")  # the param key and value
-        assert "baseline" in text
+        assert await shows(pilot, "[red]x[/]", "baseline")  # the run name, not red "x"
+        assert "[/]" in screen_text(app).replace("[red]x[/]", "")  # the param key and value
 
 
 async def test_only_diff_toggle_hides_equal_rows(catalog) -> None:
@@ -101,7 +102,7 @@ async def test_best_metric_value_is_starred(catalog) -> None:
         # run-b ("[red]x[/]") has the lowest loss and the highest acc
         assert [v.startswith(BEST_MARK) for v in loss] == [False, True, False]
         assert [v.startswith(BEST_MARK) for v in acc] == [False, True, False]
-        assert BEST_MARK.strip() in screen_text(app)
+        assert await shows(pilot, BEST_MARK.strip())
 
 
 async def test_smoothing_and_x_axis_keys_change_the_chart(catalog) -> None:
@@ -114,11 +115,11 @@ async def test_smoothing_and_x_axis_keys_change_the_chart(catalog) -> None:
         raw = list(chart.series[0].y)
 
         await pilot.press("s")
-        assert screen.smoothing == chart.smoothing == 0.6
+        assert await wait_for(pilot, lambda: screen.smoothing == chart.smoothing == 0.6)
         assert chart.series[0].raw_y == raw and chart.series[0].y != raw
         for expected in (0.9, 0.99, 0.0):
             await pilot.press("s")
-            assert chart.smoothing == expected
+            assert await wait_for(pilot, lambda expected=expected: chart.smoothing == expected)
 
         await pilot.press("x")
         await wait_for(pilot, lambda: chart.x_axis == "relative" and chart.series)
@@ -158,21 +159,20 @@ async def test_view_key_and_escape_back(catalog) -> None:
         await wait_for(pilot, lambda: loaded(app))
         screen = app.screen
         await pilot.press("v")
-        assert screen.has_class("-view-table") and not screen.chart.display
+        assert await wait_for(pilot, lambda: screen.has_class("-view-table") and not screen.chart.display)
         await pilot.press("v")
-        assert screen.has_class("-view-chart")
+        assert await wait_for(pilot, lambda: screen.has_class("-view-chart"))
         assert not screen.query_one("#compare-table-box").display
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, CompareScreen)
+        assert await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
 
 
 async def test_unknown_run_shows_one_sentence(catalog) -> None:
     cat, _ = catalog
     app = ScreenHost(lambda: CompareScreen(cat, ["no-such-run", "run-a"]))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: not app.screen.query_one("#compare-table-box").loading)
-        assert "no run matches 'no-such-run'" in screen_text(app)
+        assert await shows(pilot, "no run matches 'no-such-run'")
+        assert not app.screen.query_one("#compare-table-box").loading
 
 
 def test_build_compare_table_stars_best_and_orders_sections() -> None:
@@ -209,7 +209,7 @@ def test_compare_formats_raw_values_once_like_the_other_views() -> None:
 def _snapshot_run_before(app):
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: loaded(app))
-        await pilot.pause(0.1)
+        await shows(pilot, "★", "baseline")
 
     return run_before
 
