@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import os
+import platform
+from importlib import metadata
+
+#: The distributions whose versions `doctor` reports, with the names it shows them under.
+REPORTED_PACKAGES = {"duckdb": "DuckDB", "polars": "polars", "pyarrow": "pyarrow", "textual": "Textual"}
+
+
+def runtime_versions() -> dict[str, str | None]:
+    """The Python and key library versions in use, read from package metadata (no imports).
+
+    Keys are "python" and the distribution names in REPORTED_PACKAGES; a package that is not
+    installed maps to None.
+    """
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in REPORTED_PACKAGES:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
 
 
 def doctor_info(cat) -> dict:
-    """What `doctor` reports: catalog path, size, schema, roots, lock holder, recent errors."""
+    """What `doctor` reports: catalog path, size, schema, roots, lock holder, recent errors,
+    and the Python and library versions in use."""
     from workbench.catalog import ingest_store
     from workbench.catalog.schema import SCHEMA_VERSION
     from workbench.errors import CatalogBusyError
@@ -22,6 +43,7 @@ def doctor_info(cat) -> dict:
         "counts": {},
         "data_version": 0,
         "recent_errors": [],
+        "versions": runtime_versions(),
     }
     if not cat.exists():
         return info

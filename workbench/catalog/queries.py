@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from workbench.catalog.compat import finish_pending
 from workbench.catalog.filters import (
     DURATION_SQL,
     RUN_FIELDS,
@@ -107,7 +108,7 @@ def _bind(sql: str, params: dict | None) -> dict | None:
 
 def _query(con, sql: str, params: dict | None = None):
     """Run a read query and return a polars DataFrame."""
-    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
+    finish_pending(con)  # finish any half-read execute() result, else DuckDB refuses con.sql()
     return con.sql(sql, params=_bind(sql, params)).pl()
 
 
@@ -889,7 +890,7 @@ def run_sql(cat: Catalog, text: str) -> pa.Table:
                 "change the catalog through ingest and the app"
             )
         try:
-            con.complete()
+            finish_pending(con)
             con.execute("SET autoinstall_known_extensions = false")
             return _arrow_of(con, text)
         except duckdb.Error as exc:
@@ -900,7 +901,7 @@ def run_sql(cat: Catalog, text: str) -> pa.Table:
 
 
 def _arrow_of(con, text: str):
-    con.complete()
+    finish_pending(con)
     rel = con.sql(text)
     if rel is None:
         import pyarrow as pa
