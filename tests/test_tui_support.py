@@ -198,12 +198,18 @@ def screen_text(app) -> str:
 
 async def runs_loaded(pilot, count: int | None = None, timeout: float = 5.0) -> bool:
     """Wait until the runs table shows data (and `count` rows, when given)."""
+    from textual.widgets import LoadingIndicator
+
     from workbench.tui.screens.runs import RunsScreen
 
     def ready() -> bool:
         screen = pilot.app.screen
         if not isinstance(screen, RunsScreen) or screen.frame is None:
             return False
-        return count is None or screen.table.row_count == count
+        if count is not None and screen.table.row_count != count:
+            return False
+        # The table's loading cover leaves the screen on a later refresh than the data lands.
+        shown = screen._compositor.visible_widgets
+        return not any(isinstance(widget, LoadingIndicator) for widget in shown)
 
     return await wait_until(pilot, ready, timeout)
