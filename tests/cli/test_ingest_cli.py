@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 import textwrap
+from importlib import metadata
 
 from _runfolders import append_raw, write_run
 from click.testing import CliRunner
@@ -60,6 +62,44 @@ def test_doctor(tmp_path, runs_root):
     assert data["counts"]["runs"] == 1 and data["schema_version"] == 1
     assert data["recent_errors"][0]["line"] == 2
     assert data["busy"] is None
+
+
+def test_doctor_prints_the_versions_in_use(tmp_path):
+    expected = {
+        "python": platform.python_version(),
+        **{dist: metadata.version(dist) for dist in ("duckdb", "polars", "pyarrow", "textual")},
+    }
+    data = json.loads(_run(["doctor", "--json"], tmp_path / "c.duckdb").output)
+    assert data["versions"] == expected
+    line = next(x for x in _run(["doctor"], tmp_path / "c.duckdb").output.splitlines()
+                if x.startswith("versions"))
+    assert line == (
+        f"versions        Python {expected['python']}, DuckDB {expected['duckdb']}, "
+        f"polars {expected['polars']}, pyarrow {expected['pyarrow']}, Textual {expected['textual']}"
+    )
+
+
+DOCTOR_IMPORTS = textwrap.dedent(
+    """
+    import sys
+    from workbench.cli.main import main
+    sys.argv = ["workbench", "--db", sys.argv[1], "doctor"]
+    try:
+        main()
+    except SystemExit:
+        pass
+    print(sorted(m for m in ("textual", "polars", "pyarrow") if m in sys.modules))
+    """
+)
+
+
+def test_doctor_reads_versions_without_importing_the_libraries(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", DOCTOR_IMPORTS, str(tmp_path / "c.duckdb")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "versions        Python" in out
+    assert out.splitlines()[-1] == "[]"
 
 
 HOLDER = textwrap.dedent(

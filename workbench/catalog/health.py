@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import os
+import platform
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import metadata
 
 from workbench.catalog import ingest_store
 from workbench.catalog.connection import read_data_version
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.schema import SCHEMA_VERSION, read_version
 from workbench.errors import CatalogBusyError
+
+#: The distributions whose versions `doctor` reports, with the names it shows them under.
+REPORTED_PACKAGES = {"duckdb": "DuckDB", "polars": "polars", "pyarrow": "pyarrow", "textual": "Textual"}
+
+
+def runtime_versions() -> dict[str, str | None]:
+    """The Python and key library versions in use, read from package metadata (no imports).
+
+    Keys are "python" and the distribution names in REPORTED_PACKAGES; a package that is not
+    installed maps to None.
+    """
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in REPORTED_PACKAGES:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,7 @@ class CatalogHealth:
     counts: dict[str, int] = field(default_factory=dict)
     data_version: int = 0
     recent_errors: list[RecentError] = field(default_factory=list)
+    versions: dict[str, str | None] = field(default_factory=runtime_versions)
 
 
 def doctor_info(cat: CatalogLike) -> CatalogHealth:

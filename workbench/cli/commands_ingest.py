@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import rich_click as click
 
-from workbench.catalog.health import doctor_info
+from workbench.catalog.health import REPORTED_PACKAGES, doctor_info
 from workbench.cli.output import json_ready, printable
 
 
@@ -119,7 +119,10 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:
-    """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors."""
+    """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors.
+
+    Also prints the Python, DuckDB, polars, pyarrow and Textual versions in use.
+    """
     cat = _catalog(ctx)
     cat.busy_timeout = min(cat.busy_timeout, 2.0)
     info = asdict(doctor_info(cat))
@@ -153,8 +156,15 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
                 for err in info["recent_errors"]:
                     where = f"{err['path']}:{err['line']}" if err["line"] else err["path"]
                     lines.append(f"  {where}: {err['message']}")
+    lines.append(f"versions        {versions_line(info['versions'])}")
     for line in lines:
         click.echo(printable(line))
+
+
+def versions_line(versions: dict) -> str:
+    """'Python 3.11.7, DuckDB 2.0.1, polars ..., Textual ...' ('not installed' where missing)."""
+    names = {"python": "Python", **REPORTED_PACKAGES}
+    return ", ".join(f"{names[key]} {value or 'not installed'}" for key, value in versions.items())
 
 
 COMMANDS = [ingest, watch, doctor]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
+from workbench.catalog.compat import finish_pending
 from workbench.catalog.connection import read_data_version
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.run_status import STALE_PARAM, stale_before
@@ -70,7 +71,7 @@ def _bind(sql: str, params: Params | None) -> Params | None:
 
 def _query(con: DuckDBPyConnection, sql: str, params: Params | None = None) -> pl.DataFrame:
     """Run a read query and return a polars DataFrame."""
-    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
+    finish_pending(con)  # finish any half-read execute() result, else DuckDB refuses con.sql()
     frame: pl.DataFrame = con.sql(sql, params=_bind(sql, params)).pl()
     return frame
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbench.catalog.compat import finish_pending
 from workbench.catalog.queries.common import Source, open_source
 from workbench.errors import ReadOnlyError, WorkbenchError
 
@@ -44,7 +45,7 @@ def run_sql(cat: Source, text: str) -> pa.Table:
         if kind not in _READ_STATEMENTS:
             raise ReadOnlyError(f"the catalog is read-only here: {kind} statements are refused")
         try:
-            con.complete()
+            finish_pending(con)
             con.execute("SET autoinstall_known_extensions = false")
             return _arrow_of(con, text)
         except duckdb.Error as exc:
@@ -57,7 +58,7 @@ def run_sql(cat: Source, text: str) -> pa.Table:
 def _arrow_of(con: DuckDBPyConnection, text: str) -> pa.Table:
     import pyarrow as pa
 
-    con.complete()
+    finish_pending(con)
     rel = con.sql(text)
     if rel is None:
         return pa.table({})
