@@ -30,3 +30,11 @@ class FilterSyntaxError(WorkbenchError, ValueError):
 
 class NotFoundError(WorkbenchError, LookupError):
     """A run, project, path or key the user named does not exist."""
+
+
+class DataFileError(WorkbenchError, ValueError):
+    """A data file cannot be read: unknown format, unreadable or corrupt."""
+
+
+class DataChangedError(DataFileError):
+    """A data file changed while it was being fingerprinted or profiled."""

@@ -468,6 +468,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
 
     from workbench.catalog import ingest_store as store
     from workbench.catalog.connection import bump_data_version
+    from workbench.catalog.datasets_store import link_run_datasets
 
     report = IngestReport()
     errors: list[tuple[str, int | None, str, int | None]] = []  # path, line, msg, run_key
@@ -750,6 +751,7 @@ def _run_batch(cat, batch: list[RunWork], state, claimed_ids, gone, extra):
                     )
                 )
                 if changed:
+                    link_run_datasets(con)  # dataset versions and locations of new lines
                     bump_data_version(con)
                 con.execute("COMMIT")
             except BaseException:
