@@ -166,6 +166,7 @@ def version_count(con: DuckDBPyConnection) -> int:
 
 def list_datasets(con: DuckDBPyConnection) -> pl.DataFrame:
     """One row per dataset name: versions, the latest version's size and rows, runs that used it."""
+    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
     return con.sql(
         """
         WITH latest AS (
