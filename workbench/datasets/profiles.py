@@ -18,7 +18,7 @@ from workbench.datasets.profile import (
     compute_profile,
 )
 from workbench.datasets.refs import DatasetRef
-from workbench.datasets.versions import DatasetVersion, get_version
+from workbench.datasets.versions import DatasetVersion, version_in
 from workbench.errors import DataChangedError
 from workbench.formats.fingerprint import FingerprintCache, fingerprint
 
@@ -26,7 +26,11 @@ from workbench.formats.fingerprint import FingerprintCache, fingerprint
 def cached_profile(cat: CatalogLike, fingerprint_: str) -> DatasetProfile | None:
     """The stored profile of a content, or None if it was never profiled."""
     with cat.connect(read_only=True) as con:
-        found = store.load_profile(con, fingerprint_)
+        return _stored(con, fingerprint_)
+
+
+def _stored(con: Any, fingerprint_: str) -> DatasetProfile | None:
+    found = store.load_profile(con, fingerprint_)
     if found is None:
         return None
     head, rows = found
@@ -46,11 +50,11 @@ def profile_version(
 ) -> tuple[DatasetVersion, DatasetProfile]:
     """The version `ref` and its profile: from the catalog if stored, else computed from a
     file that still holds exactly that content, then stored."""
-    version = get_version(cat, ref)
-    if not refresh:
-        found = cached_profile(cat, version.fingerprint)
-        if found is not None:
-            return version, found
+    with cat.connect(read_only=True) as con:
+        version = version_in(con, ref)
+        found = None if refresh else _stored(con, version.fingerprint)
+    if found is not None:
+        return version, found
     path = version.readable_path()
     cache = FingerprintCache()
     current = fingerprint(path, cache)

@@ -109,7 +109,7 @@ def _examine(name: str, path: Path, fmt: str, cache: FingerprintCache) -> Scanne
         return f"{path} cannot be read: {exc.strerror or exc}"
     return ScannedFile(
         name,
-        str(path.resolve()),
+        str(path),
         found.sha256,
         fmt,
         found.size,

@@ -140,21 +140,24 @@ def _raise_unknown(con: Any, name: str) -> None:
 
 def get_version(cat: CatalogLike, ref: str | DatasetRef) -> DatasetVersion:
     """One version in full (`NAME`, `NAME@3`, `NAME@latest`): content, locations, runs."""
-    ref = parse_ref(ref) if isinstance(ref, str) else ref
     with cat.connect(read_only=True) as con:
-        rows = store.versions(con, ref.name)
-        if not rows:
-            _raise_unknown(con, ref.name)
-        latest = int(rows[-1]["version"])
-        wanted = latest if ref.version is None else ref.version
-        match = [row for row in rows if int(row["version"]) == wanted]
-        if not match:
-            raise NotFoundError(
-                f"dataset {ref.name!r} has versions 1 to {latest}, not {wanted}"
-            )
-        version = _version_of(match[0], latest)
-        places = store.locations(con, version.fingerprint)
-        used = store.usage(con, version.name, version.fingerprint)
+        return version_in(con, ref)
+
+
+def version_in(con: Any, ref: str | DatasetRef) -> DatasetVersion:
+    """`get_version` on an open catalog connection (for services doing more in one open)."""
+    ref = parse_ref(ref) if isinstance(ref, str) else ref
+    rows = store.versions(con, ref.name)
+    if not rows:
+        _raise_unknown(con, ref.name)
+    latest = int(rows[-1]["version"])
+    wanted = latest if ref.version is None else ref.version
+    match = [row for row in rows if int(row["version"]) == wanted]
+    if not match:
+        raise NotFoundError(f"dataset {ref.name!r} has versions 1 to {latest}, not {wanted}")
+    version = _version_of(match[0], latest)
+    places = store.locations(con, version.fingerprint)
+    used = store.usage(con, version.name, version.fingerprint)
     version.locations = [
         Location(p["path"], p["source"], p["seen_at"], os.path.exists(p["path"])) for p in places
     ]

@@ -107,21 +107,26 @@ class FingerprintCache:
                 tmp.unlink()
 
 
-def _hash_file(path: Path, count_lines: bool) -> tuple[str, int, int | None]:
-    digest = hashlib.sha256()
-    size = 0
-    lines = 0
-    last = b"\n"
-    buffer = bytearray(_BUFFER)
-    view = memoryview(buffer)
+def _hash_file(path: Path, count_lines: bool, size_hint: int) -> tuple[str, int, int | None]:
     with open(path, "rb", buffering=0) as handle:
+        if size_hint < _BUFFER:  # a small file: one read, no big buffer to allocate
+            data = handle.read(_BUFFER)
+            if len(data) < _BUFFER:
+                lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)
+                return hashlib.sha256(data).hexdigest(), len(data), lines if count_lines else None
+            handle.seek(0)
+        digest = hashlib.sha256()
+        size = 0
+        lines = 0
+        last = b"\n"
+        buffer = bytearray(_BUFFER)
+        view = memoryview(buffer)
         while n := handle.readinto(buffer):  # type: ignore[attr-defined]
-            chunk = view[:n]
-            digest.update(chunk)
+            digest.update(view[:n])
             size += n
             if count_lines:
                 lines += buffer.count(b"\n", 0, n)
-                last = bytes(chunk[-1:])
+                last = bytes(view[n - 1 : n])
     if count_lines and size and last != b"\n":
         lines += 1
     return digest.hexdigest(), size, (lines if count_lines else None)
@@ -139,14 +144,14 @@ def fingerprint_file(
     Raises DataChangedError if the file changed while it was being read.
     """
     path = Path(path)
-    key = str(path.resolve())
+    key = os.path.abspath(path)
     before = path.stat()
     if cache is not None:
         cached = cache.get(key, before)
         if cached is not None and (cached[1] is not None or not count_lines):
             return Fingerprint(cached[0], before.st_size, 1, cached[1])
     started = time.time()
-    sha, size, lines = _hash_file(path, count_lines)
+    sha, size, lines = _hash_file(path, count_lines, before.st_size)
     after = path.stat()
     if not _same(before, after) or size != after.st_size:
         raise DataChangedError(
