@@ -1,0 +1,38 @@
+"""Helpers for the dataset tests: age a file, write a run that logged datasets and models."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from _runfolders import write_run
+
+
+def age(path: Path, seconds: float = 60.0) -> None:
+    """Set a file's mtime in the past (the fingerprint cache skips files written just now)."""
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def run_with_data(
+    root: Path,
+    run_id: str,
+    datasets: list[dict],
+    models: list[str] = (),  # type: ignore[assignment]
+    **run_fields,
+) -> Path:
+    """A run folder whose datasets.jsonl holds `datasets` and models.jsonl the named models."""
+    folder = write_run(root, run_id, **run_fields)
+    with open(folder / "datasets.jsonl", "a") as handle:
+        for record in datasets:
+            handle.write(json.dumps({"role": "train", "timestamp": 1.0, **record}) + "\n")
+    for index, name in enumerate(models):
+        (folder / "artifacts").mkdir(exist_ok=True)
+        (folder / "artifacts" / f"{name}.bin").write_bytes(b"model")
+        line = {"name": name, "path": f"artifacts/{name}.bin", "flavor": "sklearn",
+                "timestamp": 2.0 + index}
+        with open(folder / "models.jsonl", "a") as handle:
+            handle.write(json.dumps(line) + "\n")
+    return folder
