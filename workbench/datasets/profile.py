@@ -86,13 +86,12 @@ def scan_frame(path: Path, fmt: str | None) -> pl.LazyFrame:
 
     fmt = fmt or datafiles.format_of(path)
     if fmt == "parquet":
-        return pl.scan_parquet([str(p) for p in datafiles.parquet_parts(path)])
+        return pl.scan_parquet([str(p) for p in datafiles.parquet_parts(path)], glob=False)
     if fmt == "arrow":
-        return pl.scan_ipc(str(path))
+        return pl.scan_ipc(str(path), glob=False)
     if fmt in ("csv", "tsv"):
-        return pl.scan_csv(
-            str(path), separator="," if fmt == "csv" else "\t", infer_schema_length=10_000
-        )
+        separator = "," if fmt == "csv" else "\t"
+        return pl.scan_csv(str(path), separator=separator, infer_schema_length=10_000, glob=False)
     if fmt == "jsonl":
         return pl.scan_ndjson(str(path), infer_schema_length=10_000)
     raise DataFileError(f"{path} is not in a format the workbench profiles ({fmt or 'unknown'})")
