@@ -167,7 +167,7 @@ def version_count(con: DuckDBPyConnection) -> int:
 def list_datasets(con: DuckDBPyConnection) -> pl.DataFrame:
     """One row per dataset name: versions, the latest version's size and rows, runs that used it."""
     con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
-    return con.sql(
+    frame: pl.DataFrame = con.sql(
         """
         WITH latest AS (
           SELECT v.name, v.version, c.size, c.rows, c.format
@@ -183,6 +183,7 @@ def list_datasets(con: DuckDBPyConnection) -> pl.DataFrame:
         ORDER BY d.name
         """
     ).pl()
+    return frame
 
 
 def dataset_exists(con: DuckDBPyConnection, name: str) -> bool:

@@ -121,7 +121,7 @@ def _hash_file(path: Path, count_lines: bool, size_hint: int) -> tuple[str, int,
         last = b"\n"
         buffer = bytearray(_BUFFER)
         view = memoryview(buffer)
-        while n := handle.readinto(buffer):  # type: ignore[attr-defined]
+        while n := handle.readinto(buffer):
             digest.update(view[:n])
             size += n
             if count_lines:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from workbench.errors import RunFormatError
 
@@ -55,9 +56,10 @@ def write_frame(frame: object, folder: Path, name: str) -> Path:
 
 def _write(kind: str, frame: object, path: Path) -> None:
     if kind == "polars":
-        collect = getattr(frame, "collect", None)
-        data = collect() if type(frame).__name__ == "LazyFrame" and collect else frame
-        data.write_parquet(path)  # type: ignore[attr-defined]
+        data: Any = frame
+        if type(frame).__name__ == "LazyFrame":
+            data = data.collect()
+        data.write_parquet(path)
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
