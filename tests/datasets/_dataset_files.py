@@ -36,3 +36,25 @@ def run_with_data(
         with open(folder / "models.jsonl", "a") as handle:
             handle.write(json.dumps(line) + "\n")
     return folder
+
+
+A, B, C = "a" * 64, "b" * 64, "c" * 64
+
+
+def lineage_runs(root: Path) -> None:
+    """Three runs with fixed ids: prep reads raw@1 and writes features@1; train reads
+    features@1 and logs model clf; retrain reads features@2 and logs clf again. One dataset
+    name holds markup."""
+    run_with_data(root, "prep", [
+        {"name": "raw", "path": "/d/raw.csv", "sha256": A, "size": 1200, "rows": 40},
+        {"name": "features", "path": "/d/f.parquet", "sha256": B, "role": "output",
+         "size": 800, "rows": 40},
+        {"name": "[red]x[/]", "path": "/d/x.csv", "sha256": A, "size": 1200, "rows": 40},
+    ], name="prep", started_at="2025-01-01T00:00:00Z")
+    run_with_data(root, "train", [
+        {"name": "features", "path": "/d/f.parquet", "sha256": B},
+    ], models=["clf"], name="train", started_at="2025-01-02T00:00:00Z")
+    run_with_data(root, "retrain", [
+        {"name": "features", "path": "/d/f2.parquet", "sha256": C, "timestamp": 5.0,
+         "size": 900, "rows": 44},
+    ], models=["clf"], name="retrain", started_at="2025-01-03T00:00:00Z")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _dataset_files import run_with_data
+from _dataset_files import lineage_runs
 
 from workbench.catalog.connection import Catalog
 from workbench.datasets import lineage as lineage_module
@@ -13,23 +13,10 @@ from workbench.datasets.lineage import add_edge_source, lineage
 from workbench.errors import NotFoundError
 from workbench.ingest import ingest_paths
 
-A, B, C = "a" * 64, "b" * 64, "c" * 64
-
 
 @pytest.fixture
 def cat(tmp_path: Path, runs_root: Path) -> Catalog:
-    # prep writes features@1 from raw@1; train reads features@1 and logs a model;
-    # retrain reads features@2 (new content) and logs another model of the same name
-    run_with_data(runs_root, "prep", [
-        {"name": "raw", "path": "/d/raw.csv", "sha256": A},
-        {"name": "features", "path": "/d/f.parquet", "sha256": B, "role": "output"},
-    ], name="prep", started_at="2025-01-01T00:00:00Z")
-    run_with_data(runs_root, "train", [
-        {"name": "features", "path": "/d/f.parquet", "sha256": B},
-    ], models=["clf"], name="train", started_at="2025-01-02T00:00:00Z")
-    run_with_data(runs_root, "retrain", [
-        {"name": "features", "path": "/d/f2.parquet", "sha256": C, "timestamp": 5.0},
-    ], models=["clf"], name="retrain", started_at="2025-01-03T00:00:00Z")  # fmt: skip
+    lineage_runs(runs_root)
     catalog = Catalog(tmp_path / "catalog.duckdb")
     ingest_paths(catalog, [runs_root])
     return catalog
@@ -48,6 +35,7 @@ def test_down_from_a_dataset_reaches_runs_and_models(cat: Catalog) -> None:
         ("dataset:features@1", "run:train", "train"),
         ("run:train", "model:train/clf", "logged"),
     }
+    assert lineage(cat, "[red]x[/]@1").downstream("dataset:[red]x[/]@1")[0].target == "run:prep"
 
 
 def test_up_from_a_model_reaches_the_raw_data(cat: Catalog) -> None:
@@ -57,6 +45,7 @@ def test_up_from_a_model_reaches_the_raw_data(cat: Catalog) -> None:
         ("dataset:features@1", "run:train", "train"),
         ("run:prep", "dataset:features@1", "output"),
         ("dataset:raw@1", "run:prep", "train"),
+        ("dataset:[red]x[/]@1", "run:prep", "train"),
     }
     # a bare model name means the most recently logged model of that name
     assert lineage(cat, "clf").root == "model:retrain/clf"

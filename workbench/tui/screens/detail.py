@@ -119,6 +119,7 @@ class RunDetailScreen(Screen):
         Binding("e", "edit_notes", "Edit notes"),
         Binding("ctrl+s", "save_notes", "Save notes"),
         Binding("y", "copy_id", "Copy id"),
+        Binding("l", "lineage", "Lineage"),
         Binding("r", "reload", "Reload", show=False),
     ]
     COMMANDS_TABLE = [
@@ -130,6 +131,7 @@ class RunDetailScreen(Screen):
         ("Edit notes", "Edit the run's notes.md (e)", "edit_notes"),
         ("Save notes", "Write notes.md in the run folder (ctrl+s)", "save_notes"),
         ("Show artifacts", "Files the run produced (5)", "tab('artifacts')"),
+        ("Run lineage", "Data this run used and the models it logged (l)", "lineage"),
         ("Show ingest errors", "Lines the ingester skipped (6)", "tab('errors')"),
         ("Copy run id", "Copy this run's id to the clipboard (y)", "copy_id"),
         ("Reload run", "Read the run from the catalog again (r)", "reload"),
@@ -394,6 +396,11 @@ class RunDetailScreen(Screen):
         # the live watcher would pick it up too; this makes the catalog's copy current now
         with contextlib.suppress(Exception):
             service.ingest_pass(self.catalog)
+
+    def action_lineage(self) -> None:
+        from workbench.tui.screens.lineage import LineageScreen
+
+        self.app.push_screen(LineageScreen(self.catalog, f"run:{self.run_id}"))
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.run_id)

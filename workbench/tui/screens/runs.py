@@ -74,6 +74,8 @@ class RunsScreen(Screen):
         Binding("space", "toggle_mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("s", "sql", "SQL", show=False),
+        Binding("d", "datasets", "Datasets", show=False),
+        Binding("l", "lineage", "Lineage", show=False),
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("o", "cycle_sort", "Sort"),
@@ -96,6 +98,8 @@ class RunsScreen(Screen):
         ("Unmark all runs", "Clear every mark (u)", "clear_marks"),
         ("Compare marked runs", "Open the comparison of the marked runs (c)", "compare"),
         ("SQL console", "Query the catalog with read-only SQL (s)", "sql"),
+        ("Datasets", "Every dataset, its versions, profiles and diffs (d)", "datasets"),
+        ("Run lineage", "Data this run used and models it logged (l)", "lineage"),
         ("Filter runs", "Type a filter expression (f)", "focus_filter"),
         ("Search runs", "Quick text search over names (/)", "focus_search"),
         ("Clear filter and search", "Show every run of the project", "clear_filter"),
@@ -418,6 +422,18 @@ class RunsScreen(Screen):
             self.notify("The SQL console is not available in this build.", severity="error")
             return
         self.app.push_screen(SqlScreen(self.catalog))
+
+    def action_datasets(self) -> None:
+        from workbench.tui.screens.datasets import DatasetsScreen
+
+        self.app.push_screen(DatasetsScreen(self.catalog))
+
+    def action_lineage(self) -> None:
+        run_id = self.table.current_run_id
+        if run_id is not None:
+            from workbench.tui.screens.lineage import LineageScreen
+
+            self.app.push_screen(LineageScreen(self.catalog, f"run:{run_id}"))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()
