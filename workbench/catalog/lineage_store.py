@@ -16,8 +16,11 @@ EdgeRow = tuple[str, str, str, str, str, str, str]
 
 
 def _rows(con: DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[EdgeRow]:
-    return [tuple(str(v) if v is not None else "" for v in row) for row in  # type: ignore[misc]
-            con.execute(sql, params or []).fetchall()]
+    rows = con.execute(sql, params or []).fetchall()
+    return [
+        (str(a), str(b), str(c), str(d), str(e), str(f), str(g))
+        for a, b, c, d, e, f, g in rows
+    ]
 
 
 def dataset_run_edges(con: DuckDBPyConnection) -> list[EdgeRow]:
