@@ -50,6 +50,7 @@ async def _datasets_ready(pilot) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen) and app.screen.versions)
     await pilot.press("down")
     await wait_for(pilot, lambda: app.screen.current == "features" and len(app.screen.versions) == 2)
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#datasets"))
     await wait_for(pilot, lambda: "Diff prev" in _text(app))
 
 
@@ -60,8 +61,9 @@ async def _profile_ready(pilot) -> None:
     await wait_for(pilot, lambda: app.screen.current == "table" and app.screen.versions)
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen) and app.screen.state == "done")
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#columns"))
     await pilot.press("down")
-    await wait_for(pilot, lambda: "Recompute" in _text(app))
+    await wait_for(pilot, lambda: app.screen.plotted == "label" and "Recompute" in _text(app))
 
 
 async def _lineage_ready(pilot) -> None:
@@ -69,6 +71,7 @@ async def _lineage_ready(pilot) -> None:
     await _datasets_ready(pilot)
     await pilot.press("l")
     await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#lineage"))
     await wait_for(pilot, lambda: "Centre here" in _text(app))
 
 

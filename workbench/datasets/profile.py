@@ -118,7 +118,9 @@ def _first_pass(name: str, kind: str, exact: bool) -> list[pl.Expr]:
     col = pl.col(name)
     exprs = [col.null_count().alias(f"{name}\x00nulls")]
     if kind != "other":
-        distinct = col.n_unique() if exact else col.approx_n_unique()
+        # text: distinct 64-bit hashes, ~10x faster than grouping the strings themselves
+        exact_distinct = col.hash().n_unique() if kind == "text" else col.n_unique()
+        distinct = exact_distinct if exact else col.approx_n_unique()
         exprs.append(distinct.alias(f"{name}\x00distinct"))
         exprs += [col.min().alias(f"{name}\x00min"), col.max().alias(f"{name}\x00max")]
     if kind == "number":
@@ -138,11 +140,17 @@ def _second_pass(name: str, kind: str, lo: Any, hi: Any) -> list[pl.Expr]:
         )
         return [ordered.head(TOP_VALUES).implode().alias(f"{name}\x00top")]
     if kind == "number" and _finite(lo) and _finite(hi):
-        width = (hi - lo) / HISTOGRAM_BINS if hi > lo else 1.0
-        finite = col.filter(col.is_not_null() & col.cast(pl.Float64).is_finite())
-        index = ((finite.cast(pl.Float64) - lo) / width).floor().clip(0, HISTOGRAM_BINS - 1)
-        return [index.cast(pl.Int32).value_counts(name="count").implode().alias(f"{name}\x00hist")]
+        values = col.cast(pl.Float64)
+        finite = values.filter(values.is_finite())
+        return [finite.hist(bins=histogram_edges(lo, hi)).implode().alias(f"{name}\x00hist")]
     return []
+
+
+def histogram_edges(lo: float, hi: float) -> list[float]:
+    """HISTOGRAM_BINS equal bins from the minimum to the maximum (one unit wide if equal).
+    Counted as polars' `hist` counts: the first bin closed, the others (a, b]."""
+    width = (hi - lo) / HISTOGRAM_BINS if hi > lo else 1.0 / HISTOGRAM_BINS
+    return [lo + i * width for i in range(HISTOGRAM_BINS)] + [hi if hi > lo else lo + 1.0]
 
 
 def _finite(value: Any) -> bool:
@@ -184,13 +192,8 @@ def _finish(profile: ColumnProfile, second: dict[str, Any]) -> None:
         profile.top = [[item[name], int(item["count"])] for item in top]
     hist = second.get(f"{name}\x00hist")
     if hist is not None:
-        lo, hi = float(profile.min), float(profile.max)
-        width = (hi - lo) / HISTOGRAM_BINS if hi > lo else 1.0
-        counts = [0] * HISTOGRAM_BINS
-        for item in hist:
-            counts[int(item[name])] = int(item["count"])
-        edges = [lo + i * width for i in range(HISTOGRAM_BINS)] + [hi if hi > lo else lo + 1.0]
-        profile.histogram = {"edges": edges, "counts": counts}
+        edges = histogram_edges(float(profile.min), float(profile.max))
+        profile.histogram = {"edges": edges, "counts": [int(n) for n in hist]}
 
 
 def _groups(schema: pl.Schema, rows: int) -> list[list[str]]:

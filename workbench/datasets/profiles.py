@@ -63,7 +63,11 @@ def profile_version(
         raise DataChangedError(
             f"{path} no longer holds {version.ref} (its content changed); scan it again"
         )
+    before = path.stat()
     profile = compute_profile(path, version.format, version.fingerprint, progress, cancel)
+    after = path.stat()
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        raise DataChangedError(f"{path} changed while it was being profiled; profile it again")
     head: dict[str, Any] = {
         "rows": profile.rows,
         "columns": len(profile.columns),

@@ -61,6 +61,7 @@ class ProfileScreen(Screen):
         self.ref = ref
         self.profile: Any = None
         self.state = "loading"  # loading, done, cancelled, failed
+        self.plotted: str | None = None  # the column the chart shows
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -146,6 +147,7 @@ class ProfileScreen(Screen):
             labels = [str(v)[:12] for v, _ in column.top[:8]]
             plt.bar(labels, [n for _, n in column.top[:8]], orientation="horizontal")
         plot.refresh()
+        self.plotted = column.name
 
     def action_cancel(self) -> None:
         if self.state == "loading":

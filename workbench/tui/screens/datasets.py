@@ -44,6 +44,7 @@ def cell(value: Any) -> Text:
 class DatasetsScreen(Screen):
     """Datasets and their versions; enter/p profile, d diff with the previous version, l lineage."""
 
+    AUTO_FOCUS = "#datasets"
     HELP_TITLE = "Datasets"
     HELP_TEXT = (
         "A version is one content (fingerprint); the same bytes anywhere are one version.\n"
@@ -140,8 +141,6 @@ class DatasetsScreen(Screen):
             index = names.index(keep) if keep in names else 0
             table.move_cursor(row=index)
             self._select(names[index])
-        if self.focused is None:
-            table.focus()
 
     def _show_versions(self, versions: list[Any]) -> None:
         self.versions = versions
