@@ -38,14 +38,15 @@ class ScannedFile:
     rows: int | None
     files: int | None = None
     schema: list[dict[str, str | None]] = field(default_factory=list)
+    mtime: float | None = None
 
-    def sighting(self, mtime: float, seen_at: float) -> dict[str, object]:
+    def sighting(self, seen_at: float) -> dict[str, object]:
         """This file as a row of the catalog's sightings table."""
         return {
             "name": self.name, "fingerprint": self.fingerprint, "path": self.path,
             "format": self.format, "size": self.size, "rows": self.rows, "files": self.files,
             "schema_json": json.dumps(self.schema) if self.schema else None,
-            "mtime": mtime, "source": "scan", "seen_at": seen_at,
+            "mtime": self.mtime, "source": "scan", "seen_at": seen_at,
         }  # fmt: skip
 
 
@@ -114,8 +115,9 @@ def _examine(name: str, path: Path, fmt: str, cache: FingerprintCache) -> Scanne
         fmt,
         found.size,
         description.rows,
-        found.files if path.is_dir() else None,
+        found.files if found.mtime is None else None,
         description.schema,
+        found.mtime,
     )
 
 
@@ -137,7 +139,7 @@ def scan_paths(
             report.errors.append((str(path), result))
         else:
             report.files.append(result)
-            rows.append(result.sighting(path.stat().st_mtime, now))
+            rows.append(result.sighting(now))
         if progress is not None and (index % 200 == 199 or index + 1 == len(found)):
             progress(index + 1, len(found))
     cache.save()

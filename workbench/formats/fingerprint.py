@@ -35,6 +35,7 @@ class Fingerprint:
     size: int
     files: int = 1
     lines: int | None = None
+    mtime: float | None = None  # of a file, as it was when hashed
 
 
 def cache_dir() -> Path:
@@ -149,7 +150,7 @@ def fingerprint_file(
     if cache is not None:
         cached = cache.get(key, before)
         if cached is not None and (cached[1] is not None or not count_lines):
-            return Fingerprint(cached[0], before.st_size, 1, cached[1])
+            return Fingerprint(cached[0], before.st_size, 1, cached[1], before.st_mtime)
     started = time.time()
     sha, size, lines = _hash_file(path, count_lines, before.st_size)
     after = path.stat()
@@ -159,7 +160,7 @@ def fingerprint_file(
         )
     if cache is not None and started - after.st_mtime_ns / 1e9 >= _RACY_S:
         cache.put(key, after, sha, lines)
-    return Fingerprint(sha, size, 1, lines)
+    return Fingerprint(sha, size, 1, lines, after.st_mtime)
 
 
 def folder_files(path: Path) -> list[Path]:
