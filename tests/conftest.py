@@ -11,10 +11,11 @@ import pytest
 def _isolated_env(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Point WORKBENCH_RUNS and WORKBENCH_DB at temporary paths for every test."""
+    """Point WORKBENCH_RUNS, WORKBENCH_DB and WORKBENCH_CACHE_DIR at temporary paths."""
     home = tmp_path_factory.mktemp("wb-env")
     monkeypatch.setenv("WORKBENCH_RUNS", str(home / "runs"))
     monkeypatch.setenv("WORKBENCH_DB", str(home / "catalog.duckdb"))
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(home / "cache"))
 
 
 @pytest.fixture

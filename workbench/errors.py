@@ -38,3 +38,11 @@ class RunNotFoundError(NotFoundError):
 
 class ReadOnlyError(WorkbenchError):
     """A statement would change the catalog where only reading is allowed."""
+
+
+class DataFileError(WorkbenchError, ValueError):
+    """A data file cannot be read: unknown format, unreadable or corrupt."""
+
+
+class DataChangedError(DataFileError):
+    """A data file changed while it was being fingerprinted or profiled."""

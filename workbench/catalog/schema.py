@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -92,10 +92,59 @@ def _migrate_to_v1(con: DuckDBPyConnection) -> None:
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
 
+TABLES_V2_DATASETS = """
+CREATE TABLE IF NOT EXISTS dataset_contents (
+  fingerprint VARCHAR PRIMARY KEY,
+  format VARCHAR, size BIGINT, rows BIGINT, files BIGINT,
+  schema_json VARCHAR,
+  first_seen_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS datasets (name VARCHAR PRIMARY KEY, created_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS dataset_versions (
+  name VARCHAR NOT NULL, version INTEGER NOT NULL, fingerprint VARCHAR NOT NULL,
+  first_seen_at TIMESTAMP,
+  PRIMARY KEY (name, version), UNIQUE (name, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS dataset_locations (
+  fingerprint VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT, mtime DOUBLE,
+  source VARCHAR, seen_at TIMESTAMP,
+  PRIMARY KEY (fingerprint, path)
+);
+CREATE TABLE IF NOT EXISTS dataset_profiles (
+  fingerprint VARCHAR PRIMARY KEY, rows BIGINT, columns BIGINT, distinct_exact BOOLEAN,
+  seconds DOUBLE, computed_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS dataset_profile_columns (
+  fingerprint VARCHAR NOT NULL, position INTEGER NOT NULL, name VARCHAR NOT NULL,
+  dtype VARCHAR, kind VARCHAR, rows BIGINT, null_count BIGINT, null_rate DOUBLE,
+  distinct_count BIGINT, distinct_exact BOOLEAN,
+  min_json VARCHAR, max_json VARCHAR, mean DOUBLE, std DOUBLE,
+  quantiles_json VARCHAR, top_json VARCHAR, histogram_json VARCHAR,
+  PRIMARY KEY (fingerprint, position)
+);
+CREATE TABLE IF NOT EXISTS dataset_errors (path VARCHAR PRIMARY KEY, message VARCHAR,
+                             seen_at TIMESTAMP);
+CREATE OR REPLACE VIEW dataset_usage AS
+SELECT r.run_id, r.project, r.name AS run_name, rd.name AS dataset, v.version, rd.role,
+       rd.sha256 AS fingerprint, rd.path, rd.logged_at
+FROM run_datasets rd JOIN runs r USING (run_key)
+LEFT JOIN dataset_versions v ON v.name = rd.name AND v.fingerprint = rd.sha256;
+"""
+
+
+def _migrate_to_v2(con: DuckDBPyConnection) -> None:
+    """Datasets: names, content versions by fingerprint, where each lives, cached profiles."""
+    con.execute(TABLES_V2_DATASETS)
+    from workbench.catalog.datasets_store import link_run_datasets
+
+    link_run_datasets(con)  # datasets logged by runs ingested before this migration
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (1, _migrate_to_v1),
+    (2, _migrate_to_v2),
 ]
 
 

@@ -67,13 +67,21 @@ def cli(ctx: click.Context, db: str | None) -> None:
 def _register() -> None:
     from workbench.cli import (
         commands_catalog,
+        commands_datasets,
         commands_demo,
         commands_ingest,
         commands_serve,
         commands_ui,
     )
 
-    for module in (commands_demo, commands_ingest, commands_catalog, commands_ui, commands_serve):
+    for module in (
+        commands_demo,
+        commands_ingest,
+        commands_catalog,
+        commands_datasets,
+        commands_ui,
+        commands_serve,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

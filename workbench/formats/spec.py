@@ -18,6 +18,8 @@ REQUIREMENTS_FILE = "requirements.txt"
 ARTIFACTS_DIR = "artifacts"
 DATASETS_FILE = "datasets.jsonl"
 MODELS_FILE = "models.jsonl"
+#: Where frames passed to log_dataset are written, as Parquet, inside the run folder.
+DATASETS_DIR = "datasets"
 
 DEFAULT_ROOT_DIRNAME = "workbench-runs"
 RUNS_ROOT_ENV = "WORKBENCH_RUNS"

@@ -17,6 +17,7 @@ import polars as pl
 from workbench.catalog import ingest_store as store
 from workbench.catalog.connection import bump_data_version
 from workbench.catalog.contract import CatalogLike
+from workbench.catalog.datasets_store import link_run_datasets
 from workbench.catalog.ingest_store import ErrorRow, FileState, IngestState
 from workbench.formats import runfolder
 from workbench.ingest.artifacts import sync_artifacts
@@ -112,6 +113,7 @@ class _BatchWriter:
         store.mark_roots_scanned(con, self.work.scanned_roots)
         self._count()
         if self.report.changed:
+            link_run_datasets(con)  # dataset versions and locations of new datasets.jsonl lines
             bump_data_version(con)
 
     def _forget_and_check_offsets(self, con: Connection) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import os
 import re
 import threading
@@ -111,16 +109,3 @@ def tree_digest(path: Path) -> tuple[str, int]:
         total += size
         listing.append(f"{file.relative_to(path).as_posix()} {sha}\n")
     return hashlib.sha256("".join(listing).encode("utf-8")).hexdigest(), total
-
-
-def csv_header(path: Path, delimiter: str) -> list[str] | None:
-    """Return the header row of a delimited text file, or None if it cannot be read as text."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            first = handle.readline(1 << 20)
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not first:
-        return []
-    row = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
-    return [cell.strip() for cell in row]

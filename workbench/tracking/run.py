@@ -22,28 +22,12 @@ from types import TracebackType
 from typing import Any
 
 from workbench.errors import NotFoundError, RunFormatError, WorkbenchError
-from workbench.formats import spec
-from workbench.tracking import encode, environment, files
+from workbench.formats import frames, spec
+from workbench.tracking import datasets, encode, environment, files
 from workbench.tracking.flusher import FLUSHER
 
 #: A logging call writes out the buffer itself when this many calls are waiting (bounds memory).
 _MAX_BUFFERED_CALLS = 20_000
-
-_DATASET_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".arrow": "arrow",
-    ".feather": "arrow",
-    ".npy": "npy",
-    ".npz": "npz",
-    ".txt": "text",
-}
-
 
 def utc_now_iso() -> str:
     """Return the current UTC time as ISO 8601 with microseconds and a trailing Z."""
@@ -318,7 +302,7 @@ class Run:
 
     def log_dataset(
         self,
-        path: str | os.PathLike[str],
+        source: object,
         name: str | None = None,
         role: str = "train",
         *,
@@ -328,45 +312,41 @@ class Run:
         hash: bool = True,  # noqa: A002
         metadata: Mapping[str, object] | None = None,
     ) -> dict[str, Any]:
-        """Record that the run read or wrote the dataset at `path`; appends to datasets.jsonl.
+        """Record that the run read or wrote a dataset; appends a line to datasets.jsonl.
 
-        Size and SHA-256 are computed for files (and directories, hashed over their files);
-        for CSV/TSV the header gives the columns and the line count the rows (a quoted field
-        holding a newline makes that an estimate; pass rows= to be exact). Returns the record.
+        `source` is a path (a file, or a folder of Parquet parts) or an in-memory polars,
+        pyarrow or pandas frame, which is written as Parquet under the run's `datasets/`
+        folder (give it a `name`). Files get a content fingerprint (SHA-256, cached by path,
+        size and mtime so an unchanged file is read once) and their schema and row count
+        from metadata: the Parquet/Arrow footer, or the header and line count of CSV, TSV
+        and JSON Lines (a quoted newline makes a CSV count an estimate; pass rows=).
+        Returns the record.
         """
-        source = Path(path)
-        if not source.exists():
-            raise NotFoundError(f"Cannot log dataset {str(source)!r}: no such file or directory.")
         if not isinstance(role, str) or not role:
             raise RunFormatError(f"The dataset role must be a non-empty string, got {role!r}.")
-        fmt = format or _DATASET_FORMATS.get(source.suffix.lower())
-        record: dict[str, object] = {
-            "name": name or source.stem or source.name,
-            "path": str(source.resolve()),
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            if not path.exists():
+                raise NotFoundError(
+                    f"Cannot log dataset {str(path)!r}: no such file or directory."
+                )
+            recorded = str(path.resolve())
+        else:
+            if not isinstance(name, str) or not name.strip():
+                raise RunFormatError("A dataset logged from a frame needs a name.")
+            self._check_open()
+            path = frames.write_frame(source, self.path / spec.DATASETS_DIR, name)
+            recorded = path.relative_to(self.path).as_posix()
+            format = "parquet"  # noqa: A001
+        record = datasets.describe_source(
+            path, format, rows=rows, columns=columns, hash=hash
+        )
+        record = {
+            "name": name or path.stem or path.name,
+            "path": recorded,
             "role": role,
+            **record,
         }
-        if source.is_file():
-            counting = rows is None and fmt in ("csv", "tsv", "jsonl", "text")
-            if hash or counting:
-                sha, size, line_count = files.file_digest(source, count_lines=counting)
-                if hash:
-                    record["sha256"] = sha
-                record["size"] = size
-                if counting:
-                    rows = line_count - 1 if fmt in ("csv", "tsv") else line_count
-                    rows = max(rows, 0)
-            else:
-                record["size"] = source.stat().st_size
-            if columns is None and fmt in ("csv", "tsv"):
-                columns = files.csv_header(source, "," if fmt == "csv" else "\t")
-        elif hash:
-            record["sha256"], record["size"] = files.tree_digest(source)
-        if rows is not None:
-            record["rows"] = int(rows)
-        if columns is not None:
-            record["columns"] = [str(c) for c in columns]
-        if fmt:
-            record["format"] = fmt
         if metadata is not None:
             record["metadata"] = dict(metadata)
         record["timestamp"] = time.time()

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.catalog import queries
 from workbench.catalog.connection import Catalog as Catalog
@@ -199,3 +199,41 @@ def image_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     elif head.startswith(b"\xff\xd8"):
         info["format"] = "jpeg"
     return info
+
+
+# -- datasets and lineage -----------------------------------------------------------------
+
+
+def list_datasets(catalog) -> list[dict[str, Any]]:
+    """Every dataset as a dict: name, versions, latest, format, size, rows, runs."""
+    from workbench.datasets.versions import list_datasets as list_all
+
+    return list_all(catalog).to_dicts()
+
+
+def dataset_versions(catalog, name: str) -> list:
+    """The DatasetVersion list of one dataset, oldest first."""
+    from workbench.datasets.versions import dataset_versions as versions
+
+    return versions(catalog, name)
+
+
+def profile_version(catalog, ref: str, progress=None, cancel=None, refresh: bool = False):
+    """(DatasetVersion, DatasetProfile) of `ref`, computed (cancellable) or from the catalog."""
+    from workbench.datasets.profiles import profile_version as profile
+
+    return profile(catalog, ref, progress=progress, cancel=cancel, refresh=refresh)
+
+
+def diff_versions(catalog, ref_a: str, ref_b: str):
+    """The DatasetDiff between two versions."""
+    from workbench.datasets.diff import diff_versions as diff
+
+    return diff(catalog, ref_a, ref_b)
+
+
+def lineage(catalog, ref: str, direction: str = "both"):
+    """The Lineage graph around a run, dataset version or model."""
+    from workbench.datasets.lineage import lineage as build
+
+    return build(catalog, ref, direction)

@@ -110,6 +110,7 @@ class RunDetailScreen(WorkbenchScreen):
         Binding("e", "edit_notes", "Edit notes", tooltip="Edit the run's notes.md"),
         Binding("ctrl+s", "save_notes", "Save notes", tooltip="Save notes.md in the run folder"),
         Binding("y", "copy_id", "Copy id", tooltip="Copy the run id to the clipboard"),
+        Binding("l", "lineage", "Lineage", tooltip="Data this run used and the models it logged"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read the run from the catalog again"),
     ]
 
@@ -371,6 +372,11 @@ class RunDetailScreen(WorkbenchScreen):
         # the live watcher would pick it up too; this makes the catalog's copy current now
         with contextlib.suppress(Exception):
             service.ingest_pass(self.catalog)
+
+    def action_lineage(self) -> None:
+        from workbench.tui.screens.lineage import LineageScreen
+
+        self.app.push_screen(LineageScreen(self.catalog, f"run:{self.run_id}"))
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.run_id)

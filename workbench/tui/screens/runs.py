@@ -66,6 +66,10 @@ class RunsScreen(WorkbenchScreen):
         Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark the run under the cursor"),
         Binding("c", "compare", "Compare", tooltip="Compare the marked runs"),
         Binding("s", "sql", "SQL", show=False, tooltip="SQL console: read-only queries over the catalog"),
+        Binding("d", "datasets", "Datasets", show=False,
+                tooltip="Every dataset, its versions, profiles and diffs"),
+        Binding("l", "lineage", "Lineage", show=False,
+                tooltip="Data the run under the cursor used and models it logged"),
         Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
         Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
@@ -383,6 +387,18 @@ class RunsScreen(WorkbenchScreen):
         from workbench.tui.screens.sql import SqlScreen
 
         self.app.push_screen(SqlScreen(self.catalog))
+
+    def action_datasets(self) -> None:
+        from workbench.tui.screens.datasets import DatasetsScreen
+
+        self.app.push_screen(DatasetsScreen(self.catalog))
+
+    def action_lineage(self) -> None:
+        run_id = self.table.current_run_id
+        if run_id is not None:
+            from workbench.tui.screens.lineage import LineageScreen
+
+            self.app.push_screen(LineageScreen(self.catalog, f"run:{run_id}"))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()

@@ -1,0 +1,187 @@
+"""Benchmark datasets: fingerprint speed, profile time and memory, cached profile, scan.
+
+    python benchmarks/bench_datasets.py [--rows 10000000] [--files 10000] [--dir /tmp/wb-ds]
+Targets (10M rows x 20 columns Parquet): profile < 10 s with peak RSS < 1.5 GB, and at most
+1.5x polars computing the same statistics directly in the same run; fingerprint >= 500 MB/s
+(and its ratio to `sha256sum` on the same file); a cached profile < 50 ms; `datasets scan`
+of 10,000 small files < 5 s. The generated files are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_CHILD_PROFILE = """
+import sys, time
+from pathlib import Path
+from workbench.datasets.profile import compute_profile
+t = time.perf_counter()
+p = compute_profile(Path(sys.argv[1]), "parquet")
+print(time.perf_counter() - t)
+"""
+
+_CHILD_POLARS = """
+import sys, time
+import polars as pl
+Q = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+t = time.perf_counter()
+lf = pl.scan_parquet(sys.argv[1])
+schema = lf.collect_schema()
+exprs = []
+for n, dt in schema.items():
+    c = pl.col(n)
+    exprs += [c.null_count().alias(n + "n"), c.approx_n_unique().alias(n + "d"),
+              c.min().alias(n + "lo"), c.max().alias(n + "hi")]
+    if dt.is_numeric():
+        exprs += [c.mean().alias(n + "m"), c.std().alias(n + "s")]
+        exprs += [c.quantile(q).alias(f"{n}q{q}") for q in Q]
+stats = lf.select(exprs).collect().row(0, named=True)
+for n, dt in schema.items():
+    c = pl.col(n)
+    if dt.is_numeric():
+        lo, hi = stats[n + "lo"], stats[n + "hi"]
+        w = (hi - lo) / 20 or 1.0
+        lf.select(((c - lo) / w).floor().clip(0, 19).value_counts()).collect()
+    else:
+        lf.select(c.value_counts(sort=True).head(10)).collect()
+print(time.perf_counter() - t)
+"""
+
+
+def _child(code: str, path: Path) -> tuple[float, float]:
+    """(seconds the child reports, its peak RSS in MB), measured in a fresh process."""
+    wrapper = (
+        "import resource, runpy, sys\n"
+        f"exec(compile({code!r}, 'bench', 'exec'))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, str(path)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def generate_wide(path: Path, rows: int) -> None:
+    """10 numeric and 10 text columns, written in row groups to bound memory."""
+    import numpy as np
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(7)
+    writer = None
+    step = 1_000_000
+    for start in range(0, rows, step):
+        n = min(step, rows - start)
+        cols: dict[str, object] = {}
+        for i in range(5):
+            cols[f"f{i}"] = rng.normal(i, 1 + i, n)
+            cols[f"i{i}"] = rng.integers(0, 10 ** (i + 2), n)
+        for i in range(10):
+            cols[f"s{i}"] = pl.Series(rng.integers(0, 10 ** (1 + i % 5), n)).cast(pl.String)
+        table = pl.DataFrame(cols).with_columns(
+            pl.when(pl.col("f1") > 3).then(None).otherwise(pl.col("f1")).alias("f1")
+        ).to_arrow()
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def bench_fingerprint(path: Path) -> None:
+    from workbench.formats.fingerprint import fingerprint
+
+    size_mb = path.stat().st_size / 1e6
+    ours, theirs = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        fingerprint(path)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run(["sha256sum", str(path)], capture_output=True, check=True)
+        theirs.append(time.perf_counter() - t)
+    a, b = min(ours), min(theirs)
+    print(f"fingerprint  {size_mb:,.0f} MB: {size_mb / a:,.0f} MB/s (target >= 500);"
+          f" sha256sum {size_mb / b:,.0f} MB/s; ratio ours/sha256sum time {a / b:.2f}")
+
+
+def bench_profile(path: Path, base: Path) -> None:
+    ours, rss = _child(_CHILD_PROFILE, path)
+    peer, peer_rss = _child(_CHILD_POLARS, path)
+    print(f"profile      {ours:.2f} s (target < 10), peak RSS {rss:,.0f} MB (target < 1500);"
+          f" polars directly {peer:.2f} s, {peer_rss:,.0f} MB; ratio {ours / peer:.2f} (aim <= 1.5)")
+    from workbench.catalog.connection import Catalog
+    from workbench.datasets.profiles import profile_version
+    from workbench.datasets.scan import scan_paths
+
+    cat = Catalog(base / "catalog.duckdb")
+    scan_paths(cat, [path])
+    profile_version(cat, path.stem)
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        _, found = profile_version(cat, path.stem)
+        times.append(time.perf_counter() - t)
+        assert found.cached
+    print(f"cached       {statistics.median(times) * 1000:.1f} ms median of 5 (target < 50)")
+
+
+def bench_scan(base: Path, files: int) -> None:
+    from workbench.catalog.connection import Catalog
+    from workbench.datasets.scan import scan_paths
+
+    folder = base / "many"
+    for i in range(files):
+        sub = folder / f"d{i // 500:03d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{i:05d}.csv").write_text(f"a,b\n{i},x{i}\n{i + 1},y\n")
+    old = time.time() - 60
+    for file in folder.rglob("*.csv"):
+        os.utime(file, (old, old))
+    cat = Catalog(base / "scan.duckdb")
+    t = time.perf_counter()
+    report = scan_paths(cat, [folder])
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    scan_paths(cat, [folder])
+    again = time.perf_counter() - t
+    assert len(report.files) == files, report.errors[:3]
+    print(f"scan         {files:,} files: {first:.2f} s first (target < 5), {again:.2f} s again;"
+          f" ratio to target {first / 5:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="wb-ds-", dir=args.dir))
+    os.environ.setdefault("WORKBENCH_CACHE_DIR", str(base / "cache"))
+    try:
+        path = base / "wide.parquet"
+        t = time.perf_counter()
+        generate_wide(path, args.rows)
+        print(f"generated    {args.rows:,} x 20 Parquet, {path.stat().st_size / 1e6:,.0f} MB"
+              f" in {time.perf_counter() - t:.1f} s")
+        old = time.time() - 60  # older than the fingerprint cache's racy window
+        os.utime(path, (old, old))
+        bench_fingerprint(path)
+        bench_profile(path, base)
+        bench_scan(base, args.files)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    print(json.dumps({"cpus": os.cpu_count()}))
+
+
+if __name__ == "__main__":
+    main()

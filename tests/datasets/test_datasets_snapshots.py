@@ -1,0 +1,93 @@
+"""SVG snapshots at 80x24 of the Datasets, Profile and Lineage screens on a fixed catalog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from _dataset_files import age, lineage_runs
+from test_tui_compare_fixture import wait_for
+
+from workbench.catalog.connection import Catalog
+from workbench.datasets.profiles import profile_version
+from workbench.datasets.scan import scan_paths
+from workbench.ingest import ingest_paths
+from workbench.tui.app import make_app
+from workbench.tui.screens.dataset_detail import ProfileScreen
+from workbench.tui.screens.datasets import DatasetsScreen
+from workbench.tui.screens.lineage import LineageScreen
+
+SNAP_ROOT = Path("/tmp/wb-dataset-snapshots")
+
+
+def fixed_catalog(name: str) -> Path:
+    import polars as pl
+
+    folder = SNAP_ROOT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "runs").mkdir(parents=True)
+    lineage_runs(folder / "runs")
+    cat = Catalog(folder / "catalog.duckdb")
+    ingest_paths(cat, [folder / "runs"])
+    table = folder / "table.csv"
+    pl.DataFrame(
+        {"x": list(range(100)), "label": [f"[b]{i % 7}[/b]" for i in range(100)]}
+    ).write_csv(table)
+    age(table)
+    scan_paths(cat, [table])
+    profile_version(cat, "table")
+    return cat.path
+
+
+def _text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _datasets_ready(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: "prep" in _text(app))
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen) and app.screen.versions)
+    await pilot.press("down")
+    await wait_for(pilot, lambda: app.screen.current == "features" and len(app.screen.versions) == 2)
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#datasets"))
+    await wait_for(pilot, lambda: "Diff prev" in _text(app))
+
+
+async def _profile_ready(pilot) -> None:
+    app = pilot.app
+    await _datasets_ready(pilot)
+    await pilot.press("down", "down")
+    await wait_for(pilot, lambda: app.screen.current == "table" and app.screen.versions)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen) and app.screen.state == "done")
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#columns"))
+    await pilot.press("down")
+    await wait_for(pilot, lambda: app.screen.plotted == "label" and "Recompute" in _text(app))
+
+
+async def _lineage_ready(pilot) -> None:
+    app = pilot.app
+    await _datasets_ready(pilot)
+    await pilot.press("l")
+    await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
+    await wait_for(pilot, lambda: app.focused is app.screen.query_one("#lineage"))
+    await wait_for(pilot, lambda: "Centre here" in _text(app))
+
+
+def test_datasets_snapshot(snap_compare) -> None:
+    db = fixed_catalog("datasets")
+    app = make_app(db, roots_watch=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_datasets_ready)
+
+
+def test_profile_snapshot(snap_compare) -> None:
+    db = fixed_catalog("profile")
+    app = make_app(db, roots_watch=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_profile_ready)
+
+
+def test_lineage_snapshot(snap_compare) -> None:
+    db = fixed_catalog("lineage")
+    app = make_app(db, roots_watch=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_lineage_ready)

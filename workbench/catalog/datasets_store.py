@@ -1,0 +1,317 @@
+"""The SQL of the dataset catalog: sightings become names, content versions and locations.
+
+A *sighting* is one data file seen somewhere (logged by a run, or found by a scan) with its
+name and fingerprint. A name gets a new version for each fingerprint it has not had before,
+numbered in order of first sight; the content (size, rows, schema, profile) belongs to the
+fingerprint, so the same bytes under two paths or two names are one content.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+    from duckdb import DuckDBPyConnection
+
+#: Columns of a sightings table handed to `record_sightings`.
+SIGHTING_COLUMNS = (
+    "name", "fingerprint", "path", "format", "size", "rows", "files", "schema_json", "mtime",
+    "source", "seen_at",
+)  # fmt: skip
+
+_UTC_NOW = "(now() AT TIME ZONE 'UTC')"
+_TS = "make_timestamp(CAST(s.seen_at * 1000000 AS BIGINT))"
+
+# Run-logged datasets not yet linked to a version or a location. A relative path is resolved
+# against the run folder and dropped (no location) if it climbs out of it with `..`.
+_RUN_SIGHTINGS = r"""
+WITH logged AS (
+  SELECT rd.name, rd.sha256 AS fingerprint,
+         CASE WHEN rd.path[1] = '/' OR regexp_matches(rd.path, '^[A-Za-z]:[\\/]') THEN rd.path
+              WHEN NOT regexp_matches(rd.path, '(^|[\\/])\.\.([\\/]|$)')
+              THEN r.path || '/' || rd.path END AS path,
+         rd.format, rd.size, rd.rows,
+         TRY_CAST(json_extract(rd.extra, '$.files') AS BIGINT) AS files,
+         CAST(json_extract(rd.extra, '$.schema') AS VARCHAR) AS schema_json,
+         CAST(NULL AS DOUBLE) AS mtime, 'run' AS source,
+         coalesce(rd.logged_at, epoch(r.started_at)) AS seen_at
+  FROM run_datasets rd JOIN runs r USING (run_key)
+  WHERE rd.sha256 IS NOT NULL
+)
+SELECT l.* FROM logged l
+WHERE NOT EXISTS (SELECT 1 FROM dataset_versions v
+                  WHERE v.name = l.name AND v.fingerprint = l.fingerprint)
+   OR (l.path IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM dataset_locations d
+                       WHERE d.fingerprint = l.fingerprint AND d.path = l.path))
+"""
+
+
+def link_run_datasets(con: DuckDBPyConnection) -> int:
+    """Give every dataset a run logged (with a fingerprint) its version and location;
+    returns how many sightings were new. Names logged without a fingerprint are listed too."""
+    con.execute(
+        f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM run_datasets"
+        " GROUP BY name ON CONFLICT DO NOTHING"
+    )
+    table = con.sql(_RUN_SIGHTINGS).to_arrow_table()
+    if table.num_rows:
+        record_sightings(con, table)
+    return int(table.num_rows)
+
+
+def record_sightings(con: DuckDBPyConnection, sightings: pa.Table) -> None:
+    """Insert the names, contents, versions and locations a table of sightings implies."""
+    con.register("_wb_sightings", sightings)
+    try:
+        con.execute(
+            f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM _wb_sightings"
+            " GROUP BY name ON CONFLICT DO NOTHING"
+        )
+        con.execute(
+            f"""
+            INSERT INTO dataset_contents
+            SELECT s.fingerprint, any_value(s.format), any_value(s.size), max(s.rows),
+                   max(s.files), max(s.schema_json), min({_TS})
+            FROM _wb_sightings s GROUP BY s.fingerprint
+            ON CONFLICT (fingerprint) DO UPDATE SET
+              format = coalesce(dataset_contents.format, excluded.format),
+              size = coalesce(dataset_contents.size, excluded.size),
+              rows = coalesce(dataset_contents.rows, excluded.rows),
+              files = coalesce(dataset_contents.files, excluded.files),
+              schema_json = coalesce(dataset_contents.schema_json, excluded.schema_json)
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO dataset_versions
+            SELECT n.name,
+                   coalesce(m.top, 0) + row_number() OVER (PARTITION BY n.name
+                                                           ORDER BY n.first, n.fingerprint),
+                   n.fingerprint, n.first
+            FROM (SELECT s.name, s.fingerprint, min({_TS}) AS first FROM _wb_sightings s
+                  GROUP BY ALL) n
+            LEFT JOIN (SELECT name, max(version) AS top FROM dataset_versions GROUP BY name) m
+                   USING (name)
+            WHERE NOT EXISTS (SELECT 1 FROM dataset_versions v
+                              WHERE v.name = n.name AND v.fingerprint = n.fingerprint)
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO dataset_locations
+            SELECT s.fingerprint, s.path, any_value(s.size), max(s.mtime), any_value(s.source),
+                   max({_TS})
+            FROM _wb_sightings s WHERE s.path IS NOT NULL GROUP BY s.fingerprint, s.path
+            ON CONFLICT (fingerprint, path) DO UPDATE SET
+              mtime = coalesce(excluded.mtime, dataset_locations.mtime),
+              seen_at = greatest(excluded.seen_at, dataset_locations.seen_at)
+            """
+        )
+        con.execute(
+            "DELETE FROM dataset_errors WHERE path IN (SELECT path FROM _wb_sightings)"
+        )
+    finally:
+        con.unregister("_wb_sightings")
+
+
+def sightings_schema() -> pa.Schema:
+    """The Arrow schema of a sightings table (SIGHTING_COLUMNS with their types)."""
+    import pyarrow as pa
+
+    text, num = pa.string(), pa.int64()
+    types = (text, text, text, text, num, num, num, text, pa.float64(), text, pa.float64())
+    return pa.schema(list(zip(SIGHTING_COLUMNS, types, strict=True)))
+
+
+def record_scan(
+    con: DuckDBPyConnection, sightings: pa.Table, errors: list[tuple[str, str]]
+) -> int:
+    """Record a scan's sightings and unreadable files in one transaction; returns how many
+    versions were new."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = version_count(con)
+        if sightings.num_rows:
+            record_sightings(con, sightings)
+        record_errors(con, errors)
+        new = version_count(con) - before
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return new
+
+
+def record_errors(con: DuckDBPyConnection, errors: list[tuple[str, str]]) -> None:
+    """Remember files a scan could not read (path, one sentence), replacing older reports."""
+    if not errors:
+        return
+    con.executemany(
+        f"INSERT OR REPLACE INTO dataset_errors VALUES (?, ?, {_UTC_NOW})",
+        [list(e) for e in errors],
+    )
+
+
+def version_count(con: DuckDBPyConnection) -> int:
+    """How many dataset versions the catalog holds."""
+    return int(con.execute("SELECT count(*) FROM dataset_versions").fetchall()[0][0])
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def list_datasets(con: DuckDBPyConnection) -> pl.DataFrame:
+    """One row per dataset name: versions, the latest version's size and rows, runs that used it."""
+    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
+    frame: pl.DataFrame = con.sql(
+        """
+        WITH latest AS (
+          SELECT v.name, v.version, c.size, c.rows, c.format
+          FROM dataset_versions v JOIN dataset_contents c USING (fingerprint)
+          QUALIFY row_number() OVER (PARTITION BY v.name ORDER BY v.version DESC) = 1
+        ),
+        counts AS (SELECT name, count(*) AS versions FROM dataset_versions GROUP BY name),
+        used AS (SELECT name, count(DISTINCT run_key) AS runs FROM run_datasets GROUP BY name)
+        SELECT d.name, coalesce(c.versions, 0) AS versions, l.version AS latest,
+               l.format, l.size, l.rows, coalesce(u.runs, 0) AS runs
+        FROM datasets d LEFT JOIN counts c USING (name) LEFT JOIN latest l USING (name)
+        LEFT JOIN used u USING (name)
+        ORDER BY d.name
+        """
+    ).pl()
+    return frame
+
+
+def dataset_exists(con: DuckDBPyConnection, name: str) -> bool:
+    """True if a dataset of this name is catalogued."""
+    rows = con.execute("SELECT count(*) FROM datasets WHERE name = ?", [name]).fetchall()
+    return int(rows[0][0]) > 0
+
+
+def dataset_names(con: DuckDBPyConnection, near: str, limit: int = 5) -> list[str]:
+    """Names that contain `near` (case-insensitive), for "did you mean" messages."""
+    rows = con.execute(
+        "SELECT name FROM datasets WHERE contains(lower(name), lower(?)) ORDER BY name LIMIT ?",
+        [near, limit],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def versions(con: DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
+    """Every version of a dataset, oldest first, with its content's size, rows, format, schema."""
+    return _dicts(
+        con,
+        """
+        SELECT v.name, v.version, v.fingerprint, v.first_seen_at, c.format, c.size, c.rows,
+               c.files, c.schema_json,
+               (SELECT count(DISTINCT rd.run_key) FROM run_datasets rd
+                WHERE rd.name = v.name AND rd.sha256 = v.fingerprint) AS runs
+        FROM dataset_versions v JOIN dataset_contents c USING (fingerprint)
+        WHERE v.name = ? ORDER BY v.version
+        """,
+        [name],
+    )
+
+
+def locations(con: DuckDBPyConnection, fingerprint: str) -> list[dict[str, Any]]:
+    """Where a content has been seen: path, source (run or scan), size, when last seen."""
+    return _dicts(
+        con,
+        "SELECT path, source, size, mtime, seen_at FROM dataset_locations"
+        " WHERE fingerprint = ? ORDER BY seen_at DESC, path",
+        [fingerprint],
+    )
+
+
+def usage(con: DuckDBPyConnection, name: str, fingerprint: str) -> list[dict[str, Any]]:
+    """The runs that logged this version of a dataset, with the role, newest first."""
+    return _dicts(
+        con,
+        """
+        SELECT r.run_id, r.project, r.name AS run_name, rd.role, rd.logged_at
+        FROM run_datasets rd JOIN runs r USING (run_key)
+        WHERE rd.name = ? AND rd.sha256 = ?
+        ORDER BY rd.logged_at DESC NULLS LAST, r.run_id
+        """,
+        [name, fingerprint],
+    )
+
+
+def scan_errors(con: DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Files scans could not read: path, message, when."""
+    return _dicts(con, "SELECT path, message, seen_at FROM dataset_errors ORDER BY path", [])
+
+
+def _dicts(con: DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+# -- profiles -------------------------------------------------------------------------------
+
+_PROFILE_JSON = ("min_json", "max_json", "quantiles_json", "top_json", "histogram_json")
+
+
+def load_profile(
+    con: DuckDBPyConnection, fingerprint: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """(profile header, column rows with JSON fields decoded) cached for a content, or None."""
+    head = _dicts(
+        con,
+        "SELECT rows, columns, distinct_exact, seconds, computed_at FROM dataset_profiles"
+        " WHERE fingerprint = ?",
+        [fingerprint],
+    )
+    if not head:
+        return None
+    columns = _dicts(
+        con,
+        "SELECT * EXCLUDE (fingerprint) FROM dataset_profile_columns WHERE fingerprint = ?"
+        " ORDER BY position",
+        [fingerprint],
+    )
+    for column in columns:
+        for key in _PROFILE_JSON:
+            text = column.pop(key)
+            column[key.removesuffix("_json")] = json.loads(text) if text is not None else None
+    return head[0], columns
+
+
+def save_profile(
+    con: DuckDBPyConnection,
+    fingerprint: str,
+    head: dict[str, Any],
+    columns: list[dict[str, Any]],
+) -> None:
+    """Store (replace) the profile of a content: a header row and one row per column."""
+    con.execute("DELETE FROM dataset_profile_columns WHERE fingerprint = ?", [fingerprint])
+    con.execute("DELETE FROM dataset_profiles WHERE fingerprint = ?", [fingerprint])
+    con.execute(
+        f"INSERT INTO dataset_profiles VALUES (?, ?, ?, ?, ?, {_UTC_NOW})",
+        [fingerprint, head["rows"], head["columns"], head["distinct_exact"], head["seconds"]],
+    )
+    scalar = (
+        "position", "name", "dtype", "kind", "rows", "null_count", "null_rate",
+        "distinct_count", "distinct_exact",
+    )  # fmt: skip
+    numeric = ("mean", "std")
+    rows = []
+    for col in columns:
+        row = [fingerprint, *(col[k] for k in scalar)]
+        row += [json.dumps(col[k.removesuffix("_json")]) for k in _PROFILE_JSON[:2]]
+        row += [col[k] for k in numeric]
+        row += [json.dumps(col[k.removesuffix("_json")]) for k in _PROFILE_JSON[2:]]
+        rows.append(row)
+    if rows:
+        con.executemany(
+            "INSERT INTO dataset_profile_columns (fingerprint, position, name, dtype, kind,"
+            " rows, null_count, null_rate, distinct_count, distinct_exact, min_json, max_json,"
+            " mean, std, quantiles_json, top_json, histogram_json)"
+            f" VALUES ({', '.join('?' for _ in rows[0])})",
+            rows,
+        )

@@ -1,0 +1,183 @@
+"""Data file formats: which format a path is, and its schema and row count read from metadata.
+
+Parquet and Arrow files are described from their footers (pyarrow, imported only here and
+only when such a file is described); CSV/TSV from the header line; JSON Lines from the first
+line. Nothing here reads the data itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import DataFileError
+
+#: File suffix -> format name (the `format` field of datasets.jsonl).
+FORMATS_BY_SUFFIX: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".npy": "npy",
+    ".npz": "npz",
+    ".txt": "text",
+}
+#: The formats `datasets scan` registers and `dataset profile` reads.
+TABULAR_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
+#: Marker files that make a folder of Parquet files one dataset (Spark, Hive, pyarrow).
+_PART_MARKERS = ("_SUCCESS", "_metadata", "_common_metadata")
+
+
+@dataclass
+class DataDescription:
+    """What a data file's metadata says: format, rows (None if unknown), columns and types."""
+
+    format: str | None
+    rows: int | None = None
+    schema: list[dict[str, str | None]] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, in order."""
+        return [str(c["name"]) for c in self.schema]
+
+
+def format_of(path: Path) -> str | None:
+    """The format of a file from its suffix; 'parquet' for a folder of Parquet parts."""
+    if path.is_dir():
+        return "parquet" if is_parquet_folder(path) else None
+    return FORMATS_BY_SUFFIX.get(path.suffix.lower())
+
+
+def is_parquet_folder(path: Path) -> bool:
+    """True for a folder written as one Parquet dataset: named *.parquet, or holding
+    part-* files, hive partitions (key=value folders) or a _SUCCESS/_metadata marker."""
+    if not path.is_dir():
+        return False
+    try:
+        children = list(path.iterdir())
+    except OSError:
+        return False
+    parts = [c for c in children if c.is_file() and c.suffix.lower() in (".parquet", ".pq")]
+    hive = [c for c in children if c.is_dir() and "=" in c.name and not c.name.startswith(".")]
+    marked = any(c.name in _PART_MARKERS for c in children)
+    named = path.suffix.lower() == ".parquet"
+    part_names = bool(parts) and all(p.name.startswith(("part-", "part_", "part.")) for p in parts)
+    if hive:
+        return any(_has_parquet(h) for h in hive)
+    return bool(parts) and (named or marked or part_names)
+
+
+def _has_parquet(path: Path) -> bool:
+    return any(p.suffix.lower() in (".parquet", ".pq") for p in path.rglob("*") if p.is_file())
+
+
+def parquet_parts(path: Path) -> list[Path]:
+    """The Parquet files of a Parquet file or folder, sorted (hidden and marker files left out)."""
+    if path.is_file():
+        return [path]
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in (".parquet", ".pq")
+        and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+    )
+
+
+def describe(path: Path, fmt: str | None = None, lines: int | None = None) -> DataDescription:
+    """Schema and row count of a data file or Parquet folder, from metadata only.
+
+    `lines` is the file's line count when the caller already has it (it counts rows of
+    CSV/TSV/JSON Lines). Raises DataFileError naming the file for a corrupt or unreadable one.
+    """
+    fmt = fmt or format_of(path)
+    try:
+        if fmt == "parquet":
+            return _describe_parquet(path)
+        if fmt == "arrow":
+            return _describe_arrow(path)
+        if fmt in ("csv", "tsv"):
+            header = csv_header(path, "," if fmt == "csv" else "\t")
+            rows = max(lines - 1, 0) if lines is not None else None
+            return DataDescription(fmt, rows, [{"name": c, "type": None} for c in header])
+        if fmt == "jsonl":
+            return DataDescription(fmt, lines, [{"name": c, "type": None} for c in _jsonl_keys(path)])
+    except DataFileError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path} cannot be read as {fmt}: {_first_line(exc)}") from None
+    except Exception as exc:  # pyarrow raises its own ArrowInvalid / ArrowIOError kinds
+        raise DataFileError(f"{path} cannot be read as {fmt}: {_first_line(exc)}") from None
+    return DataDescription(fmt, lines if fmt == "text" else None)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _schema_of(schema: Any) -> list[dict[str, str | None]]:
+    return [{"name": str(f.name), "type": str(f.type)} for f in schema]
+
+
+def _describe_parquet(path: Path) -> DataDescription:
+    import pyarrow.parquet as pq
+
+    parts = parquet_parts(path)
+    if not parts:
+        raise DataFileError(f"{path} holds no Parquet files")
+    rows = 0
+    schema = None
+    for part in parts:
+        meta = pq.read_metadata(part)
+        rows += meta.num_rows
+        if schema is None:
+            schema = meta.schema.to_arrow_schema()
+    return DataDescription("parquet", rows, _schema_of(schema))
+
+
+def _describe_arrow(path: Path) -> DataDescription:
+    import pyarrow as pa
+
+    with pa.memory_map(str(path), "r") as source:
+        try:
+            reader = pa.ipc.open_file(source)
+        except pa.ArrowInvalid:
+            source.seek(0)
+            stream = pa.ipc.open_stream(source)
+            rows = sum(batch.num_rows for batch in stream)
+            return DataDescription("arrow", rows, _schema_of(stream.schema))
+        rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+        return DataDescription("arrow", rows, _schema_of(reader.schema))
+
+
+def csv_header(path: Path, delimiter: str) -> list[str]:
+    """The header row of a delimited text file (empty for an empty file)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        first = handle.readline(1 << 20)
+    if not first:
+        return []
+    row = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+    return [cell.strip() for cell in row]
+
+
+def _jsonl_keys(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("the first line is not a JSON object")
+                return [str(k) for k in obj]
+    return []

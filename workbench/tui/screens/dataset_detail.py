@@ -1,0 +1,242 @@
+"""One dataset version's profile (a table of columns and a histogram of the highlighted one,
+computed in a cancellable worker with progress) and the diff of two versions."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual_plotext import PlotextPlot
+
+from workbench.datasets.profile import ProfileCancelled
+from workbench.errors import WorkbenchError
+from workbench.tui import service
+from workbench.tui.messages import Loaded, WorkFailed
+from workbench.tui.screens.datasets import cell
+
+
+def number(value: Any) -> str:
+    """A statistic in a table cell: 4 significant digits, or the text itself."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+class ProfileScreen(Screen):
+    """The profile of one version; x cancels while it is computed, r computes it again."""
+
+    HELP_TITLE = "Dataset profile"
+    HELP_TEXT = "The histogram follows the highlighted column (top values for text)."
+    DEFAULT_CSS = """
+    ProfileScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    ProfileScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    ProfileScreen ProgressBar { height: 1; padding: 0 1; }
+    ProfileScreen.-done ProgressBar { display: none; }
+    ProfileScreen #body { height: 1fr; }
+    ProfileScreen DataTable { width: 3fr; height: 1fr; }
+    ProfileScreen PlotextPlot { width: 2fr; height: 1fr; min-width: 24; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("r", "refresh", "Recompute"),
+        Binding("l", "lineage", "Lineage"),
+    ]
+    COMMANDS_TABLE = [
+        ("Cancel profiling", "Stop the profile being computed (x)", "cancel"),
+        ("Recompute profile", "Profile the file again (r)", "refresh"),
+        ("Lineage of this version", "Runs and models that used it (l)", "lineage"),
+    ]
+
+    def __init__(self, catalog, ref: str) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.ref = ref
+        self.profile: Any = None
+        self.state = "loading"  # loading, done, cancelled, failed
+        self.plotted: str | None = None  # the column the chart shows
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Profile · {self.ref}"), id="title", markup=False)
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static(Text("reading the catalog…"), id="status", markup=False)
+        with Horizontal(id="body"):
+            yield DataTable(id="columns", cursor_type="row", zebra_stripes=True)
+            yield PlotextPlot(id="hist")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("column", "type", "nulls", "distinct", "mean", "p50")
+        self._compute(refresh=False)
+
+    @work(thread=True, exclusive=True, group="profile")
+    def _compute(self, refresh: bool) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            result = service.profile_version(
+                self.catalog, self.ref, progress, self._cancel.is_set, refresh=refresh
+            )
+        except ProfileCancelled as exc:
+            self.post_message(WorkFailed("cancelled", exc))
+        except WorkbenchError as exc:
+            self.post_message(WorkFailed("profile", exc))
+        else:
+            self.post_message(Loaded("profile", result))
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=total, progress=done)
+        self.query_one("#status", Static).update(
+            Text(f"profiling: {done} of {total} columns (x cancels)")
+        )
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        version, profile = message.value
+        self.profile = profile
+        self.state = "done"
+        self.add_class("-done")
+        exact = "exact" if profile.distinct_exact else "approximate (~)"
+        source = "stored" if profile.cached else f"computed in {profile.seconds:.1f} s"
+        self.query_one("#status", Static).update(
+            Text(f"{profile.rows:,} rows · {len(profile.columns)} columns · distinct {exact} · {source}")
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for c in profile.columns:
+            distinct = c.distinct_count if c.distinct_exact else f"~{c.distinct_count}"
+            table.add_row(
+                cell(c.name), cell(c.dtype), cell(f"{c.null_rate:.1%}"), cell(distinct),
+                cell(number(c.mean)), cell(number((c.quantiles or {}).get("p50"))),
+            )  # fmt: skip
+        if profile.columns:
+            self._plot(profile.columns[0])
+        table.focus()
+
+    @on(WorkFailed)
+    def _failed(self, message: WorkFailed) -> None:
+        self.state = "cancelled" if message.where == "cancelled" else "failed"
+        self.add_class("-done")
+        self.query_one("#status", Static).update(Text(str(message.error)))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.profile is not None and 0 <= event.cursor_row < len(self.profile.columns):
+            self._plot(self.profile.columns[event.cursor_row])
+
+    def _plot(self, column: Any) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(column.name[:40])
+        if column.histogram:
+            edges, counts = column.histogram["edges"], column.histogram["counts"]
+            centers = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
+            plt.bar(centers, counts, width=0.9)
+        elif column.top:
+            labels = [str(v)[:12] for v, _ in column.top[:8]]
+            plt.bar(labels, [n for _, n in column.top[:8]], orientation="horizontal")
+        plot.refresh()
+        self.plotted = column.name
+
+    def action_cancel(self) -> None:
+        if self.state == "loading":
+            self._cancel.set()
+
+    def action_refresh(self) -> None:
+        self._cancel.clear()
+        self.state = "loading"
+        self.remove_class("-done")
+        self.query_one("#status", Static).update(Text("profiling…"))
+        self._compute(refresh=True)
+
+    def action_lineage(self) -> None:
+        from workbench.tui.screens.lineage import LineageScreen
+
+        self.app.push_screen(LineageScreen(self.catalog, f"dataset:{self.ref}"))
+
+    def action_back(self) -> None:
+        self._cancel.set()
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+
+
+class DiffScreen(Screen):
+    """Schema changes and per-column profile changes between two versions."""
+
+    HELP_TITLE = "Dataset diff"
+    DEFAULT_CSS = """
+    DiffScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    DiffScreen #summary { height: auto; max-height: 8; padding: 0 1; }
+    DiffScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def __init__(self, catalog, ref_a: str, ref_b: str) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.refs = (ref_a, ref_b)
+        self.diff: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Diff · {self.refs[0]} → {self.refs[1]}"), id="title", markup=False)
+        yield Static(Text("comparing…"), id="summary", markup=False)
+        yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("column", "null a", "null b", "mean a", "mean b",
+                                              "dist a", "dist b")  # fmt: skip
+        self._compute()
+
+    @work(thread=True, exclusive=True, group="diff")
+    def _compute(self) -> None:
+        try:
+            self.post_message(Loaded("diff", service.diff_versions(self.catalog, *self.refs)))
+        except WorkbenchError as exc:
+            self.post_message(WorkFailed("diff", exc))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        diff = self.diff = message.value
+        summary = Text(f"rows {diff.rows_a} → {diff.rows_b} ({diff.rows_change:+d})\n"
+                       if diff.rows_change is not None else "rows unknown\n")  # fmt: skip
+        for label, columns in (("added", diff.added), ("removed", diff.removed)):
+            if columns:
+                summary.append(f"{label}: ", style="bold")
+                summary.append(", ".join(c.name for c in columns) + "\n")
+        if diff.retyped:
+            summary.append("retyped: ", style="bold")
+            summary.append(", ".join(f"{n} {a}→{b}" for n, a, b in diff.retyped) + "\n")
+        if not (diff.added or diff.removed or diff.retyped):
+            summary.append("same columns and types\n", style="dim")
+        if diff.note:
+            summary.append(diff.note, style="dim")
+        self.query_one("#summary", Static).update(summary)
+        table = self.query_one(DataTable)
+        for c in diff.columns:
+            table.add_row(
+                cell(c.name), cell(number(c.null_rate_a)), cell(number(c.null_rate_b)),
+                cell(number(c.mean_a)), cell(number(c.mean_b)),
+                cell(c.distinct_a), cell(c.distinct_b),
+            )  # fmt: skip
+        table.focus()
+
+    @on(WorkFailed)
+    def _failed(self, message: WorkFailed) -> None:
+        self.query_one("#summary", Static).update(Text(str(message.error)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,215 @@
+"""The datasets screen: every dataset on the left, the versions of the highlighted one on the
+right; open a version's profile, diff it with the version before, or walk its lineage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from workbench.errors import WorkbenchError
+from workbench.tui import service
+from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
+
+EMPTY_TEXT = (
+    "No datasets yet.\n\n"
+    "Log one from a run:        run.log_dataset(\"train.parquet\")\n"
+    "or register a data folder: workbench datasets scan PATH"
+)
+
+
+def size_text(size: int | None) -> str:
+    """Bytes as a short human size (1.2 MB)."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return str(size)
+
+
+def cell(value: Any) -> Text:
+    """A table cell shown literally (never markup)."""
+    return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
+
+
+class DatasetsScreen(Screen):
+    """Datasets and their versions; enter/p profile, d diff with the previous version, l lineage."""
+
+    AUTO_FOCUS = "#datasets"
+    HELP_TITLE = "Datasets"
+    HELP_TEXT = (
+        "A version is one content (fingerprint); the same bytes anywhere are one version.\n"
+        "d compares the highlighted version with the one before it."
+    )
+    DEFAULT_CSS = """
+    DatasetsScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    DatasetsScreen #body { height: 1fr; }
+    DatasetsScreen DataTable { width: 1fr; height: 1fr; }
+    DatasetsScreen #versions { border-left: vkey $panel; }
+    DatasetsScreen #empty { height: 1fr; padding: 1 2; display: none; }
+    DatasetsScreen.-empty #empty { display: block; }
+    DatasetsScreen.-empty #body { display: none; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("p", "profile", "Profile"),
+        Binding("d", "diff", "Diff prev"),
+        Binding("l", "lineage", "Lineage"),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+    COMMANDS_TABLE = [
+        ("Profile dataset version", "Column statistics and histograms (p)", "profile"),
+        ("Diff with previous version", "Schema and profile changes (d)", "diff"),
+        ("Dataset lineage", "Runs and models that came from this version (l)", "lineage"),
+        ("Reload datasets", "Read the dataset list again (r)", "reload"),
+    ]
+
+    def __init__(self, catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.datasets: list[dict[str, Any]] = []
+        self.versions: list[Any] = []
+        self.current: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Datasets"), id="title", markup=False)
+        with Horizontal(id="body"):
+            yield DataTable(id="datasets", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="versions", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(EMPTY_TEXT), id="empty", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#datasets", DataTable).add_columns("name", "vers", "rows", "runs")
+        self.query_one("#versions", DataTable).add_columns("v", "rows", "size", "format", "runs")
+        self._load()
+
+    # -- loading --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="datasets")
+    def _load(self) -> None:
+        try:
+            self.post_message(Loaded("datasets", service.list_datasets(self.catalog)))
+        except WorkbenchError as exc:
+            self.post_message(WorkFailed("datasets", exc))
+
+    @work(thread=True, exclusive=True, group="versions")
+    def _load_versions(self, name: str) -> None:
+        try:
+            self.post_message(Loaded("versions", service.dataset_versions(self.catalog, name), name))
+        except WorkbenchError as exc:
+            self.post_message(WorkFailed("versions", exc))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "datasets":
+            self._show_datasets(message.value)
+        elif message.what == "versions" and message.token == self.current:
+            self._show_versions(message.value)
+
+    @on(WorkFailed)
+    def _failed(self, message: WorkFailed) -> None:
+        self.notify(Text(str(message.error)), severity="error", markup=False)
+
+    @on(CatalogChanged)
+    def _changed(self, _message: CatalogChanged) -> None:
+        self._load()
+
+    def _show_datasets(self, rows: list[dict[str, Any]]) -> None:
+        self.datasets = rows
+        self.set_class(not rows, "-empty")
+        table = self.query_one("#datasets", DataTable)
+        keep = self.current
+        table.clear()
+        for row in rows:
+            table.add_row(
+                cell(row["name"]), cell(row["versions"]), cell(row["rows"]), cell(row["runs"]),
+                key=row["name"],
+            )  # fmt: skip
+        names = [row["name"] for row in rows]
+        if names:
+            index = names.index(keep) if keep in names else 0
+            table.move_cursor(row=index)
+            self._select(names[index])
+
+    def _show_versions(self, versions: list[Any]) -> None:
+        self.versions = versions
+        table = self.query_one("#versions", DataTable)
+        table.clear()
+        for v in reversed(versions):  # newest first
+            table.add_row(
+                cell(v.version), cell(v.rows), cell(size_text(v.size)), cell(v.format),
+                cell(v.run_count), key=str(v.version),
+            )  # fmt: skip
+        self.query_one("#title", Static).update(
+            Text(f"Datasets · {self.current} · {len(versions)} versions")
+        )
+
+    def _select(self, name: str) -> None:
+        if name != self.current or not self.versions:
+            self.current = name
+            self._load_versions(name)
+
+    @on(DataTable.RowHighlighted, "#datasets")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self._select(str(event.row_key.value))
+
+    # -- the highlighted version ------------------------------------------------------------
+
+    def selected_version(self) -> Any | None:
+        """The version under the versions cursor (the latest if that table was not visited)."""
+        if not self.versions:
+            return None
+        table = self.query_one("#versions", DataTable)
+        index = table.cursor_row if 0 <= table.cursor_row < len(self.versions) else 0
+        return list(reversed(self.versions))[index]
+
+    def action_open(self) -> None:
+        if self.focused is self.query_one("#datasets", DataTable):
+            self.query_one("#versions", DataTable).focus()
+        else:
+            self.action_profile()
+
+    def action_profile(self) -> None:
+        version = self.selected_version()
+        if version is not None:
+            from workbench.tui.screens.dataset_detail import ProfileScreen
+
+            self.app.push_screen(ProfileScreen(self.catalog, version.ref))
+
+    def action_diff(self) -> None:
+        version = self.selected_version()
+        if version is None:
+            return
+        if version.version == 1:
+            self.notify("This is the first version: nothing before it to compare.")
+            return
+        from workbench.tui.screens.dataset_detail import DiffScreen
+
+        before = f"{version.name}@{version.version - 1}"
+        self.app.push_screen(DiffScreen(self.catalog, before, version.ref))
+
+    def action_lineage(self) -> None:
+        version = self.selected_version()
+        if version is not None:
+            from workbench.tui.screens.lineage import LineageScreen
+
+            self.app.push_screen(LineageScreen(self.catalog, f"dataset:{version.ref}"))
+
+    def action_reload(self) -> None:
+        self.versions = []
+        self._load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
