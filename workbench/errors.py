@@ -30,3 +30,23 @@ class FilterSyntaxError(WorkbenchError, ValueError):
 
 class NotFoundError(WorkbenchError, LookupError):
     """A run, project, path or key the user named does not exist."""
+
+
+class RegistryError(WorkbenchError):
+    """A registry request cannot be done as asked (unknown version, alias already held, ...)."""
+
+
+class GateFailedError(RegistryError):
+    """A promotion was refused by a gate; `results` holds every gate's outcome."""
+
+    def __init__(self, message: str, results: list | None = None) -> None:
+        self.results = results or []
+        super().__init__(message)
+
+
+class RegistryBusyError(RegistryError):
+    """Another process holds the registry log's lock for longer than we waited."""
+
+
+class RegistryDamagedError(RegistryError):
+    """The registry log fails verification (an event was altered, removed or reordered)."""

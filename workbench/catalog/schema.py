@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -95,10 +95,18 @@ def _migrate_to_v1(con) -> None:
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
 
+def _migrate_to_v3(con) -> None:
+    """The model registry's tables, derived from its event log (catalog/registry_store.py)."""
+    from workbench.catalog.registry_store import REGISTRY_TABLES
+
+    con.execute(REGISTRY_TABLES)
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable]] = [
     (1, _migrate_to_v1),
+    (3, _migrate_to_v3),
 ]
 
 

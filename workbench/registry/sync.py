@@ -1,0 +1,93 @@
+"""Where a catalog's registry log lives, and keeping the catalog's registry tables equal to it.
+
+The tables are rebuilt from the log whenever the log's head (last event's hash) differs from
+the one they were built from; a damaged log, or one that lost events the catalog had seen,
+is reported and never applied.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from workbench.catalog import registry_store as store
+from workbench.catalog.contract import CatalogLike
+from workbench.formats import registry_log as fmt
+from workbench.registry.log import EventLog, Problem, Verification
+from workbench.registry.state import RegistryState, replay
+
+RegistryDir = str | os.PathLike[str] | None
+
+
+def event_log(cat: CatalogLike, registry: RegistryDir = None) -> EventLog:
+    """The log for this catalog: `registry` if given, else $WORKBENCH_REGISTRY, else
+    `registry/` in the catalog's folder."""
+    if registry:
+        return EventLog(registry)
+    return EventLog(fmt.default_registry_dir(Path(cat.path)))
+
+
+def verify(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
+    """Check the log's chain, and that it still holds every event the catalog has seen."""
+    log = event_log(cat, registry)
+    result = log.verify()
+    if result.ok:
+        with cat.connect(read_only=True) as con:
+            source = store.registry_source(con)
+            known = store.event_hashes(con)
+        if source == str(log.path):
+            result.problems.extend(_lost_events(result, known))
+    return result
+
+
+def _lost_events(result: Verification, known: dict[int, str]) -> list[Problem]:
+    """Events the catalog recorded from this log that the log no longer holds."""
+    seq, _ = result.head
+    for event in result.events:
+        recorded = known.get(int(event.get("seq", 0)))
+        if recorded is not None and recorded != event.get("hash"):
+            n = event.get("seq")
+            return [Problem(n, n or 0, f"event {n} was replaced: it differs from the one recorded")]
+    beyond = sorted(s for s in known if s > seq)
+    if not beyond:
+        return []
+    span = str(beyond[0]) if len(beyond) == 1 else f"{beyond[0]} to {beyond[-1]}"
+    return [Problem(beyond[0], seq + 1, f"event {span} was removed from the end of the log")]
+
+
+def sync(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
+    """Bring the catalog's registry tables up to the log; returns the verification (a damaged
+    log leaves the tables as they were)."""
+    log = event_log(cat, registry)
+    result = verify(cat, registry)
+    if not result.ok:
+        return result
+    seq, head = result.head
+    with cat.connect(read_only=True) as con:
+        current = store.registry_head(con)
+        source = store.registry_source(con)
+    if current == (seq, head if seq else None) and (source == str(log.path) or not seq):
+        return result
+    state = replay(result.events)
+    with cat.connect() as con:
+        store.replace_registry(con, str(log.path), *state_rows(state), result.events)
+    return result
+
+
+def state_rows(state: RegistryState) -> tuple[list[dict[str, Any]], ...]:
+    """(models, versions, aliases, gates) of a replayed state as rows for the catalog."""
+    models, versions, aliases, gates = [], [], [], []
+    for model in state.models.values():
+        models.append(
+            {"name": model.name, "created_at": model.created_at,
+             "created_by": model.created_by, "latest": model.latest}
+        )  # fmt: skip
+        versions += [asdict(v) for v in model.versions.values()]
+        aliases += [
+            {"name": model.name, "alias": a, "version": v, "since": model.alias_since.get(a)}
+            for a, v in model.aliases.items()
+        ]
+        gates += [g.to_dict() for g in model.gates]
+    return models, versions, aliases, gates
