@@ -253,7 +253,8 @@ def production_batches(con: Any, name: str, version: int | None = None) -> list[
     rows = _dicts(
         con,
         """
-        SELECT r.run_id, r.project, d.name AS dataset, d.path, d.sha256, d.rows, d.logged_at,
+        SELECT r.run_id, r.project, d.name AS dataset, d.rows,
+               make_timestamp(CAST(d.logged_at * 1000000 AS BIGINT)) AS logged_at, d.sha256, d.path,
                TRY_CAST(json_extract_string(d.extra, '$.metadata.model_version') AS INTEGER)
                    AS version
         FROM run_datasets d JOIN runs r USING (run_key)

@@ -71,7 +71,8 @@ def models(ctx: click.Context, registry_dir: str | None, fmt: str | None) -> Non
     if fmt == "json":
         emit(rows, fmt)
         return
-    table = [{**r, "aliases": ", ".join(f"{a}=v{v}" for a, v in r["aliases"].items())} for r in rows]
+    table = [{**r, "aliases": ", ".join(f"{a}=v{v}" for a, v in m.aliases.items())}
+             for r, m in zip(rows, found, strict=True)]  # fmt: skip
     emit(table, fmt, empty="no models registered yet; see `workbench models register`")
 
 

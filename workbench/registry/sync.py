@@ -76,9 +76,15 @@ def sync(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
     return result
 
 
-def state_rows(state: RegistryState) -> tuple[list[dict[str, Any]], ...]:
+Rows = list[dict[str, Any]]
+
+
+def state_rows(state: RegistryState) -> tuple[Rows, Rows, Rows, Rows]:
     """(models, versions, aliases, gates) of a replayed state as rows for the catalog."""
-    models, versions, aliases, gates = [], [], [], []
+    models: Rows = []
+    versions: Rows = []
+    aliases: Rows = []
+    gates: Rows = []
     for model in state.models.values():
         models.append(
             {"name": model.name, "created_at": model.created_at,

@@ -152,8 +152,8 @@ def _pick_model(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
     if model is not None:
         matches = [m for m in logged if m.get("name") == model]
         if not matches:
-            names = ", ".join(sorted({str(m.get("name")) for m in logged}))
-            raise NotFoundError(f"run {detail.id} logged no model named {model!r} (it logged: {names})")
+            shown = ", ".join(sorted({str(m.get("name")) for m in logged}))
+            raise NotFoundError(f"run {detail.id} logged no model named {model!r} (it logged: {shown})")
         return matches[-1]
     names = sorted({str(m.get("name")) for m in logged})
     if len(names) > 1:
@@ -170,7 +170,7 @@ def snapshot(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
     if detail.missing or not run_dir.is_dir():
         raise NotFoundError(f"the folder of run {detail.id} is missing: {run_dir}")
     listing = model_files(run_dir, str(logged["path"]), logged.get("sha256"))
-    return _clean(
+    record: dict[str, Any] = _clean(
         {
             "run_id": detail.id,
             "project": detail.project,
@@ -190,6 +190,7 @@ def snapshot(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
             "notes": detail.notes,
         }
     )
+    return record
 
 
 def model_files(run_dir: Path, relative: str, logged_sha: Any) -> list[dict[str, Any]]:
