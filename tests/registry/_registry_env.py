@@ -72,7 +72,8 @@ def make_env(tmp_path: Path, aucs: tuple[float, ...] = (0.80, 0.90, 0.85)) -> En
               tmp_path / "registry")  # fmt: skip
     for auc in aucs:
         env.add_run(auc, ingest=False)
-    ingest_paths(env.cat, [env.root])
+    if aucs:
+        ingest_paths(env.cat, [env.root])
     return env
 
 
