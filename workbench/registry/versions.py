@@ -23,7 +23,7 @@ from workbench.registry.state import ModelVersion, replay
 from workbench.registry.sync import RegistryDir, event_log, sync
 from workbench.tracking import files as tracking_files
 
-_NAME_RE = re.compile(r"^[^@\s/\\][^@/\\]{0,199}$")
+_NAME_RE = re.compile(r"^[^@\s]([^@]{0,198}[^@\s])?$")
 #: Libraries worth naming in a manifest, by model flavor (besides numpy and scipy).
 _FLAVOR_LIBRARIES = {
     "sklearn": ("scikit-learn", "joblib"),
@@ -51,10 +51,15 @@ class ModelSummary:
 
 
 def check_name(name: str, what: str = "model name") -> str:
-    """A model or alias name: non-empty, printable, without '@', '/' or surrounding spaces."""
-    if not isinstance(name, str) or not _NAME_RE.match(name) or not name.isprintable():
+    """A model or alias name: printable, at most 200 characters, no '@', no spaces at the ends."""
+    if (
+        not isinstance(name, str)
+        or not _NAME_RE.match(name)
+        or not name.isprintable()
+        or (what == "alias" and name == "*")
+    ):
         raise RegistryError(
-            f"{name!r} is not a valid {what}: use printable text without '@', '/' or spaces at the ends"
+            f"{name!r} is not a valid {what}: use printable text without '@' or spaces at the ends"
         )
     return name.strip()
 
