@@ -115,7 +115,6 @@ def promote(
     """
     alias = check_name(alias, "alias")
     why = _reason(reason)
-    sync(cat, registry)
     with event_log(cat, registry).locked() as log:
         check = _check(cat, replay(log.events), name, version, alias)
         if not check.allowed and not force:
@@ -133,7 +132,6 @@ def remove_alias(
 ) -> RegistryEvent:
     """Take `alias` off the version holding it (rollback can bring it back)."""
     why = _reason(reason)
-    sync(cat, registry)
     with event_log(cat, registry).locked() as log:
         model = _model(replay(log.events), name)
         current = model.aliases.get(alias)
@@ -156,7 +154,6 @@ def rollback(
 ) -> RegistryEvent:
     """Move `alias` back to the version that held it before; again walks further back."""
     why = _reason(reason)
-    sync(cat, registry)
     with event_log(cat, registry).locked() as log:
         model = _model(replay(log.events), name)
         target = model.rollback_target(alias)
@@ -187,7 +184,6 @@ def change_gate(
     text = gate_rules.check_expression(expr) if not remove else gate_rules.normalise(expr)
     if direction not in (None, "max", "min"):
         raise RegistryError(f"a gate's direction is 'max' or 'min', not {direction!r}")
-    sync(cat, registry)
     with event_log(cat, registry).locked() as log:
         state = replay(log.events)
         model = state.model(name)

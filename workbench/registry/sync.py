@@ -31,15 +31,18 @@ def event_log(cat: CatalogLike, registry: RegistryDir = None) -> EventLog:
 
 def verify(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
     """Check the log's chain, and that it still holds every event the catalog has seen."""
-    log = event_log(cat, registry)
+    return _verified(cat, event_log(cat, registry))[0]
+
+
+def _verified(cat: CatalogLike, log: EventLog) -> tuple[Verification, bool, dict[int, str]]:
+    """(verification, whether the catalog was built from this log, its seq -> hash)."""
     result = log.verify()
-    if result.ok:
-        with cat.connect(read_only=True) as con:
-            source = store.registry_source(con)
-            known = store.event_hashes(con)
-        if source == str(log.path):
-            result.problems.extend(_lost_events(result, known))
-    return result
+    with cat.connect(read_only=True) as con:
+        same = store.registry_source(con) == str(log.path)
+        known = store.event_hashes(con)
+    if result.ok and same:
+        result.problems.extend(_lost_events(result, known))
+    return result, same, known
 
 
 def _lost_events(result: Verification, known: dict[int, str]) -> list[Problem]:
@@ -59,20 +62,25 @@ def _lost_events(result: Verification, known: dict[int, str]) -> list[Problem]:
 
 def sync(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
     """Bring the catalog's registry tables up to the log; returns the verification (a damaged
-    log leaves the tables as they were)."""
+    log leaves the tables as they were). Only the models new events touched are rewritten."""
     log = event_log(cat, registry)
-    result = verify(cat, registry)
+    result, same, known = _verified(cat, log)
     if not result.ok:
         return result
-    seq, head = result.head
-    with cat.connect(read_only=True) as con:
-        current = store.registry_head(con)
-        source = store.registry_source(con)
-    if current == (seq, head if seq else None) and (source == str(log.path) or not seq):
+    seen = max(known, default=0)
+    if same and len(known) == len(result.events):
+        return result  # the hashes of every event matched in _lost_events
+    if not known and not result.events:
         return result
     state = replay(result.events)
-    with cat.connect() as con:
-        store.replace_registry(con, str(log.path), *state_rows(state), result.events)
+    if same:
+        fresh = [e for e in result.events if int(e.get("seq", 0)) > seen]
+        touched = sorted({str(e.get("model", "")) for e in fresh})
+        with cat.connect() as con:
+            store.replace_registry(con, str(log.path), *state_rows(state), fresh, only=touched)
+    else:
+        with cat.connect() as con:
+            store.replace_registry(con, str(log.path), *state_rows(state), result.events)
     return result
 
 

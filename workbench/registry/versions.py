@@ -139,7 +139,6 @@ def register(
     name = check_name(name)
     detail = queries.get_run(cat, run)  # type: ignore[arg-type]
     data = snapshot(detail, model)
-    sync(cat, registry)
     with event_log(cat, registry).locked() as log:
         state = replay(log.events)
         existing = state.model(name)
