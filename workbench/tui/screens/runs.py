@@ -74,6 +74,7 @@ class RunsScreen(Screen):
         Binding("space", "toggle_mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("s", "sql", "SQL", show=False),
+        Binding("m", "models", "Models", show=False),
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("o", "cycle_sort", "Sort"),
@@ -96,6 +97,7 @@ class RunsScreen(Screen):
         ("Unmark all runs", "Clear every mark (u)", "clear_marks"),
         ("Compare marked runs", "Open the comparison of the marked runs (c)", "compare"),
         ("SQL console", "Query the catalog with read-only SQL (s)", "sql"),
+        ("Models", "Registered models, aliases, promotion and history (m)", "models"),
         ("Filter runs", "Type a filter expression (f)", "focus_filter"),
         ("Search runs", "Quick text search over names (/)", "focus_search"),
         ("Clear filter and search", "Show every run of the project", "clear_filter"),
@@ -410,6 +412,11 @@ class RunsScreen(Screen):
             self.notify("The compare screen is not available in this build.", severity="error")
             return
         self.app.push_screen(CompareScreen(self.catalog, run_ids))
+
+    def action_models(self) -> None:
+        from workbench.tui.screens.models import ModelsScreen
+
+        self.app.push_screen(ModelsScreen(self.catalog))
 
     def action_sql(self) -> None:
         try:
