@@ -104,17 +104,11 @@ def register(ctx: click.Context, run: str, name: str, logged: str | None, reason
 @output_options
 @click.pass_context
 def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None) -> None:
-    """One version: files, hashes, flavor, metadata, params, metrics, datasets, aliases.
-
-    With only NAME: every version of the model, newest first.
-    """
+    """One version (NAME alone: the latest): run, files, hashes, flavor, metadata, params,
+    metrics, datasets, aliases and production batches; then every version of the model."""
     from workbench import registry
 
     cat, reg = _ctx(ctx, registry_dir)
-    if "@" not in ref and fmt != "json":
-        _warn_if_damaged(cat, reg)
-        emit(_version_rows(registry.list_versions(cat, ref, reg)), fmt, title=ref)
-        return
     version = registry.get_version(cat, ref, reg)
     batches = registry.production_batches(cat, version.name, version.version)
     if fmt == "json":
@@ -135,6 +129,7 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
         ("Files", version.files),
         ("Metadata", [{"key": k, "value": v} for k, v in version.metadata.items()]),
         ("Production batches", batches),
+        ("Versions", _version_rows(registry.list_versions(cat, version.name, reg))),
     ):
         if rows:
             console.print()
