@@ -74,3 +74,35 @@ def test_two_processes_promoting_at_once_both_land_in_order(tmp_path) -> None:
     assert {m.name: m.aliases for m in registry.list_models(env.cat)} == {
         "churn": {"champion": second["to_version"]}
     }
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("holding", flush=True)
+    sys.stdin.readline()
+    con.close()
+    """
+)
+
+
+def test_a_promotion_lands_while_another_process_holds_the_catalog(tmp_path) -> None:
+    from workbench.catalog.connection import Catalog
+
+    env = make_env(tmp_path, (0.7,))
+    registry.register(env.cat, env.run_ids[0], "churn")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(env.cat.path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        impatient = Catalog(env.cat.path, busy_timeout=0.2)
+        done = registry.promote(impatient, "churn", 1, "champion", "while busy")
+        assert done.event.seq == 2 and env.events()[-1]["kind"] == "promote"
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+    # the catalog catches up on its next read
+    assert registry.get_version(env.cat, "churn@champion").version == 1

@@ -14,7 +14,7 @@ from workbench.registry import gates as gate_rules
 from workbench.registry.events import RegistryEvent
 from workbench.registry.gates import GateResult
 from workbench.registry.state import ANY_ALIAS, ModelVersion, RegisteredModel, RegistryState, replay
-from workbench.registry.sync import RegistryDir, event_log, sync
+from workbench.registry.sync import RegistryDir, event_log, sync, sync_after_write
 from workbench.registry.versions import check_name
 
 
@@ -123,7 +123,7 @@ def promote(
             "promote", name, why, alias=alias, from_version=check.current, to_version=version,
             forced=bool(force and not check.allowed), gates=[g.to_dict() for g in check.gates],
         )  # fmt: skip
-    sync(cat, registry)
+    sync_after_write(cat, registry)
     return Promotion(check, RegistryEvent.from_dict(event))
 
 
@@ -140,7 +140,7 @@ def remove_alias(
         event = log.append(
             "alias_remove", name, why, alias=alias, from_version=current, to_version=None
         )
-    sync(cat, registry)
+    sync_after_write(cat, registry)
     return RegistryEvent.from_dict(event)
 
 
@@ -163,7 +163,7 @@ def rollback(
             "rollback", name, why, alias=alias, from_version=model.aliases.get(alias),
             to_version=target,
         )  # fmt: skip
-    sync(cat, registry)
+    sync_after_write(cat, registry)
     return RegistryEvent.from_dict(event)
 
 
@@ -200,7 +200,7 @@ def change_gate(
             "gate_remove" if remove else "gate_add", name, reason, alias=scope, expr=text,
             direction=direction,
         )  # fmt: skip
-    sync(cat, registry)
+    sync_after_write(cat, registry)
     return RegistryEvent.from_dict(event)
 
 

@@ -7,6 +7,7 @@ is reported and never applied.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from workbench.catalog import registry_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.errors import CatalogError
 from workbench.formats import registry_log as fmt
 from workbench.registry.log import EventLog, Problem, Verification
 from workbench.registry.state import RegistryState, replay
@@ -82,6 +84,13 @@ def sync(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
         with cat.connect() as con:
             store.replace_registry(con, str(log.path), *state_rows(state), result.events)
     return result
+
+
+def sync_after_write(cat: CatalogLike, registry: RegistryDir = None) -> None:
+    """Sync after an event was written: the event is durable in the log already, so a busy
+    or unwritable catalog is left to catch up on its next read instead of failing the write."""
+    with contextlib.suppress(CatalogError):
+        sync(cat, registry)
 
 
 Rows = list[dict[str, Any]]

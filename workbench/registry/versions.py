@@ -20,7 +20,7 @@ from workbench.catalog.contract import CatalogLike
 from workbench.errors import NotFoundError, RegistryError
 from workbench.formats import spec
 from workbench.registry.state import ModelVersion, replay
-from workbench.registry.sync import RegistryDir, event_log, sync
+from workbench.registry.sync import RegistryDir, event_log, sync, sync_after_write
 from workbench.tracking import files as tracking_files
 
 _NAME_RE = re.compile(r"^[^@\s]([^@]{0,198}[^@\s])?$")
@@ -144,7 +144,7 @@ def register(
         existing = state.model(name)
         number = (existing.latest or 0) + 1 if existing else 1
         event = log.append("register", name, reason, to_version=number, data=data)
-    sync(cat, registry)
+    sync_after_write(cat, registry)
     result = replay([event]).models[name].versions[number]
     return result
 
