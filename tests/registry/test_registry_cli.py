@@ -65,3 +65,19 @@ def test_the_registry_flag_and_variable_move_the_log(tmp_path, monkeypatch) -> N
     assert [m.name for m in registry.list_models(env.cat)] == ["churn"]
     monkeypatch.delenv("WORKBENCH_REGISTRY")
     assert registry.list_models(env.cat) == []  # the default log beside the catalog is empty
+
+
+def test_promote_check_judges_gates_and_changes_nothing(tmp_path) -> None:
+    env = make_env(tmp_path, (0.8, 0.9))
+    for run_id in env.run_ids:
+        env.cli("register", run_id, "churn")
+    env.cli("gate", "churn", "--add", "metrics.auc >= 0.85")
+    before = env.log_path.read_bytes()
+    blocked = env.cli("promote", "churn", "1", "--to", "champion", "--check")
+    assert blocked.exit_code == 1 and "refused" in blocked.stdout and "fail" in blocked.stdout
+    allowed = env.cli("promote", "churn", "2", "--to", "champion", "--check", "--json")
+    assert allowed.exit_code == 0
+    assert json.loads(allowed.output)["gates"][0]["status"] == "pass"
+    assert env.log_path.read_bytes() == before
+    missing = env.cli("promote", "churn", "2", "--to", "champion")
+    assert missing.exit_code == 1 and "give a reason" in missing.stderr

@@ -79,3 +79,11 @@ def test_the_card_says_what_the_catalog_knows(env, tmp_path) -> None:
     assert "| champion | metrics.auc >= 0.8 | pass |" in text
     assert "champion: nobody -> v1 | ship it |" in text
     assert "trained on March" in text and "first cut" in text
+
+
+def test_versions_are_found_from_a_dataset_fingerprint(env) -> None:
+    version = registry.get_version(env.cat, "churn@1")
+    fingerprint = version.datasets[0]["sha256"]
+    found = registry.versions_trained_on(env.cat, fingerprint)
+    assert [(f["name"], f["version"], f["role"]) for f in found] == [("churn", 1, "train")]
+    assert registry.versions_trained_on(env.cat, "0" * 64) == []

@@ -280,3 +280,16 @@ def production_batches(con: Any, name: str, version: int | None = None) -> list[
         [name],
     )
     return [r for r in rows if version is None or r["version"] == version]
+
+
+def versions_by_fingerprint(con: Any, sha256: str) -> list[Row]:
+    """Registered versions whose run used a dataset with this SHA-256 fingerprint (lineage)."""
+    return _dicts(
+        con,
+        """
+        SELECT d.name, d.version, d.dataset, d.role, d.path, v.run_id
+        FROM model_version_dataset d JOIN model_version v USING (name, version)
+        WHERE d.sha256 = ? ORDER BY d.name, d.version
+        """,
+        [sha256],
+    )

@@ -149,18 +149,31 @@ def _print_gates(results: list[Any]) -> None:
 @click.argument("name")
 @click.argument("version", type=int)
 @click.option("--to", "alias", required=True, metavar="ALIAS", help="The alias to move (champion, challenger, ...).")
-@click.option("--reason", required=True, metavar="TEXT", help="Why; recorded with the event.")
+@click.option("--reason", metavar="TEXT", help="Why; recorded with the event (required).")
 @click.option("--force", is_flag=True, help="Promote even if gates fail; recorded as forced.")
+@click.option("--check", is_flag=True, help="Only judge the gates and print them; change nothing.")
 @_registry_option
 @output_options
 @click.pass_context
-def promote(ctx: click.Context, name: str, version: int, alias: str, reason: str, force: bool,
-            registry_dir: str | None, fmt: str | None) -> None:  # fmt: skip
-    """Point ALIAS at NAME VERSION after every gate passes (prints each gate's result)."""
+def promote(ctx: click.Context, name: str, version: int, alias: str, reason: str | None,
+            force: bool, check: bool, registry_dir: str | None, fmt: str | None) -> None:  # fmt: skip
+    """Point ALIAS at NAME VERSION after every gate passes (prints each gate's result).
+
+    With --check: what the app's promote dialog shows, and exit 1 if a gate would refuse.
+    """
     from workbench import registry
     from workbench.errors import GateFailedError
 
     cat, reg = _ctx(ctx, registry_dir)
+    if check:
+        judged = registry.check_promotion(cat, name, version, alias, reg)
+        if fmt == "json":
+            emit(None, fmt, json_data={"allowed": judged.allowed, "current": judged.current,
+                                       "gates": [g.to_dict() for g in judged.gates]})  # fmt: skip
+        else:
+            _print_gates(judged.gates)
+            click.echo("every gate passes" if judged.allowed else judged.refusal())
+        ctx.exit(0 if judged.allowed else 1)
     try:
         done = registry.promote(cat, name, version, alias, reason, force=force, registry=reg)
     except GateFailedError as exc:

@@ -11,7 +11,7 @@ from workbench.registry.card import model_card
 from workbench.registry.events import RegistryEvent
 from workbench.registry.export import ExportResult, export_version
 from workbench.registry.gates import GateResult, drift_gate_result
-from workbench.registry.history import history, production_batches
+from workbench.registry.history import history, production_batches, versions_trained_on
 from workbench.registry.log import EventLog, Verification
 from workbench.registry.promotion import (
     Promotion,
@@ -64,4 +64,5 @@ __all__ = [
     "rollback",
     "sync",
     "verify",
+    "versions_trained_on",
 ]

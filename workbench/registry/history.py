@@ -27,3 +27,13 @@ def production_batches(
     """Production data logged with `log_predictions` for this model (and version)."""
     with cat.connect(read_only=True) as con:
         return store.production_batches(con, name, version)
+
+
+def versions_trained_on(
+    cat: CatalogLike, sha256: str, registry: RegistryDir = None
+) -> list[dict[str, object]]:
+    """Registered versions whose run used the dataset with this fingerprint, with its role:
+    the registry's side of the lineage graph (dataset version -> model versions)."""
+    sync(cat, registry)
+    with cat.connect(read_only=True) as con:
+        return store.versions_by_fingerprint(con, sha256)
