@@ -53,8 +53,13 @@ class Beats:
 
 
 def normalise(expr: str) -> str:
-    """The gate text as stored: surrounding spaces removed, inner runs of spaces kept."""
-    return " ".join(expr.split()) if expr.strip().lower().startswith(("beats", "has", "no")) else expr.strip()
+    """The gate text as stored: keyword gates with single spaces, filters as typed (trimmed)."""
+    text = expr.strip()
+    collapsed = " ".join(text.split())
+    lowered = collapsed.lower()
+    if lowered in ("has notes", "no drift") or lowered.startswith("beats "):
+        return collapsed
+    return text
 
 
 def parse_beats(expr: str) -> Beats | None:
