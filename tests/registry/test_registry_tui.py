@@ -66,7 +66,7 @@ async def test_promote_dialog_shows_gates_refuses_then_forces(tmp_path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         models = await open_models(pilot, 2)
         await pilot.press("tab", "down")  # versions table, second row: v1 (auc 0.8)
-        assert models.selected_version() == 1
+        assert await wait_until(pilot, lambda: models.selected_version() == 1)
         await pilot.press("p")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PromoteDialog)
                                 and app.screen.check is not None)  # fmt: skip
