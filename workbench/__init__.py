@@ -7,7 +7,7 @@ only), never DuckDB, polars, pyarrow or Textual.
 from __future__ import annotations
 
 from workbench.errors import WorkbenchError
-from workbench.tracking import Run, start_run
+from workbench.tracking import Run, log_predictions, start_run
 
 __version__ = "0.1.0"
-__all__ = ["Run", "WorkbenchError", "start_run", "__version__"]
+__all__ = ["Run", "WorkbenchError", "log_predictions", "start_run", "__version__"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WorkbenchError(Exception):
     """Base class for every error the CLI prints as one line (no traceback)."""
@@ -46,3 +48,23 @@ class DataFileError(WorkbenchError, ValueError):
 
 class DataChangedError(DataFileError):
     """A data file changed while it was being fingerprinted or profiled."""
+
+
+class RegistryError(WorkbenchError):
+    """A registry request cannot be done as asked (unknown version, alias already held, ...)."""
+
+
+class GateFailedError(RegistryError):
+    """A promotion was refused by a gate; `results` holds every gate's outcome."""
+
+    def __init__(self, message: str, results: list[Any] | None = None) -> None:
+        self.results = results or []
+        super().__init__(message)
+
+
+class RegistryBusyError(RegistryError):
+    """Another process holds the registry log's lock for longer than we waited."""
+
+
+class RegistryDamagedError(RegistryError):
+    """The registry log fails verification (an event was altered, removed or reordered)."""

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -140,11 +140,19 @@ def _migrate_to_v2(con: DuckDBPyConnection) -> None:
     link_run_datasets(con)  # datasets logged by runs ingested before this migration
 
 
+def _migrate_to_v3(con: DuckDBPyConnection) -> None:
+    """The model registry's tables, derived from its event log (catalog/registry_store.py)."""
+    from workbench.catalog.registry_store import REGISTRY_TABLES
+
+    con.execute(REGISTRY_TABLES)
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (1, _migrate_to_v1),
     (2, _migrate_to_v2),
+    (3, _migrate_to_v3),
 ]
 
 

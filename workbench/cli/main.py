@@ -70,6 +70,7 @@ def _register() -> None:
         commands_datasets,
         commands_demo,
         commands_ingest,
+        commands_models,
         commands_serve,
         commands_ui,
     )
@@ -79,6 +80,7 @@ def _register() -> None:
         commands_ingest,
         commands_catalog,
         commands_datasets,
+        commands_models,
         commands_ui,
         commands_serve,
     ):

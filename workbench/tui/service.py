@@ -237,3 +237,69 @@ def lineage(catalog, ref: str, direction: str = "both"):
     from workbench.datasets.lineage import lineage as build
 
     return build(catalog, ref, direction)
+
+
+# -- the model registry ---------------------------------------------------------------------
+
+
+@dataclass
+class ModelsOverview:
+    """The Models screen's data: every model, the versions of the chosen one, and any
+    problem verifying the registry's event log (None when it is intact)."""
+
+    models: list[Any]
+    versions: list[Any]
+    chosen: str | None
+    warning: str | None = None
+
+
+def models_overview(catalog, chosen: str | None = None) -> ModelsOverview:
+    """Models, the versions of `chosen` (else the first model), and the log's verification."""
+    from workbench import registry
+
+    verification = registry.sync(catalog)
+    models = registry.list_models(catalog)
+    names = [m.name for m in models]
+    name = chosen if chosen in names else (names[0] if names else None)
+    versions = registry.list_versions(catalog, name) if name else []
+    warning = None if verification.ok else verification.summary()
+    return ModelsOverview(models, versions, name, warning)
+
+
+def check_promotion(catalog, name: str, version: int, alias: str):
+    """Each gate's result for a promotion, without changing anything."""
+    from workbench import registry
+
+    return registry.check_promotion(catalog, name, version, alias)
+
+
+def promote(catalog, name: str, version: int, alias: str, reason: str, force: bool):
+    """Promote (one event in the registry's log); GateFailedError when a gate refuses."""
+    from workbench import registry
+
+    return registry.promote(catalog, name, version, alias, reason, force=force)
+
+
+def model_history(catalog, name: str):
+    """Every event of one model, newest first."""
+    from workbench import registry
+
+    return registry.history(catalog, name)
+
+
+def rollback_target(catalog, name: str, alias: str) -> tuple[int | None, int | None]:
+    """(current holder, version a rollback would restore) of `alias`."""
+    from workbench import registry
+    from workbench.registry.state import replay
+
+    state = replay(registry.event_log(catalog).read()).model(name)
+    if state is None:
+        return None, None
+    return state.aliases.get(alias), state.rollback_target(alias)
+
+
+def rollback(catalog, name: str, alias: str, reason: str):
+    """Move `alias` back one step (one event in the registry's log)."""
+    from workbench import registry
+
+    return registry.rollback(catalog, name, reason, alias=alias)

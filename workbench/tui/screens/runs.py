@@ -70,6 +70,8 @@ class RunsScreen(WorkbenchScreen):
                 tooltip="Every dataset, its versions, profiles and diffs"),
         Binding("l", "lineage", "Lineage", show=False,
                 tooltip="Data the run under the cursor used and models it logged"),
+        Binding("m", "models", "Models", show=False,
+                tooltip="Registered models, aliases, promotion and history"),
         Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
         Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
@@ -382,6 +384,11 @@ class RunsScreen(WorkbenchScreen):
         from workbench.tui.screens.compare import CompareScreen
 
         self.app.push_screen(CompareScreen(self.catalog, run_ids))
+
+    def action_models(self) -> None:
+        from workbench.tui.screens.models import ModelsScreen
+
+        self.app.push_screen(ModelsScreen(self.catalog))
 
     def action_sql(self) -> None:
         from workbench.tui.screens.sql import SqlScreen

@@ -1,0 +1,175 @@
+"""Promotion gates: parsing a gate expression and judging a candidate version against it.
+
+A gate is the runs filter language applied to the candidate's run (`metrics.auc >= 0.9`),
+or `beats ALIAS on metrics.KEY [by DELTA]`, `has notes`, or `no drift`. Each gate gives
+pass, fail or unavailable; promotion refuses on anything but pass unless forced.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+
+from workbench.catalog import registry_store as store
+from workbench.catalog.contract import CatalogLike
+from workbench.catalog.filters import compile_filter, parse_field_spec
+from workbench.catalog.queries import metric_direction
+from workbench.errors import FilterSyntaxError, RegistryError
+from workbench.registry.state import Gate, ModelVersion, RegisteredModel
+
+PASS, FAIL, UNAVAILABLE = "pass", "fail", "unavailable"
+
+_BEATS_RE = re.compile(
+    r"^beats\s+(?P<alias>\S+)\s+on\s+(?P<field>\S+|metrics?\.\"[^\"]*\")"
+    r"(?:\s+by\s+(?P<delta>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gate's verdict on one candidate: status (pass / fail / unavailable) and why."""
+
+    expr: str
+    status: str
+    detail: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Beats:
+    """A parsed `beats ALIAS on metrics.KEY [by DELTA]` gate."""
+
+    alias: str
+    key: str
+    delta: float | None
+
+
+def normalise(expr: str) -> str:
+    """The gate text as stored: keyword gates with single spaces, filters as typed (trimmed)."""
+    text = expr.strip()
+    collapsed = " ".join(text.split())
+    lowered = collapsed.lower()
+    if lowered in ("has notes", "no drift") or lowered.startswith("beats "):
+        return collapsed
+    return text
+
+
+def parse_beats(expr: str) -> Beats | None:
+    """The parts of a `beats` gate; None when the text is not one. Bad parts raise."""
+    if not expr.lower().startswith("beats "):
+        return None
+    match = _BEATS_RE.match(expr)
+    if not match:
+        raise RegistryError(f"gate {expr!r} does not read as: beats ALIAS on metrics.KEY [by DELTA]")
+    fld = parse_field_spec(match["field"])
+    if fld.section != "metrics":
+        raise RegistryError(f"gate {expr!r} compares {fld.label}; a beats gate compares a metric")
+    delta = float(match["delta"]) if match["delta"] else None
+    return Beats(match["alias"], fld.name, delta)
+
+
+def check_expression(expr: str) -> str:
+    """Validate a gate expression; returns it normalised, or raises naming what is wrong."""
+    text = normalise(expr)
+    if not text:
+        raise RegistryError("a gate needs an expression")
+    if text.lower() in ("has notes", "no drift"):
+        return text.lower()
+    if parse_beats(text) is not None:
+        return text
+    try:
+        compile_filter(text)
+    except FilterSyntaxError as exc:
+        raise RegistryError(f"gate {text!r} is not a valid filter: {exc}") from None
+    return text
+
+
+def evaluate(
+    cat: CatalogLike, model: RegisteredModel, candidate: ModelVersion, alias: str
+) -> list[GateResult]:
+    """Every gate of `model` for `alias`, judged on `candidate` (one catalog read)."""
+    gates = model.gates_for(alias)
+    if not gates:
+        return []
+    results: list[GateResult] = []
+    with cat.connect(read_only=True) as con:
+        for gate in gates:
+            results.append(_judge(con, cat, model, candidate, gate))
+    return results
+
+
+def _judge(con: object, cat: CatalogLike, model: RegisteredModel, candidate: ModelVersion,
+           gate: Gate) -> GateResult:  # fmt: skip
+    expr = gate.expr
+    lowered = expr.lower()
+    if lowered == "has notes":
+        notes = store.run_notes(con, candidate.run_id) or candidate.notes
+        if notes and notes.strip():
+            return GateResult(expr, PASS, f"run {candidate.run_id[:8]} has notes")
+        return GateResult(expr, FAIL, f"run {candidate.run_id[:8]} has no notes")
+    if lowered == "no drift":
+        found = drift_gate_result(cat, candidate)
+        if found is None:
+            return GateResult(expr, UNAVAILABLE, "no drift report is available for this version")
+        return found
+    beats = parse_beats(expr)
+    if beats is not None:
+        return _judge_beats(model, candidate, gate, beats)
+    matched = store.run_matches_filter(con, candidate.run_id, expr)
+    if matched is None:
+        return GateResult(expr, UNAVAILABLE, f"run {candidate.run_id[:8]} is not in the catalog")
+    return GateResult(expr, PASS if matched else FAIL,
+                      f"run {candidate.run_id[:8]} {'matches' if matched else 'does not match'}")  # fmt: skip
+
+
+def _judge_beats(model: RegisteredModel, candidate: ModelVersion, gate: Gate, beats: Beats) -> GateResult:
+    expr = gate.expr
+    holder = model.aliases.get(beats.alias)
+    if holder is None:
+        return GateResult(expr, PASS, f"no version holds {beats.alias} yet")
+    mine = _metric(candidate, beats.key)
+    if mine is None:
+        return GateResult(expr, FAIL, f"v{candidate.version} has no value for {beats.key}")
+    theirs = _metric(model.versions[holder], beats.key)
+    if theirs is None:
+        return GateResult(expr, PASS, f"v{holder} ({beats.alias}) has no value for {beats.key}")
+    direction = gate.direction or metric_direction(beats.key)
+    delta = beats.delta or 0.0
+    if direction == "min":
+        ok = mine <= theirs - delta if beats.delta is not None else mine < theirs
+        word = "lower"
+    else:
+        ok = mine >= theirs + delta if beats.delta is not None else mine > theirs
+        word = "higher"
+    by = f" by {beats.delta:g}" if beats.delta is not None else ""
+    verdict = "is" if ok else "is not"
+    return GateResult(
+        expr, PASS if ok else FAIL,
+        f"{beats.key} {mine:.6g} {verdict} {word}{by} than v{holder}'s {theirs:.6g} ({beats.alias})",
+    )  # fmt: skip
+
+
+def _metric(version: ModelVersion, key: str) -> float | None:
+    value = version.metrics.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return float(value)
+
+
+def drift_gate_result(cat: CatalogLike, version: ModelVersion) -> GateResult | None:
+    """The `no drift` gate's verdict on `version`, from the drift engine's latest report on
+    the production data linked to it (workbench.drift fills this in).
+
+    Returns None while no drift report exists: the gate is then shown as "unavailable" and
+    blocks the promotion like a failure (never passed silently).
+    """
+    del cat, version
+    return None
