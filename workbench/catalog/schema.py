@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -95,10 +95,18 @@ def _migrate_to_v1(con) -> None:
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
 
+def _migrate_to_v4(con) -> None:
+    """Drift: stored reports, their per-column verdicts, cached reference summaries."""
+    from workbench.catalog.drift_store import DRIFT_TABLES
+
+    con.execute(DRIFT_TABLES)
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable]] = [
     (1, _migrate_to_v1),
+    (4, _migrate_to_v4),
 ]
 
 

@@ -53,9 +53,15 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from workbench.cli import commands_catalog, commands_demo, commands_ingest, commands_ui
+    from workbench.cli import (
+        commands_catalog,
+        commands_demo,
+        commands_drift,
+        commands_ingest,
+        commands_ui,
+    )
 
-    for module in (commands_demo, commands_ingest, commands_catalog, commands_ui):
+    for module in (commands_demo, commands_ingest, commands_catalog, commands_drift, commands_ui):
         for command in module.COMMANDS:
             cli.add_command(command)
 

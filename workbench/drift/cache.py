@@ -5,6 +5,7 @@ The catalog-backed cache (the default for `check_drift`) is in `workbench.drift.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -45,3 +46,25 @@ class DirectorySummaryCache:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, self._path(key))
+
+    def _fingerprints(self) -> dict[str, list]:
+        try:
+            return json.loads((self.folder / "fingerprints.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def known_fingerprint(self, path: Path) -> str | None:
+        """The SHA-256 remembered for `path` if its size and modification time are unchanged."""
+        st = path.stat()
+        entry = self._fingerprints().get(str(path))
+        return entry[2] if entry and entry[:2] == [st.st_size, st.st_mtime_ns] else None
+
+    def remember_fingerprint(self, path: Path, sha256: str) -> None:
+        st = path.stat()
+        known = self._fingerprints()
+        known[str(path)] = [st.st_size, st.st_mtime_ns, sha256]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        with os.fdopen(fd, "w") as f:
+            json.dump(known, f)
+        os.replace(tmp, self.folder / "fingerprints.json")

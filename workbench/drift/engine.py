@@ -27,7 +27,7 @@ from workbench.drift.report import (
     Thresholds,
 )
 from workbench.drift.sources import Source, open_source
-from workbench.drift.summary import ReferenceSummary, summarize
+from workbench.drift.summary import SAMPLE_ROWS, ReferenceSummary, summarize
 from workbench.errors import WorkbenchError
 
 
@@ -62,8 +62,9 @@ def compare_datasets(
     ref_kinds = column_kinds(ref_src.schema, column_types)
     cur_kinds = column_kinds(cur_src.schema, column_types)
     names = _selected(ref_kinds, cur_kinds, columns)
-    ref_src.start_fingerprint()
-    cur_src.start_fingerprint()
+    for src in (ref_src, cur_src):
+        _recall_fingerprint(src, cache)
+        src.start_fingerprint()
 
     def step(phase: str) -> Callable[[int], None]:
         def report(rows: int) -> None:
@@ -74,9 +75,10 @@ def compare_datasets(
         return report
 
     testable = {c: ref_kinds[c] for c in names if c in ref_kinds and ref_kinds[c] in (NUMERIC, CATEGORICAL)}
-    ref_sum, cached = _reference_summary(ref_src, testable, cache, step("reference"))
+    sample = SAMPLE_ROWS if classifier else 0  # the row sample only feeds the classifier
+    ref_sum, cached = _reference_summary(ref_src, testable, cache, step("reference"), sample)
     shared = {c: k for c, k in testable.items() if cur_kinds.get(c) == k}
-    cur_sum = summarize(cur_src, shared, progress=step("current"))
+    cur_sum = summarize(cur_src, shared, progress=step("current"), sample_rows=sample)
     step("tests")(cur_sum.rows)
 
     results = [_column(c, ref_src, cur_src, ref_kinds, cur_kinds, ref_sum, cur_sum, t) for c in names]
@@ -89,8 +91,24 @@ def compare_datasets(
         domain = domain_classifier(ref_sum.sample, cur_sum.sample,
                                    [c.column for c in results if c.kind in (NUMERIC, CATEGORICAL)
                                     and c.state != "skipped"], t)
+    for src in (ref_src, cur_src):
+        _remember_fingerprint(src, cache)
     return _report(ref_src, cur_src, ref_sum, cur_sum, results, domain, t, cached,
                    time.perf_counter() - started)
+
+
+def _recall_fingerprint(src: Source, cache) -> None:
+    """Reuse a file's SHA-256 the cache remembers for its current size and modification time."""
+    if src.path is not None and hasattr(cache, "known_fingerprint"):
+        known = cache.known_fingerprint(src.path)
+        if known:
+            src._fingerprint = known
+            src.fingerprint_recalled = True
+
+
+def _remember_fingerprint(src: Source, cache) -> None:
+    if src.path is not None and not src.fingerprint_recalled and hasattr(cache, "remember_fingerprint"):
+        cache.remember_fingerprint(src.path, src.fingerprint())
 
 
 def summary_key(fingerprint: str, kinds: dict[str, str]) -> str:
@@ -103,15 +121,15 @@ def summary_key(fingerprint: str, kinds: dict[str, str]) -> str:
 
 
 def _reference_summary(src: Source, kinds: dict[str, str], cache: SummaryCache | None,
-                       progress) -> tuple[ReferenceSummary, bool]:
+                       progress, sample_rows: int) -> tuple[ReferenceSummary, bool]:
     if cache is not None:
-        key = summary_key(src.fingerprint(), kinds)
+        key = summary_key(src.fingerprint(), kinds) + (":sample" if sample_rows else "")
         data = cache.get(key)
         if data is not None:
             summary = ReferenceSummary.from_bytes(data)
             summary.label = src.label
             return summary, True
-    summary = summarize(src, kinds, progress=progress)
+    summary = summarize(src, kinds, progress=progress, sample_rows=sample_rows)
     summary.fingerprint = src.fingerprint() if (cache is not None or src.path) else ""
     if cache is not None:
         cache.put(key, summary.fingerprint, src.label, summary.to_bytes())

@@ -52,6 +52,7 @@ class Source:
     path: Path | None = None
     num_rows: int | None = None
     _table: pa.Table | None = field(default=None, repr=False)
+    fingerprint_recalled: bool = False  # the hash came from a cache, not from reading the file
     _fingerprint: str | None = field(default=None, repr=False)
     _hashing: Future | None = field(default=None, repr=False)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 #: Largest sample for which the KS p-value is computed exactly (scipy's `MAX_AUTO_N`).
 KS_EXACT_MAX_N = 10_000
+_SMIRNOV_MAX_N = 100_000
 #: Cells whose pooled count is below this are merged before the chi-square test.
 CHI2_MIN_POOLED = 10
 PSI_BINS = 10
@@ -73,18 +74,18 @@ def ks_pvalue(d: float, n: int, m: int) -> KS:
 def _kstwo_sf(d: float, n: float) -> float:
     """P(D_n >= d) of the one-sample two-sided KS distribution (scipy's `kstwo.sf`).
 
-    The tail (n d^2 >= 2.2) is exact (twice Smirnov's one-sided probability); elsewhere
-    Kolmogorov's limit with the first two finite-n corrections, within 3e-4 of `kstwo.sf`
-    for n >= 50 and 4e-5 for n >= 500 (measured). Only scipy.special is imported: scipy.stats
+    The tail (n d^2 >= 2.2) is exact (twice Smirnov's one-sided probability) up to
+    n = 100,000 (its cost grows with n); elsewhere Kolmogorov's limit with the first two
+    finite-n corrections, within 3e-4 of `kstwo.sf` for n >= 50 and 4e-5 for n >= 500. Only scipy.special is imported: scipy.stats
     takes seconds to import.
     """
     from scipy.special import kolmogorov, smirnov
 
     if d <= 0:
         return 1.0
-    if d >= 1:
+    if d >= 1 or n * d * d >= 370.0:
         return 0.0
-    if n * d * d >= 2.2:
+    if n * d * d >= 2.2 and n <= _SMIRNOV_MAX_N:
         p = 2.0 * float(smirnov(int(n), d))
     else:
         s = math.sqrt(n)

@@ -230,9 +230,19 @@ class _CategoricalAcc:
         self.rows = self.missing = 0
         self.parts: list[pa.StructArray] = []
 
-    def add(self, array: pa.Array) -> None:
+    def add(self, array: pa.Array | pa.ChunkedArray) -> None:
         self.rows += len(array)
         self.missing += array.null_count
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if pa.types.is_dictionary(array.type):  # count the codes: O(rows) ints, not strings
+            codes = array.indices.drop_null().to_numpy(zero_copy_only=False)
+            counts = np.bincount(codes, minlength=len(array.dictionary))
+            used = np.flatnonzero(counts)
+            self.parts.append(pa.StructArray.from_arrays(
+                [as_text(array.dictionary).take(pa.array(used)), pa.array(counts[used])],
+                names=["values", "counts"]))
+            return
         self.parts.append(pc.value_counts(as_text(array)))
 
     def finish(self) -> tuple[pa.Array, np.ndarray]:
@@ -241,8 +251,7 @@ class _CategoricalAcc:
         values = pa.concat_arrays([p.field("values") for p in self.parts])
         counts = pa.concat_arrays([p.field("counts") for p in self.parts])
         table = pa.table({"level": values, "n": counts}).filter(pc.is_valid(values))
-        if len(self.parts) > 1:
-            table = table.group_by("level").aggregate([("n", "sum")]).rename_columns(["level", "n"])
+        table = table.group_by("level").aggregate([("n", "sum")]).rename_columns(["level", "n"])
         table = table.sort_by([("n", "descending"), ("level", "ascending")])
         return table.column("level").combine_chunks(), table.column("n").to_numpy().astype(np.int64)
 
@@ -258,6 +267,8 @@ class _RowSample:
         self.seen = 0
 
     def add(self, batch: pa.RecordBatch) -> None:
+        if self.size <= 0:
+            return
         keys = self.rng.random(batch.num_rows)
         self.seen += batch.num_rows
         if len(self.keys) >= self.size:
@@ -308,8 +319,9 @@ def scan(source: Source, kinds: dict[str, str], sample_rows: int = SAMPLE_ROWS,
     return out
 
 
-def summarize(source: Source, kinds: dict[str, str], progress=None) -> ReferenceSummary:
+def summarize(source: Source, kinds: dict[str, str], progress=None,
+              sample_rows: int = SAMPLE_ROWS) -> ReferenceSummary:
     """The summary of one dataset (reference or current) in one streaming pass."""
-    summary = scan(source, kinds, progress=progress)
+    summary = scan(source, kinds, sample_rows=sample_rows, progress=progress)
     summary.fingerprint = source.fingerprint() if source.path is not None else ""
     return summary
