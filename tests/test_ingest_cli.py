@@ -10,6 +10,7 @@ import textwrap
 from _runfolders import append_raw, write_run
 from click.testing import CliRunner
 
+from workbench.catalog.schema import SCHEMA_VERSION
 from workbench.cli.main import cli
 
 
@@ -53,11 +54,11 @@ def test_doctor(tmp_path, runs_root):
     append_raw(folder, b'{"key":"loss","value":1,"step":-4,"timestamp":1}\n')
     _run(["ingest", str(runs_root)], db)
     text = _run(["doctor"], db).output
-    assert "schema version  1" in text
+    assert f"schema version  {SCHEMA_VERSION}" in text
     assert str(runs_root.resolve()) in text
     assert "metrics.jsonl:2: step must be >= 0" in text
     data = json.loads(_run(["doctor", "--json"], db).output)
-    assert data["counts"]["runs"] == 1 and data["schema_version"] == 1
+    assert data["counts"]["runs"] == 1 and data["schema_version"] == SCHEMA_VERSION
     assert data["recent_errors"][0]["line"] == 2
     assert data["busy"] is None
 
