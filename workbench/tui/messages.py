@@ -32,3 +32,29 @@ class Loaded(Message):
         self.what = what
         self.value = value
         self.token = token
+
+
+class DriftProgress(Message):
+    """A drift check read `rows` rows of the `phase` ("reference", "current" or "tests")."""
+
+    def __init__(self, phase: str, rows: int) -> None:
+        super().__init__()
+        self.phase = phase
+        self.rows = rows
+
+
+class DriftFinished(Message):
+    """A drift check finished; `report` is its DriftReport (already stored)."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report
+
+
+class DriftFailed(Message):
+    """A drift check stopped: an error a person can read, or cancelled on request."""
+
+    def __init__(self, error: str, cancelled: bool = False) -> None:
+        super().__init__()
+        self.error = error
+        self.cancelled = cancelled

@@ -74,6 +74,7 @@ class RunsScreen(Screen):
         Binding("space", "toggle_mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("s", "sql", "SQL", show=False),
+        Binding("d", "drift", "Drift", show=False),
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("o", "cycle_sort", "Sort"),
@@ -96,6 +97,7 @@ class RunsScreen(Screen):
         ("Unmark all runs", "Clear every mark (u)", "clear_marks"),
         ("Compare marked runs", "Open the comparison of the marked runs (c)", "compare"),
         ("SQL console", "Query the catalog with read-only SQL (s)", "sql"),
+        ("Drift check", "Compare a current data file with a reference (d)", "drift"),
         ("Filter runs", "Type a filter expression (f)", "focus_filter"),
         ("Search runs", "Quick text search over names (/)", "focus_search"),
         ("Clear filter and search", "Show every run of the project", "clear_filter"),
@@ -418,6 +420,11 @@ class RunsScreen(Screen):
             self.notify("The SQL console is not available in this build.", severity="error")
             return
         self.app.push_screen(SqlScreen(self.catalog))
+
+    def action_drift(self) -> None:
+        from workbench.tui.screens.drift import DriftScreen
+
+        self.app.push_screen(DriftScreen(self.catalog))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()
