@@ -41,20 +41,21 @@ def test_older_schema_is_backed_up_and_migrated(tmp_path, monkeypatch):
     with Catalog(path).connect() as con:
         con.execute("INSERT INTO roots VALUES ('/x', now(), NULL)")
 
-    def to_v2(con):
+    def to_next(con):
         con.execute("ALTER TABLE runs ADD COLUMN favourite BOOLEAN DEFAULT false")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, (2, to_v2)])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, (current + 1, to_next)])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
     cat = Catalog(path)
     with cat.connect(read_only=True) as con:  # a read-only open migrates via a write open
-        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == current + 1
         assert con.execute("SELECT path FROM roots").fetchall() == [("/x",)]
         con.execute("SELECT favourite FROM runs")
-    backup = tmp_path / "c.duckdb.bak-v1"
+    backup = tmp_path / f"c.duckdb.bak-v{current}"
     assert backup.exists()
     old = duckdb.connect(str(backup), read_only=True)
-    assert old.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    assert old.execute("SELECT max(version) FROM schema_version").fetchone()[0] == current
     old.close()
 
 

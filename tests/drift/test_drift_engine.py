@@ -207,3 +207,14 @@ def test_domain_classifier_names_the_telling_column() -> None:
     assert report.classifier.auc > 0.65 and report.classifier.drift
     assert report.classifier.top_features[0][0] == "b"
     assert "AUROC" in report.verdict_rule
+
+
+def test_a_check_can_be_cancelled_and_reports_progress() -> None:
+    from workbench.drift import DriftCancelled
+
+    ref, cur = drift_pair(1_000, seed=14)
+    seen = []
+    compare_datasets(ref, cur, progress=lambda phase, rows: seen.append((phase, rows)))
+    assert ("reference", 1_000) in seen and ("current", 1_000) in seen and seen[-1][0] == "tests"
+    with pytest.raises(DriftCancelled):
+        compare_datasets(ref, cur, cancelled=lambda: True)

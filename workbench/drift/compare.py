@@ -123,6 +123,7 @@ def compare_categorical(col: ColumnDrift, ref: CategoricalSummary, cur: Categori
     col.unseen = [v for v in unseen_levels.slice(0, UNSEEN_LISTED).to_pylist()]
     col.unseen_count = int(unseen_counts.sum())
     col.effects.update({"jensen_shannon": js, "unseen_share": col.unseen_count / cur.count,
+                        "unseen_levels": float(int((~seen).sum())),
                         "levels_reference": float(len(ref.levels)),
                         "levels_current": float(len(cur.levels))})
     method = "chi-square homogeneity" + (f", {chi.merged_levels:,} rare levels pooled" if chi.merged_levels > 1 else "")

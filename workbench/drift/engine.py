@@ -223,7 +223,8 @@ def _reason(c: ColumnDrift, tests: list[DriftTest], t: Thresholds) -> str:
             parts.append(f"KS {x.statistic:.3f} (q = {x.adjusted_pvalue:.2g}), Wasserstein "
                          f"{x.effect:.3f} sd, PSI {c.effects.get('psi', 0):.3f}")
         else:
-            unseen = f", {len(c.unseen) if c.unseen_count else 0} unseen categories" if c.unseen_count else ""
+            levels = int(c.effects.get("unseen_levels", len(c.unseen)))
+            unseen = f", {levels:,} unseen categor{'y' if levels == 1 else 'ies'}" if c.unseen_count else ""
             parts.append(f"chi-square q = {x.adjusted_pvalue:.2g}, Jensen-Shannon {x.effect:.3f}{unseen}")
     prefix = "" if c.state == DRIFT else "below the effect floor: "
     return prefix + "; ".join(parts)
