@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from workbench.catalog.connection import Catalog
 from workbench.cli.main import cli
-from workbench.drift.service import check_drift, get_report, list_reports
+from workbench.drift.service import check_drift, find_report, get_report, list_reports
 
 
 def run(db: Path, *args: str, width: int = 100):
@@ -96,3 +96,6 @@ def test_service_reuses_the_reference_summary_and_file_hash(files) -> None:
     assert second.reference_fingerprint == first.reference_fingerprint
     assert get_report(cat, second.report_id).to_dict() == second.to_dict()
     assert list_reports(cat).height == 2
+    reused = find_report(cat, first.reference_fingerprint, first.current_fingerprint)
+    assert reused is not None and reused.report_id == second.report_id
+    assert find_report(cat, first.current_fingerprint, first.reference_fingerprint) is None

@@ -100,3 +100,14 @@ def get_report(cat: CatalogLike, report: str = "latest") -> DriftReport:
             raise NotFoundError(f"The id prefix {report!r} names {len(ids)} reports; give more characters.")
         data = drift_store.report_json(con, report if report in ids else ids[0])
     return DriftReport.from_dict(data)
+
+
+def find_report(cat: CatalogLike, reference_fingerprint: str, current_fingerprint: str) -> DriftReport | None:
+    """The newest stored report comparing exactly these two datasets (by content), or None.
+
+    Lets a caller (the registry's gate) reuse a check instead of running it again.
+    """
+    with cat.connect(read_only=True) as con:
+        found = drift_store.latest_report_for(con, reference_fingerprint, current_fingerprint)
+        data = drift_store.report_json(con, found) if found else None
+    return DriftReport.from_dict(data) if data else None

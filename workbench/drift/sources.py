@@ -58,6 +58,12 @@ class Source:
 
     def batches(self, columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Record batches holding only `columns`, read one at a time."""
+        try:
+            yield from self._batches(columns, batch_rows)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataSourceError(f"Cannot read {self.label}: {_first_line(exc)}") from None
+
+    def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         if self._table is not None:
             yield from self._table.select(columns).to_batches(max_chunksize=batch_rows)
         elif self.kind == "parquet":
@@ -66,7 +72,7 @@ class Source:
             with pq.ParquetFile(self.path) as f:
                 yield from f.iter_batches(batch_size=batch_rows, columns=columns)
         elif self.kind == "ipc":
-            yield from _ipc_table(self.path).select(columns).to_batches(max_chunksize=batch_rows)
+            yield from _ipc_batches(self.path, columns)
         elif self.kind == "csv":
             yield from _csv_batches(self.path, columns)
         else:
@@ -140,8 +146,7 @@ def _file_schema(path: Path, kind: str) -> tuple[pa.Schema, int | None]:
         meta = pq.read_metadata(path)
         return meta.schema.to_arrow_schema(), meta.num_rows
     if kind == "ipc":
-        table = _ipc_table(path)
-        return table.schema, table.num_rows
+        return _ipc_reader(path).schema, None
     if kind == "csv":
         import pyarrow.csv as pcsv
 
@@ -151,16 +156,25 @@ def _file_schema(path: Path, kind: str) -> tuple[pa.Schema, int | None]:
     return _read_json_block(first, None).schema, None
 
 
-def _ipc_table(path: Path) -> pa.Table:
-    """An Arrow IPC file (Feather v2) or stream, memory-mapped: pages are read on demand."""
+def _ipc_reader(path: Path):
+    """An Arrow IPC file (Feather v2) or stream reader over a memory map (pages read on demand)."""
     import pyarrow.ipc as ipc
 
-    source = pa.memory_map(str(path), "r")
     try:
-        return ipc.open_file(source).read_all()
+        return ipc.open_file(pa.memory_map(str(path), "r"))
     except pa.ArrowInvalid:
-        source = pa.memory_map(str(path), "r")
-        return ipc.open_stream(source).read_all()
+        return ipc.open_stream(pa.memory_map(str(path), "r"))
+
+
+def _ipc_batches(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """One record batch at a time (a compressed file is decompressed a batch at a time)."""
+    reader = _ipc_reader(path)
+    if hasattr(reader, "num_record_batches"):
+        for i in range(reader.num_record_batches):
+            yield reader.get_batch(i).select(columns)
+    else:
+        for batch in reader:
+            yield batch.select(columns)
 
 
 def _csv_parse(path: Path):
