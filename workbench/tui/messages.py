@@ -96,3 +96,26 @@ class ExportFinished(Message):
 
     path: Path
     rows: int
+
+
+@dataclass
+class DriftProgress(Message):
+    """A drift check read `rows` rows of the `phase` ("reference", "current" or "tests")."""
+
+    phase: str
+    rows: int
+
+
+@dataclass
+class DriftFinished(Message):
+    """A drift check finished; `report` is its DriftReport (already stored)."""
+
+    report: Any
+
+
+@dataclass
+class DriftFailed(Message):
+    """A drift check stopped: an error a person can read, or cancelled on request."""
+
+    error: str
+    cancelled: bool = False
