@@ -137,9 +137,10 @@ def sample_runs() -> list[dict]:
             "name": "live",
             "project": "mnist",
             "status": "running",
-            "started_at": NOW - timedelta(minutes=5),
+            # a heartbeat a day ahead: still "running" however long a loaded machine takes
+            "started_at": NOW + timedelta(days=1, minutes=-5),
             "ended_at": None,
-            "heartbeat_at": NOW,
+            "heartbeat_at": NOW + timedelta(days=1),
             "params": {"lr": 1e-3},
             "tags": {"stage": "prod"},
             "metrics": {"val-loss": [0.9]},

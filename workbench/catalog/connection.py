@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from workbench.catalog.schema import SCHEMA_VERSION, apply_migrations, read_version
+from workbench.catalog import schema
 from workbench.errors import CatalogBusyError, CatalogError
 
 if TYPE_CHECKING:
@@ -165,21 +165,21 @@ class Catalog:
             delay = min(delay * 1.6, 0.25)
 
     def _check_schema(self, con: DuckDBPyConnection, read_only: bool) -> None:
-        version = read_version(con)
-        if version > SCHEMA_VERSION:
+        version = schema.read_version(con)
+        if version > schema.SCHEMA_VERSION:
             raise CatalogError(
                 f"the catalog at {self.path} has schema version {version}, newer than this "
-                f"workbench understands ({SCHEMA_VERSION}); upgrade workbench or use another"
+                f"workbench understands ({schema.SCHEMA_VERSION}); upgrade workbench or use another"
                 " catalog file"
             )
-        if version < SCHEMA_VERSION:
+        if version < schema.SCHEMA_VERSION:
             if read_only:
                 raise _NeedsMigration()
             if version > 0:
                 con.execute("CHECKPOINT")
                 backup = self.path.with_name(f"{self.path.name}.bak-v{version}")
                 shutil.copy2(self.path, backup)
-            apply_migrations(con, version)
+            schema.apply_migrations(con, version)
         self._checked_version = True
 
     # -- small conveniences --------------------------------------------------------------
@@ -189,7 +189,7 @@ class Catalog:
         if not self.path.exists():
             return 0
         with self.connect(read_only=True) as con:
-            return read_version(con)
+            return schema.read_version(con)
 
     def data_version(self) -> int:
         """A counter every ingest that changed rows bumps; cheap change detection for views."""
@@ -319,7 +319,7 @@ def _empty_catalog() -> tuple[DuckDBPyConnection, str]:
             _detach(alias)
             raise
     try:
-        apply_migrations(con, 0)
+        schema.apply_migrations(con, 0)
     except BaseException:
         con.close()
         with _open_lock:
