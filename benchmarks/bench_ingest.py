@@ -1,9 +1,16 @@
 """Benchmark ingest: full ingest of each workload (points/s) and the no-op re-ingest time.
 
     python benchmarks/bench_ingest.py [small medium long] [--repeat 3] [--dir /tmp/wb-bench]
-Targets: >= 1,000,000 points/s on medium; no-op re-ingest of medium < 0.5 s.
+Targets: >= 1,000,000 points/s on medium; no-op re-ingest of medium < 0.5 s; a full ingest
+within 1.5x of the peer.
 Imports are warmed first, so the numbers are the ingest, not Python start-up. "cpu s" is the
 process CPU time (all threads): a load-independent cross-check on a shared machine.
+
+Two references are measured in the same run, on the same files:
+- peer: DuckDB's own read_json of every metrics.jsonl into a table of a fresh catalog file
+  (parse + insert + checkpoint, no run.json/params, no offsets, no summaries);
+- parse: reading every metrics.jsonl and parsing it in memory with the ingester's parser alone
+  (one thread): the floor for parsing, with no catalog at all.
 """
 
 from __future__ import annotations
@@ -21,6 +28,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 
+def duckdb_read_json(root: Path, db: Path) -> tuple[float, float]:
+    """Seconds (wall, process CPU) for DuckDB to read every metrics.jsonl under root into a
+    table of a new catalog file."""
+    import duckdb
+
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    pattern = str(root / "**" / "metrics.jsonl")
+    t0, c0 = time.perf_counter(), time.process_time()
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE points AS SELECT filename, key, step, timestamp AS ts, value FROM read_json("
+        "?, format = 'newline_delimited', filename = true, columns = {key: 'VARCHAR', "
+        "value: 'DOUBLE', step: 'BIGINT', timestamp: 'DOUBLE'})",
+        [pattern],
+    )
+    con.close()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    db.unlink()
+    return seconds, cpu
+
+
+def parse_only(root: Path) -> float:
+    """Seconds to read every metrics.jsonl and parse it in memory (one thread, no catalog)."""
+    from workbench.formats import runfolder
+
+    t0 = time.perf_counter()
+    chunks = [(i, p.read_bytes()) for i, p in enumerate(sorted(root.rglob("metrics.jsonl")))]
+    runfolder.parse_metric_chunks(chunks)
+    return time.perf_counter() - t0
+
+
 def bench(name: str, base: Path, repeat: int) -> dict:
     import duckdb  # noqa: F401 - warm imports
     import polars  # noqa: F401
@@ -36,8 +75,12 @@ def bench(name: str, base: Path, repeat: int) -> dict:
         (root / ".complete").write_text("")
         print(f"  generated {name}: {workload.points:,} points in {time.perf_counter() - t0:.1f} s")
     workload = generate.WORKLOADS[name]
-    full, noop, cpu = [], [], []
+    full, noop, cpu, peer, peer_cpu, parse = [], [], [], [], [], []
     for i in range(repeat):
+        seconds, cpu_s = duckdb_read_json(root, base / f"{name}-peer.duckdb")
+        peer.append(seconds)
+        peer_cpu.append(cpu_s)
+        parse.append(parse_only(root))
         db = base / f"{name}-{i}.duckdb"
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
@@ -62,6 +105,10 @@ def bench(name: str, base: Path, repeat: int) -> dict:
         "cpu_best_s": min(cpu),
         "noop_best_s": min(noop),
         "noop_median_s": statistics.median(noop),
+        "peer_best_s": min(peer),
+        "parse_best_s": min(parse),
+        "ratio": best / min(peer),
+        "cpu_ratio": min(cpu) / min(peer_cpu),
     }
 
 
@@ -79,13 +126,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{os.cpu_count()} cores, load average {load} (timings are noisy when it is high)")
     print(
         f"{'workload':<8} {'points':>10} {'full best':>10} {'median':>8} {'points/s':>12} {'cpu s':>6} {'no-op best':>11} {'median':>8}"
+        f" {'read_json':>10} {'parse':>7} {'ratio':>6} {'cpu ratio':>9}"
     )
     for name in args.workloads:
         r = bench(name, base, args.repeat)
         print(
             f"{r['workload']:<8} {r['points']:>10,} {r['full_best_s']:>9.2f}s {r['full_median_s']:>7.2f}s "
             f"{r['points_per_s_best']:>12,.0f} {r['cpu_best_s']:>6.2f} {r['noop_best_s']:>10.3f}s {r['noop_median_s']:>7.3f}s"
+            f" {r['peer_best_s']:>9.2f}s {r['parse_best_s']:>6.2f}s {r['ratio']:>5.2f}x"
+            f" {r['cpu_ratio']:>8.2f}x"
         )
+    print("ratio: full ingest best / DuckDB read_json best, wall time (target <= 1.5x);")
+    print("cpu ratio: the same with process CPU time (steadier when the machine is busy)")
 
 
 if __name__ == "__main__":

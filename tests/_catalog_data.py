@@ -90,8 +90,13 @@ def add_runs(cat: Catalog, runs: list[dict]) -> None:
 
 
 def sample_runs() -> list[dict]:
-    """Five runs covering numbers-as-strings, odd keys, missing params, NaN and a stale run."""
+    """Five runs covering numbers-as-strings, odd keys, missing params, NaN and a stale run.
+
+    Times relative to now are taken now, not at import: in a long test session the "live"
+    run must not have turned stale before its test runs.
+    """
     day = datetime(2026, 1, 15, 12, 0, 0)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     return [
         {
             "id": "aaaa1111",
@@ -127,9 +132,9 @@ def sample_runs() -> list[dict]:
             "name": "[red]markup[/]",
             "project": "mnist",
             "status": "running",
-            "started_at": NOW - timedelta(hours=2),
+            "started_at": now - timedelta(hours=2),
             "ended_at": None,
-            "heartbeat_at": NOW - timedelta(hours=1),
+            "heartbeat_at": now - timedelta(hours=1),
             "params": {"lr": 0.5},
         },
         {
@@ -137,9 +142,9 @@ def sample_runs() -> list[dict]:
             "name": "live",
             "project": "mnist",
             "status": "running",
-            "started_at": NOW - timedelta(minutes=5),
+            "started_at": now - timedelta(minutes=5),
             "ended_at": None,
-            "heartbeat_at": NOW,
+            "heartbeat_at": now,
             "params": {"lr": 1e-3},
             "tags": {"stage": "prod"},
             "metrics": {"val-loss": [0.9]},

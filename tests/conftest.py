@@ -23,3 +23,9 @@ def runs_root(tmp_path: Path) -> Path:
     root = tmp_path / "runs"
     root.mkdir()
     return root
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests run on asyncio, Textual's loop. Older anyio releases would also try trio."""
+    return "asyncio"

@@ -32,6 +32,14 @@ class NotFoundError(WorkbenchError, LookupError):
     """A run, project, path or key the user named does not exist."""
 
 
+class RunNotFoundError(NotFoundError):
+    """A run reference matches no run, or several."""
+
+
+class ReadOnlyError(WorkbenchError):
+    """A statement would change the catalog where only reading is allowed."""
+
+
 class RegistryError(WorkbenchError):
     """A registry request cannot be done as asked (unknown version, alias already held, ...)."""
 

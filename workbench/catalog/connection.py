@@ -13,8 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+from workbench.catalog import schema
 from workbench.errors import CatalogBusyError, CatalogError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 #: Seconds to keep retrying while another process holds the catalog's lock
 #: (override with $WORKBENCH_BUSY_TIMEOUT or Catalog(busy_timeout=...)).
@@ -30,7 +36,7 @@ _PID_RE = re.compile(r"\(PID (\d+)\)")
 # mode: a read-only request while a writer is open here shares the writer's instance; a write
 # request while readers are open here waits for them like it waits for another process.
 _open_lock = threading.Lock()
-_open_modes: dict[str, list] = {}  # path -> [read_only, count, attached alias or None]
+_open_modes: dict[str, list[Any]] = {}  # path -> [read_only, count, attached alias or None]
 
 
 class _Retry(Exception):
@@ -93,7 +99,7 @@ class Catalog:
     # -- opening -------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def connect(self, read_only: bool = False) -> Iterator:
+    def connect(self, read_only: bool = False) -> Iterator[DuckDBPyConnection]:
         """Open the catalog for one unit of work and close it afterwards.
 
         A write open creates the file (and its folder) and migrates an older schema, after
@@ -128,7 +134,7 @@ class Catalog:
         finally:
             _release(key, con)
 
-    def _open_with_retry(self, read_only: bool):
+    def _open_with_retry(self, read_only: bool) -> tuple[DuckDBPyConnection, str]:
         import duckdb
 
         deadline = time.monotonic() + self.busy_timeout
@@ -158,35 +164,32 @@ class Catalog:
             time.sleep(delay)
             delay = min(delay * 1.6, 0.25)
 
-    def _check_schema(self, con, read_only: bool) -> None:
-        from workbench.catalog.schema import SCHEMA_VERSION, apply_migrations, read_version
-
-        version = read_version(con)
-        if version > SCHEMA_VERSION:
+    def _check_schema(self, con: DuckDBPyConnection, read_only: bool) -> None:
+        version = schema.read_version(con)
+        if version > schema.SCHEMA_VERSION:
             raise CatalogError(
                 f"the catalog at {self.path} has schema version {version}, newer than this "
-                f"workbench understands ({SCHEMA_VERSION}); upgrade workbench or use another --db"
+                f"workbench understands ({schema.SCHEMA_VERSION}); upgrade workbench or use another"
+                " catalog file"
             )
-        if version < SCHEMA_VERSION:
+        if version < schema.SCHEMA_VERSION:
             if read_only:
                 raise _NeedsMigration()
             if version > 0:
                 con.execute("CHECKPOINT")
                 backup = self.path.with_name(f"{self.path.name}.bak-v{version}")
                 shutil.copy2(self.path, backup)
-            apply_migrations(con, version)
+            schema.apply_migrations(con, version)
         self._checked_version = True
 
     # -- small conveniences --------------------------------------------------------------
 
     def schema_version(self) -> int:
         """The schema version of the file (0 when it does not exist yet)."""
-        from workbench.catalog.schema import read_version
-
         if not self.path.exists():
             return 0
         with self.connect(read_only=True) as con:
-            return read_version(con)
+            return schema.read_version(con)
 
     def data_version(self) -> int:
         """A counter every ingest that changed rows bumps; cheap change detection for views."""
@@ -198,14 +201,14 @@ class _NeedsMigration(Exception):
     """Internal: a read-only open met an older schema."""
 
 
-def read_data_version(con) -> int:
+def read_data_version(con: DuckDBPyConnection) -> int:
     """The current data_version counter from an open connection."""
     # fetchall, not fetchone: an unfinished result makes DuckDB refuse the next con.sql().
     rows = con.execute("SELECT value FROM catalog_state WHERE key = 'data_version'").fetchall()
     return int(rows[0][0]) if rows else 0
 
 
-def bump_data_version(con) -> int:
+def bump_data_version(con: DuckDBPyConnection) -> int:
     """Increment data_version (inside the caller's transaction) and return the new value."""
     con.execute(
         "INSERT INTO catalog_state VALUES ('data_version', 1) "
@@ -214,7 +217,7 @@ def bump_data_version(con) -> int:
     return read_data_version(con)
 
 
-def _acquire(key: str, read_only: bool, duckdb):
+def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnection:
     with _open_lock:
         entry = _open_modes.get(key)
         if entry and entry[1] > 0:
@@ -224,7 +227,7 @@ def _acquire(key: str, read_only: bool, duckdb):
             if mode:  # more readers of the file this process has attached
                 con = _reader_cursor(entry[2], duckdb)
             else:  # a writer also reads: share its instance
-                con = duckdb.connect(key, read_only=False)
+                con = _connect(duckdb, key)
             entry[1] += 1
             return con
         if read_only:
@@ -236,12 +239,17 @@ def _acquire(key: str, read_only: bool, duckdb):
                 raise
             _open_modes[key] = [True, 1, alias]
             return con
-        con = duckdb.connect(key, read_only=False)
+        con = _connect(duckdb, key)
         _open_modes[key] = [False, 1, None]
         return con
 
 
-def _release(key: str, con) -> None:
+def _connect(duckdb: ModuleType, key: str) -> DuckDBPyConnection:
+    con: DuckDBPyConnection = duckdb.connect(key, read_only=False)
+    return con
+
+
+def _release(key: str, con: DuckDBPyConnection) -> None:
     with _open_lock:
         try:
             con.close()
@@ -259,21 +267,22 @@ def _release(key: str, con) -> None:
 # it when the last reader is done: the file (and its lock) is held exactly as long as with
 # duckdb.connect(path, read_only=True), but the ~12 ms of creating and destroying a DuckDB
 # instance is paid once per process instead of once per call (an attach + detach is ~1 ms).
-_host: list = [None, 0]  # [the in-memory connection, the pid that created it]
+_host: list[Any] = [None, 0]  # [the in-memory connection, the pid that created it]
 _aliases = iter(range(1, 1 << 62))
 
 
-def _host_connection(duckdb):
+def _host_connection(duckdb: ModuleType) -> DuckDBPyConnection:
     if _host[0] is None or _host[1] != os.getpid():  # a forked child makes its own
         _host[0] = duckdb.connect(
             ":memory:",
             config={"autoinstall_known_extensions": False},
         )
         _host[1] = os.getpid()
-    return _host[0]
+    host: DuckDBPyConnection = _host[0]
+    return host
 
 
-def _attach(key: str, duckdb) -> str:
+def _attach(key: str, duckdb: ModuleType) -> str:
     alias = f"workbench_catalog_{next(_aliases)}"
     quoted = key.replace("'", "''")
     _host_connection(duckdb).execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
@@ -286,7 +295,7 @@ def _detach(alias: str) -> None:
         host.execute(f"DETACH DATABASE IF EXISTS {alias}")
 
 
-def _reader_cursor(alias: str, duckdb):
+def _reader_cursor(alias: str, duckdb: ModuleType) -> DuckDBPyConnection:
     cur = _host_connection(duckdb).cursor()
     try:
         cur.execute(f"USE {alias}")
@@ -296,12 +305,10 @@ def _reader_cursor(alias: str, duckdb):
     return cur
 
 
-def _empty_catalog():
+def _empty_catalog() -> tuple[DuckDBPyConnection, str]:
     """(cursor, alias) of a fresh in-memory database with the full schema, attached to the
     process's in-memory instance (the caller detaches it)."""
     import duckdb
-
-    from workbench.catalog.schema import apply_migrations
 
     with _open_lock:
         alias = f"workbench_catalog_{next(_aliases)}"
@@ -312,7 +319,7 @@ def _empty_catalog():
             _detach(alias)
             raise
     try:
-        apply_migrations(con, 0)
+        schema.apply_migrations(con, 0)
     except BaseException:
         con.close()
         with _open_lock:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 @runtime_checkable
@@ -21,6 +24,6 @@ class CatalogLike(Protocol):
 
     path: Path
 
-    def connect(self, read_only: bool = False) -> AbstractContextManager[Any]: ...
+    def connect(self, read_only: bool = False) -> AbstractContextManager[DuckDBPyConnection]: ...
 
     def exists(self) -> bool: ...

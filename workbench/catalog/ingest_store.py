@@ -1,12 +1,25 @@
 """The SQL the ingester needs: read ingest state, and write one batch of runs, points and offsets.
 
-Every write function runs inside the caller's transaction (see workbench.ingest.ingester);
+Every write function runs inside the caller's `transaction(con)` (see workbench.ingest.batch);
 bulk rows arrive as polars frames / Arrow tables and go in with one statement each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    import polars as pl
+    from duckdb import DuckDBPyConnection
+
+#: The open catalog connection every function here takes (the ingester's type for it).
+Connection: TypeAlias = "DuckDBPyConnection"
+
+#: One ingest_errors row: (path, line or None, message, run_key or None).
+ErrorRow = tuple[str, int | None, str, int | None]
 
 RUN_COLUMNS = (
     "run_key", "run_id", "project", "name", "status", "started_at", "ended_at", "heartbeat_at",
@@ -40,7 +53,20 @@ class IngestState:
     roots: list[str] = field(default_factory=list)
 
 
-def load_state(con) -> IngestState:
+@contextmanager
+def transaction(con: Connection) -> Iterator[Connection]:
+    """One transaction on an open connection: committed when the block ends, rolled back if
+    it raises (anything, KeyboardInterrupt included), so rows and read offsets land together."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load_state(con: Connection) -> IngestState:
     """Read ingest_files, runs, artifacts and roots into Python dicts."""
     state = IngestState()
     for row in con.execute(
@@ -60,12 +86,12 @@ def load_state(con) -> IngestState:
     return state
 
 
-def list_roots(con) -> list[str]:
+def list_roots(con: Connection) -> list[str]:
     """Every root folder the catalog knows."""
     return [r[0] for r in con.execute("SELECT path FROM roots ORDER BY path").fetchall()]
 
 
-def add_roots(con, paths: list[str]) -> None:
+def add_roots(con: Connection, paths: Sequence[str]) -> None:
     """Remember root folders (already-known ones are left alone)."""
     for path in paths:
         con.execute(
@@ -74,7 +100,7 @@ def add_roots(con, paths: list[str]) -> None:
         )
 
 
-def mark_roots_scanned(con, paths: list[str]) -> None:
+def mark_roots_scanned(con: Connection, paths: Sequence[str]) -> None:
     """Record when each root was last scanned."""
     if paths:
         con.execute(
@@ -83,7 +109,7 @@ def mark_roots_scanned(con, paths: list[str]) -> None:
         )
 
 
-def current_offsets(con, paths: list[str]) -> dict[str, int]:
+def current_offsets(con: Connection, paths: list[str]) -> dict[str, int]:
     """Stored offsets of these files right now (inside the write transaction)."""
     if not paths:
         return {}
@@ -93,7 +119,7 @@ def current_offsets(con, paths: list[str]) -> dict[str, int]:
     return dict(rows)
 
 
-def new_run_keys(con, count: int) -> list[int]:
+def new_run_keys(con: Connection, count: int) -> list[int]:
     """Fresh surrogate keys for new runs."""
     if count <= 0:
         return []
@@ -101,7 +127,7 @@ def new_run_keys(con, count: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def upsert_runs(con, rows: list[dict]) -> None:
+def upsert_runs(con: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert or update runs (keyed by run_key); clears `missing`, keeps `notes` and ingested_at."""
     import polars as pl
 
@@ -133,12 +159,12 @@ def upsert_runs(con, rows: list[dict]) -> None:
         con.unregister("_wb_runs")
 
 
-def set_notes(con, run_key: int, notes: str | None) -> None:
+def set_notes(con: Connection, run_key: int, notes: str | None) -> None:
     """Store a run's notes.md text."""
     con.execute("UPDATE runs SET notes = ? WHERE run_key = ?", [notes, run_key])
 
 
-def set_missing(con, run_keys: list[int], missing: bool) -> None:
+def set_missing(con: Connection, run_keys: list[int], missing: bool) -> None:
     """Flag runs whose folder disappeared (or came back)."""
     if run_keys:
         con.execute(
@@ -148,17 +174,19 @@ def set_missing(con, run_keys: list[int], missing: bool) -> None:
         )
 
 
-def replace_params_bulk(con, frame) -> None:
+def replace_params_bulk(con: Connection, frame: tuple[list[int], pl.DataFrame]) -> None:
     """Replace params of every run in `frame` (run_key, key, value_text, value_num, value_type)."""
     _replace_bulk(con, "params", frame, "run_key, key, value_text, value_num, value_type")
 
 
-def replace_tags_bulk(con, frame) -> None:
+def replace_tags_bulk(con: Connection, frame: tuple[list[int], pl.DataFrame]) -> None:
     """Replace tags of every run in `frame` (run_key, key, value)."""
     _replace_bulk(con, "tags", frame, "run_key, key, value")
 
 
-def _replace_bulk(con, table: str, frame, cols: str) -> None:
+def _replace_bulk(
+    con: Connection, table: str, frame: tuple[list[int], pl.DataFrame], cols: str
+) -> None:
     """Delete the rows of the runs in frame['run_keys'] and insert frame['rows']."""
     run_keys, rows = frame
     if not run_keys:
@@ -175,7 +203,7 @@ def _replace_bulk(con, table: str, frame, cols: str) -> None:
             con.unregister("_wb_rows")
 
 
-def forget_file_rows(con, kind: str, run_key: int, path: str) -> None:
+def forget_file_rows(con: Connection, kind: str, run_key: int, path: str) -> None:
     """Delete what one JSON Lines file contributed (it was replaced, or the run moved)."""
     table = {"metrics": "metric_points", "datasets": "run_datasets", "models": "run_models"}[kind]
     con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
@@ -184,7 +212,7 @@ def forget_file_rows(con, kind: str, run_key: int, path: str) -> None:
     con.execute("DELETE FROM ingest_errors WHERE path = ?", [path])
 
 
-def forget_run_files(con, run_key: int) -> None:
+def forget_run_files(con: Connection, run_key: int) -> None:
     """Drop a run's read positions and per-line data so its folder is read again from scratch."""
     tables = (
         "metric_points",
@@ -199,7 +227,7 @@ def forget_run_files(con, run_key: int) -> None:
     con.execute("DELETE FROM ingest_files WHERE run_key = ?", [run_key])
 
 
-def insert_points(con, frame) -> None:
+def insert_points(con: Connection, frame: pl.DataFrame) -> None:
     """Append metric points (run_key, key, step, ts, value) in one statement."""
     if frame.height == 0:
         return
@@ -213,7 +241,7 @@ def insert_points(con, frame) -> None:
         con.unregister("_wb_points")
 
 
-def insert_records(con, table: str, rows: list[dict]) -> None:
+def insert_records(con: Connection, table: str, rows: list[dict[str, Any]]) -> None:
     """Append run_datasets or run_models rows (each dict holds run_key and the columns)."""
     if not rows:
         return
@@ -225,7 +253,7 @@ def insert_records(con, table: str, rows: list[dict]) -> None:
     )
 
 
-def upsert_file_states(con, states: list[FileState]) -> None:
+def upsert_file_states(con: Connection, states: list[FileState]) -> None:
     """Store read positions (offset, line count, size, mtime, head) of files."""
     import polars as pl
 
@@ -259,13 +287,13 @@ def upsert_file_states(con, states: list[FileState]) -> None:
         con.unregister("_wb_files")
 
 
-def delete_file_states(con, paths: list[str]) -> None:
+def delete_file_states(con: Connection, paths: list[str]) -> None:
     """Forget files that were removed from their run folder."""
     if paths:
         con.execute("DELETE FROM ingest_files WHERE list_contains(?, path)", [paths])
 
 
-def insert_errors(con, rows: list[tuple]) -> None:
+def insert_errors(con: Connection, rows: list[ErrorRow]) -> None:
     """Record bad input: (path, line or None, message, run_key or None)."""
     if rows:
         con.executemany(
@@ -274,7 +302,9 @@ def insert_errors(con, rows: list[tuple]) -> None:
         )
 
 
-def replace_artifacts(con, run_key: int, rows: list[tuple], removed: list[str]) -> None:
+def replace_artifacts(
+    con: Connection, run_key: int, rows: list[tuple[str, int, str, float]], removed: list[str]
+) -> None:
     """Upsert (path, size, sha256, mtime) artifact rows and drop the removed paths."""
     if removed:
         con.execute(
@@ -288,7 +318,7 @@ def replace_artifacts(con, run_key: int, rows: list[tuple], removed: list[str]) 
         )
 
 
-def merge_summaries(con, frame) -> None:
+def merge_summaries(con: Connection, frame: pl.DataFrame) -> None:
     """Fold per-(run_key, key) summaries of a batch's new points into metric_summary.
 
     `frame` columns: run_key, key, last_value, last_step, last_ts, min_value, max_value,
@@ -325,7 +355,7 @@ def merge_summaries(con, frame) -> None:
         con.unregister("_wb_new")
 
 
-def recent_errors(con, limit: int = 10) -> list[tuple]:
+def recent_errors(con: Connection, limit: int = 10) -> list[tuple[Any, ...]]:
     """The newest ingest errors: (seen_at, path, line, message)."""
     return con.execute(
         "SELECT seen_at, path, line, message FROM ingest_errors "
@@ -334,7 +364,7 @@ def recent_errors(con, limit: int = 10) -> list[tuple]:
     ).fetchall()
 
 
-def catalog_counts(con) -> dict[str, int]:
+def catalog_counts(con: Connection) -> dict[str, int]:
     """Row counts doctor shows."""
     out = {}
     for name, sql in (
@@ -343,5 +373,6 @@ def catalog_counts(con) -> dict[str, int]:
         ("metric_points", "SELECT count(*) FROM metric_points"),
         ("ingest_errors", "SELECT count(*) FROM ingest_errors"),
     ):
-        out[name] = int(con.execute(sql).fetchone()[0])
+        row = con.execute(sql).fetchone()
+        out[name] = int(row[0]) if row is not None else 0
     return out

@@ -8,6 +8,12 @@ dropped and recreated on every migration, so they may change freely.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from workbench.catalog.run_status import DURATION_SQL, STALE_NOW, status_sql
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = 3
@@ -52,21 +58,12 @@ CREATE TABLE IF NOT EXISTS ingest_errors (path VARCHAR, line BIGINT, message VAR
                             seen_at TIMESTAMP, run_key INTEGER);
 """
 
-#: Stale threshold used by runs_view; keep equal to workbench.formats.spec.STALE_AFTER_S.
-_STALE_S = 120
-
 VIEWS = f"""
 CREATE OR REPLACE VIEW runs_view AS
 SELECT r.run_id, r.project, r.name,
-       CASE WHEN r.status = 'running'
-             AND coalesce(r.heartbeat_at, r.started_at)
-                 < (now() AT TIME ZONE 'UTC') - INTERVAL {_STALE_S} SECOND
-            THEN 'stale' ELSE r.status END AS status,
+       {status_sql(STALE_NOW)} AS status,
        r.started_at, r.ended_at,
-       date_diff('millisecond', r.started_at,
-                 coalesce(r.ended_at, CASE WHEN r.status = 'running'
-                                           THEN coalesce(r.heartbeat_at, r.started_at) END))
-           / 1000.0 AS duration_s,
+       {DURATION_SQL} AS duration_s,
        r.path, r.missing
 FROM runs r;
 
@@ -90,7 +87,7 @@ FROM tags t JOIN runs r USING (run_key);
 """
 
 
-def _migrate_to_v1(con) -> None:
+def _migrate_to_v1(con: DuckDBPyConnection) -> None:
     con.execute(TABLES_V1)
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
@@ -104,13 +101,13 @@ def _migrate_to_v3(con) -> None:
 
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
-MIGRATIONS: list[tuple[int, Callable]] = [
+MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (1, _migrate_to_v1),
     (3, _migrate_to_v3),
 ]
 
 
-def read_version(con) -> int:
+def read_version(con: DuckDBPyConnection) -> int:
     """The schema version recorded in an open catalog; 0 for an empty (new) file."""
     # duckdb_tables() of the current database only: read-only opens ATTACH the file to a
     # shared in-memory instance (connection.py), where information_schema would also list
@@ -118,14 +115,14 @@ def read_version(con) -> int:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
         " AND schema_name = 'main' AND table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return int(rows[0][0] or 0)
 
 
-def apply_migrations(con, from_version: int) -> int:
+def apply_migrations(con: DuckDBPyConnection, from_version: int) -> int:
     """Run every migration newer than `from_version` in one transaction; returns the new version."""
     con.execute("BEGIN TRANSACTION")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import rich_click as click
 
 from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
@@ -125,7 +127,7 @@ def show(ctx, run, fmt):
         return
     if fmt == "csv":  # the flat parts: one row per param / metric / tag
         rows = [{"section": "param", "key": k, "value": v} for k, v in detail.params.items()]
-        rows += [{"section": "metric", **m} for m in detail.metrics]
+        rows += [{"section": "metric", **asdict(m)} for m in detail.metrics]
         rows += [{"section": "tag", "key": k, "value": v} for k, v in detail.tags.items()]
         emit(rows, fmt)
         return
@@ -146,17 +148,17 @@ def show(ctx, run, fmt):
     )
     sections = [
         ("Params", [{"key": k, "value": v} for k, v in detail.params.items()]),
-        ("Metrics", detail.metrics),
+        ("Metrics", [asdict(m) for m in detail.metrics]),
         ("Tags", [{"key": k, "value": v} for k, v in detail.tags.items()]),
-        ("Artifacts", detail.artifacts),
-        ("Datasets", detail.datasets),
-        ("Models", detail.models),
+        ("Artifacts", [asdict(a) for a in detail.artifacts]),
+        ("Datasets", [asdict(d) for d in detail.datasets]),
+        ("Models", [asdict(m) for m in detail.models]),
     ]
     for title, rows in sections:
         if rows:
             console.print()
             render_table(rows, console, title=title)
-    env = {k: v for k, v in detail.environment.items() if v not in (None, "", [])}
+    env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
     if env:
         console.print()
         print_pairs(env, console, title="Environment")
@@ -165,7 +167,8 @@ def show(ctx, run, fmt):
         print_pairs({"": detail.notes}, console, title="Notes")
     if detail.errors:
         console.print()
-        render_table(detail.errors, console, title=f"Ingest errors ({len(detail.errors)})")
+        errors = [asdict(e) for e in detail.errors]
+        render_table(errors, console, title=f"Ingest errors ({len(errors)})")
 
 
 @click.command("metrics")
@@ -210,8 +213,12 @@ def compare(ctx, runs, only_diff, fmt):
 
     if len(runs) < 2:
         raise click.UsageError("give at least two runs to compare")
-    df = queries.compare_runs(_catalog(ctx), list(runs), only_diff=only_diff)
-    emit(df, fmt, empty="no differences" if only_diff else "nothing to compare")
+    comparison = queries.compare_values(_catalog(ctx), list(runs), only_diff=only_diff)
+    empty = "no differences" if only_diff else "nothing to compare"
+    if fmt in ("json", "csv"):  # values as exact text, for scripts
+        emit(comparison.to_frame(), fmt, empty=empty)
+        return
+    emit(comparison.records(), fmt, empty=empty)  # numbers formatted like everywhere
 
 
 @click.command("sql")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
+from dataclasses import asdict
 
 import rich_click as click
 
-from workbench.catalog.health import doctor_info
+from workbench.catalog.health import REPORTED_PACKAGES, doctor_info
 from workbench.cli.output import json_ready, printable
 
 
@@ -74,9 +74,9 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
     """
     import time
 
-    from workbench.catalog import ingest_store
     from workbench.errors import NotFoundError
     from workbench.ingest import ingest_paths
+    from workbench.ingest.roots import list_roots, resolve_roots
     from workbench.ingest.watch import RootWatcher
 
     cat = _catalog(ctx)
@@ -84,12 +84,9 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
         report = ingest_paths(cat, list(paths))
         click.echo(printable(_summary(report)))
         _print_errors(report)
-        roots = [str(os.path.realpath(os.path.expanduser(p))) for p in paths]
+        roots = resolve_roots(paths)
     else:
-        roots = []
-        if cat.exists():
-            with cat.connect(read_only=True) as con:
-                roots = ingest_store.list_roots(con)
+        roots = list_roots(cat)
         if not roots:
             raise NotFoundError(
                 "no roots to watch yet; run `workbench watch PATH` with a runs folder"
@@ -122,10 +119,13 @@ def watch(ctx: click.Context, paths: tuple[str, ...], poll: bool, interval: floa
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:
-    """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors."""
+    """Check the catalog: where it is, its size and schema, roots, who holds it, recent errors.
+
+    Also prints the Python, DuckDB, polars, pyarrow and Textual versions in use.
+    """
     cat = _catalog(ctx)
     cat.busy_timeout = min(cat.busy_timeout, 2.0)
-    info = doctor_info(cat)
+    info = asdict(doctor_info(cat))
     if as_json:
         click.echo(json.dumps(json_ready(info), indent=2, default=str))
         return
@@ -156,8 +156,15 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
                 for err in info["recent_errors"]:
                     where = f"{err['path']}:{err['line']}" if err["line"] else err["path"]
                     lines.append(f"  {where}: {err['message']}")
+    lines.append(f"versions        {versions_line(info['versions'])}")
     for line in lines:
         click.echo(printable(line))
+
+
+def versions_line(versions: dict) -> str:
+    """'Python 3.11.7, DuckDB 2.0.1, polars ..., Textual ...' ('not installed' where missing)."""
+    names = {"python": "Python", **REPORTED_PACKAGES}
+    return ", ".join(f"{names[key]} {value or 'not installed'}" for key, value in versions.items())
 
 
 COMMANDS = [ingest, watch, doctor]

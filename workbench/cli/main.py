@@ -7,10 +7,22 @@ import sys
 import rich_click as click
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import ReadOnlyError, RunNotFoundError, WorkbenchError
 
 click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
+
+#: What the CLI adds to a service's error: the command or flag that helps.
+HINTS: dict[type[WorkbenchError], str] = {
+    RunNotFoundError: "see `workbench runs`",
+    ReadOnlyError: "change the catalog with `workbench ingest`",
+}
+
+
+def error_line(exc: WorkbenchError) -> str:
+    """The one line the CLI prints for a user error: the message, then the CLI's hint."""
+    hint = next((text for kind, text in HINTS.items() if isinstance(exc, kind)), None)
+    return f"error: {exc}" + (f" ({hint})" if hint else "")
 
 
 class WorkbenchGroup(click.RichGroup):
@@ -20,7 +32,7 @@ class WorkbenchGroup(click.RichGroup):
         try:
             return super().invoke(ctx)
         except WorkbenchError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(error_line(exc), err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -58,10 +70,18 @@ def _register() -> None:
         commands_demo,
         commands_ingest,
         commands_models,
+        commands_serve,
         commands_ui,
     )
 
-    for module in (commands_demo, commands_ingest, commands_catalog, commands_models, commands_ui):
+    for module in (
+        commands_demo,
+        commands_ingest,
+        commands_catalog,
+        commands_models,
+        commands_ui,
+        commands_serve,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import rich_click as click
 
+from workbench.formatting import SECONDS, format_number, format_timestamp, iso_utc, json_safe
+
 FORMATS = ("table", "json", "csv")
 #: Widest a table cell may grow before it is cut with an ellipsis.
 MAX_CELL_WIDTH = 40
@@ -51,43 +53,19 @@ def printable(text: str) -> str:
 
 
 def format_cell(value: Any) -> str:
-    """How a value looks in a table cell: compact numbers, UTC times to the second."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.6g}"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
+    """How a value looks in a table cell: numbers as everywhere (workbench.formatting),
+    UTC times to the second, nested data as JSON."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return format_number(value)
+    if isinstance(value, (datetime, date)):
+        return format_timestamp(value, SECONDS)
     if isinstance(value, (dict, list, tuple)):
         return printable(json.dumps(json_ready(value), ensure_ascii=False))
     return printable(str(value))
 
 
-def json_ready(value: Any) -> Any:
-    """Make nested data JSON-safe: NaN/inf -> null, datetimes -> ISO UTC strings ending in Z."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat() + "Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
+#: Nested data made JSON-safe (NaN/inf -> null, times -> ISO UTC strings ending in Z).
+json_ready = json_safe
 
 
 def to_rows(data: Any) -> tuple[list[str], list[dict[str, Any]]]:
@@ -137,7 +115,7 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat() + "Z"
+        return iso_utc(value)
     if isinstance(value, (list, tuple)):
         return json.dumps(json_ready(value), ensure_ascii=False)
     return value

@@ -1,8 +1,7 @@
 """Pure readers of a v1 run folder: run.json, params, tags, notes, artifacts, and JSON Lines chunks.
 
 Nothing here touches the catalog; the ingester calls these and hands the results on.
-The metrics parser is columnar (polars) and falls back to a per-line check only for the
-piece of input that failed, so one bad line costs little and is reported with its number.
+The metrics.jsonl parser lives in metric_lines.py (its names are importable from here too).
 """
 
 from __future__ import annotations
@@ -14,9 +13,18 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from workbench.errors import RunFormatError
 from workbench.formats import spec
+
+# The metrics.jsonl parser, by its names here too (the ingester reads every format from here).
+from workbench.formats.metric_lines import METRIC_COLUMNS as METRIC_COLUMNS
+from workbench.formats.metric_lines import LineError as LineError
+from workbench.formats.metric_lines import parse_metric_chunks as parse_metric_chunks
+
+#: A file or folder path as the readers take it (os.path functions keep the hot path cheap).
+StrPath = str | os.PathLike[str]
 
 HEAD_BYTES = 64
 
@@ -24,7 +32,7 @@ HEAD_BYTES = 64
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _read_bytes(path) -> bytes:
+def _read_bytes(path: StrPath) -> bytes:
     """A whole small file in as few system calls as possible (open, read, close)."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -39,7 +47,7 @@ def _read_bytes(path) -> bytes:
         os.close(fd)
 
 
-def _read_optional(path) -> bytes | None:
+def _read_optional(path: StrPath) -> bytes | None:
     """A small file's bytes, or None when it does not exist."""
     try:
         return _read_bytes(path)
@@ -49,7 +57,7 @@ def _read_optional(path) -> bytes | None:
         raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _load_json_object(path, raw: bytes | None = None) -> dict:
+def _load_json_object(path: StrPath, raw: bytes | None = None) -> dict[str, Any]:
     if raw is None:
         try:
             raw = _read_bytes(path)
@@ -66,7 +74,7 @@ def _load_json_object(path, raw: bytes | None = None) -> dict:
     return obj
 
 
-def parse_timestamp(value, what: str) -> datetime | None:
+def parse_timestamp(value: object, what: str) -> datetime | None:
     """An ISO 8601 UTC string ('...Z') as a naive UTC datetime; None stays None."""
     if value is None or value == "":
         return None
@@ -81,14 +89,14 @@ def parse_timestamp(value, what: str) -> datetime | None:
     return parsed
 
 
-def _opt_str(obj: dict, key: str) -> str | None:
+def _opt_str(obj: dict[str, Any], key: str) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def read_run_json(run_dir: Path) -> dict:
+def read_run_json(run_dir: StrPath) -> dict[str, Any]:
     """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
     path = os.path.join(run_dir, spec.RUN_FILE)
     obj = _load_json_object(path)
@@ -109,7 +117,7 @@ def read_run_json(run_dir: Path) -> dict:
         raise RunFormatError(
             f"{path}: status must be one of {', '.join(spec.STATUSES)}, got {status!r}"
         )
-    git = obj.get("git") if isinstance(obj.get("git"), dict) else {}
+    git: dict[str, Any] = obj["git"] if isinstance(obj.get("git"), dict) else {}
     command = obj.get("command")
     pid = obj.get("pid")
     dirty = git.get("dirty")
@@ -148,7 +156,7 @@ def _as_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def param_row(key: str, value) -> tuple[str, str, float | None, str]:
+def param_row(key: str, value: object) -> tuple[str, str, float | None, str]:
     """(key, value_text, value_num, value_type) for one param, per the catalog contract."""
     if value is None:
         return key, "null", None, "null"
@@ -167,13 +175,13 @@ def param_row(key: str, value) -> tuple[str, str, float | None, str]:
     return key, json.dumps(value, sort_keys=True), None, "string"
 
 
-def read_params(run_dir) -> list[tuple[str, str, float | None, str]]:
+def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
     """params.json as catalog rows (empty when the file is absent)."""
     path = os.path.join(run_dir, spec.PARAMS_FILE)
     raw = _read_optional(path)
     if raw is None:
         return []
-    rows = []
+    rows: list[tuple[str, str, float | None, str]] = []
     append = rows.append
     isfinite = math.isfinite
     for key, value in _load_json_object(path, raw).items():
@@ -190,7 +198,7 @@ def read_params(run_dir) -> list[tuple[str, str, float | None, str]]:
     return rows
 
 
-def read_tags(run_dir) -> list[tuple[str, str]]:
+def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
     """tags.json as (key, value) rows; non-string values are kept as JSON text."""
     path = os.path.join(run_dir, spec.TAGS_FILE)
     raw = _read_optional(path)
@@ -201,7 +209,7 @@ def read_tags(run_dir) -> list[tuple[str, str]]:
     ]
 
 
-def read_notes(run_dir) -> str | None:
+def read_notes(run_dir: StrPath) -> str | None:
     """notes.md as text (invalid UTF-8 replaced), or None when absent."""
     raw = _read_optional(os.path.join(run_dir, spec.NOTES_FILE))
     return None if raw is None else raw.decode("utf-8", "replace")
@@ -322,255 +330,14 @@ def read_complete_lines(
     return data, capped
 
 
-@dataclass
-class LineError:
-    """One bad line: which input chunk, its 0-based line index in that chunk, and why."""
-
-    src: int
-    index: int
-    message: str
-
-
-METRIC_COLUMNS = ("src", "line", "key", "step", "ts", "value")
-
-
-def _check_point(obj) -> tuple[str, int, float, float] | str:
-    """(key, step, ts, value) for a valid metric line object, else the reason it is bad."""
-    if not isinstance(obj, dict):
-        return "line is not a JSON object"
-    key = obj.get("key")
-    if not isinstance(key, str) or not key:
-        return "key must be a non-empty string"
-    if len(key) > spec.MAX_KEY_LENGTH:
-        return f"key is longer than {spec.MAX_KEY_LENGTH} characters"
-    step = obj.get("step")
-    if not isinstance(step, int) or isinstance(step, bool):
-        return "step must be an integer"
-    if step < 0:
-        return "step must be >= 0"
-    if step >= 1 << 63:
-        return "step is too large"
-    ts = obj.get("timestamp")
-    if not isinstance(ts, (int, float)) or isinstance(ts, bool) or not math.isfinite(ts):
-        return "timestamp must be a number"
-    value = obj.get("value")
-    if isinstance(value, str):
-        if value not in spec.NON_FINITE_STRINGS:
-            return f"value must be a number or one of NaN, Infinity, -Infinity, got {value[:40]!r}"
-        value = spec.NON_FINITE_STRINGS[value]
-    elif not isinstance(value, (int, float)) or isinstance(value, bool):
-        return "value must be a number"
-    return key, step, float(ts), float(value)
-
-
-def _parse_lines_slowly(src: int, chunk: bytes, errors: list[LineError]):
-    """Validate every line of one chunk in Python; the fallback for chunks that failed."""
-    import polars as pl
-
-    rows: dict[str, list] = {c: [] for c in METRIC_COLUMNS}
-    for index, line in enumerate(chunk.split(b"\n")[:-1]):
-        if not line.strip():
-            continue
-        if len(line) > spec.MAX_LINE_BYTES:
-            errors.append(LineError(src, index, f"line is longer than {spec.MAX_LINE_BYTES} bytes"))
-            continue
-        try:
-            obj = json.loads(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            errors.append(LineError(src, index, "line is not valid UTF-8"))
-            continue
-        except ValueError as exc:
-            errors.append(LineError(src, index, f"corrupt JSON: {exc}"))
-            continue
-        checked = _check_point(obj)
-        if isinstance(checked, str):
-            errors.append(LineError(src, index, checked))
-            continue
-        key, step, ts, value = checked
-        rows["src"].append(src)
-        rows["line"].append(index)
-        rows["key"].append(key)
-        rows["step"].append(step)
-        rows["ts"].append(ts)
-        rows["value"].append(value)
-    return pl.DataFrame(rows, schema=_metric_schema())
-
-
-def _metric_schema():
-    import polars as pl
-
-    return {
-        "src": pl.Int32,
-        "line": pl.Int64,
-        "key": pl.String,
-        "step": pl.Int64,
-        "ts": pl.Float64,
-        "value": pl.Float64,
-    }
-
-
-def _fast_parse(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
-    """Parse chunks (all lines non-blank, short) in one polars call; None if anything is off."""
-    import io
-
-    import numpy as np
-    import polars as pl
-
-    data = b"".join(c for _, c in chunks)
-    if line_counts is None:
-        counts = [c.count(b"\n") for _, c in chunks]
-    else:
-        counts = [line_counts[s] for s, _ in chunks]
-    total = sum(counts)
-    schema_num = {"key": pl.String, "value": pl.Float64, "step": pl.Int64, "timestamp": pl.Float64}
-    try:
-        df = pl.read_ndjson(io.BytesIO(data), schema=schema_num)
-        strings = False
-    except Exception:
-        try:
-            df = pl.read_ndjson(io.BytesIO(data), schema={**schema_num, "value": pl.String})
-            strings = True
-        except Exception:
-            return None
-    if df.height != total:
-        return None
-    src = np.repeat(np.array([s for s, _ in chunks], dtype=np.int32), counts)
-    line = np.concatenate([np.arange(n, dtype=np.int64) for n in counts]) if counts else []
-    df = df.with_columns(pl.Series("src", src), pl.Series("line", line))
-    if strings:
-        text = pl.col("value")
-        nonfinite = text.is_in(list(spec.NON_FINITE_STRINGS))
-        n_nonfinite = df.select(nonfinite.sum()).item()
-        quoted = data.count(b'"value":"') + data.count(b'"value": "')
-        if quoted != n_nonfinite:
-            return None  # some value is a string other than NaN/Infinity/-Infinity
-        df = df.with_columns(
-            pl.when(text == "NaN")
-            .then(float("nan"))
-            .when(text == "Infinity")
-            .then(float("inf"))
-            .when(text == "-Infinity")
-            .then(float("-inf"))
-            .otherwise(text.cast(pl.Float64, strict=False))
-            .alias("value"),
-            (text.is_not_null() & ~nonfinite & text.cast(pl.Float64, strict=False).is_null()).alias(
-                "_badvalue"
-            ),
-        )
-    else:
-        df = df.with_columns(pl.lit(False).alias("_badvalue"))
-    return df.rename({"timestamp": "ts"})
-
-
-def _vector_checks(df, errors: list[LineError]):
-    """Drop rows that parsed but break the rules, recording each as a LineError."""
-    import polars as pl
-
-    reason = (
-        pl.when(pl.col("key").is_null() | (pl.col("key").str.len_chars() == 0))
-        .then(pl.lit("key must be a non-empty string"))
-        .when(pl.col("key").str.len_chars() > spec.MAX_KEY_LENGTH)
-        .then(pl.lit(f"key is longer than {spec.MAX_KEY_LENGTH} characters"))
-        .when(pl.col("step").is_null())
-        .then(pl.lit("step must be an integer"))
-        .when(pl.col("step") < 0)
-        .then(pl.lit("step must be >= 0"))
-        .when(pl.col("ts").is_null() | ~pl.col("ts").is_finite())
-        .then(pl.lit("timestamp must be a number"))
-        .when(pl.col("_badvalue"))
-        .then(pl.lit("value must be a number or one of NaN, Infinity, -Infinity"))
-        .when(pl.col("value").is_null())
-        .then(pl.lit("value must be a number"))
-        .otherwise(None)
-        .alias("_reason")
-    )
-    df = df.with_columns(reason)
-    bad = df.filter(pl.col("_reason").is_not_null())
-    for src, line, why in bad.select("src", "line", "_reason").iter_rows():
-        errors.append(LineError(src, line, why))
-    good = df.filter(pl.col("_reason").is_null()) if bad.height else df
-    return good.select(list(METRIC_COLUMNS)).cast(_metric_schema())
-
-
-def _may_have_long_line(chunk: bytes) -> bool:
-    """Cheap test: a line longer than MAX_LINE_BYTES covers some aligned half-size block whole."""
-    if len(chunk) <= spec.MAX_LINE_BYTES:
-        return False
-    block = spec.MAX_LINE_BYTES // 2
-    return any(chunk.find(b"\n", at, at + block) < 0 for at in range(0, len(chunk) - block, block))
-
-
-_SPLIT_LINES = 2048
-
-
-def parse_metric_chunks(chunks: list[tuple[int, bytes]], line_counts: dict[int, int] | None = None):
-    """Parse metrics.jsonl chunks into one polars frame of points plus a list of LineErrors.
-
-    `chunks` are (source id, bytes of complete lines); `line_counts` optionally maps each
-    source id to its chunk's count of b"\\n" when the caller has it already. Columns: src,
-    line (0-based index in its chunk), key, step, ts, value. Good lines land even when
-    neighbours are bad.
-    """
-    import polars as pl
-
-    errors: list[LineError] = []
-    frames = []
-    easy = []
-    chunks = [(src, chunk) for src, chunk in chunks if chunk]
-    # Most input is clean: check the whole batch once, and chunk by chunk only if needed.
-    # Blank lines need no pre-check: polars skips them, the row count then differs from the
-    # line count, and that chunk takes the careful path.
-    for src, chunk in chunks:
-        if _may_have_long_line(chunk):
-            frames.append(_parse_lines_slowly(src, chunk, errors))
-        else:
-            easy.append((src, chunk))
-
-    def parse_group(group: list[tuple[int, bytes]]) -> None:
-        df = _fast_parse(group, line_counts)
-        if df is not None:
-            frames.append(_vector_checks(df, errors))
-            return
-        if len(group) > 1:
-            mid = len(group) // 2
-            parse_group(group[:mid])
-            parse_group(group[mid:])
-            return
-        src, chunk = group[0]
-        lines = chunk.count(b"\n")
-        if lines <= _SPLIT_LINES:
-            frames.append(_parse_lines_slowly(src, chunk, errors))
-            return
-        # Split one big chunk into pieces so only the piece holding the bad line is slow.
-        pieces = chunk.split(b"\n")[:-1]
-        for start in range(0, len(pieces), _SPLIT_LINES):
-            piece = b"\n".join(pieces[start : start + _SPLIT_LINES]) + b"\n"
-            sub_errors_before = len(errors)
-            df = _fast_parse([(src, piece)])
-            if df is None:
-                df = _parse_lines_slowly(src, piece, errors)
-                df = df.with_columns(pl.col("line") + start)
-            else:
-                df = _vector_checks(df, errors).with_columns(pl.col("line") + start)
-            for err in errors[sub_errors_before:]:
-                err.index += start
-            frames.append(df)
-
-    if easy:
-        parse_group(easy)
-    if not frames:
-        return pl.DataFrame(schema=_metric_schema()), errors
-    return pl.concat(frames, how="vertical"), errors
-
-
 # -- datasets.jsonl and models.jsonl ----------------------------------------------------------
 
 
 def parse_record_lines(
     chunk: bytes, kind: str, run_dir: Path
-) -> tuple[list[dict], list[tuple[int, str]]]:
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
     """Rows and (line index, reason) errors for a datasets.jsonl or models.jsonl chunk."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     errors: list[tuple[int, str]] = []
     for index, line in enumerate(chunk.split(b"\n")[:-1]):
         if not line.strip():
@@ -597,14 +364,14 @@ def parse_record_lines(
     return rows, errors
 
 
-def _num(obj: dict, key: str, kind=float):
+def _num(obj: dict[str, Any], key: str, kind: type[float] | type[int] = float) -> float | None:
     value = obj.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return kind(value)
 
 
-def _dataset_row(obj: dict) -> dict | str:
+def _dataset_row(obj: dict[str, Any]) -> dict[str, Any] | str:
     for required in ("name", "path", "role"):
         if not isinstance(obj.get(required), str) or not obj[required]:
             return f"{required} must be a non-empty string"
@@ -623,7 +390,7 @@ def _dataset_row(obj: dict) -> dict | str:
     }
 
 
-def _model_row(obj: dict, run_dir: Path) -> dict | str:
+def _model_row(obj: dict[str, Any], run_dir: Path) -> dict[str, Any] | str:
     for required in ("name", "path"):
         if not isinstance(obj.get(required), str) or not obj[required]:
             return f"{required} must be a non-empty string"

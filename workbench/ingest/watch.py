@@ -10,8 +10,17 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from workbench.catalog.contract import CatalogLike
 from workbench.errors import WorkbenchError
+from workbench.ingest.ingester import ingest_roots
+from workbench.ingest.report import IngestReport
+from workbench.ingest.roots import list_roots
+
+if TYPE_CHECKING:
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers.api import BaseObserver
 
 #: Quiet time after the last event before a pass runs.
 DEBOUNCE_S = 0.25
@@ -31,9 +40,9 @@ class RootWatcher:
 
     def __init__(
         self,
-        cat,
+        cat: CatalogLike,
         roots: list[str] | None = None,
-        on_ingest: Callable | None = None,
+        on_ingest: Callable[[IngestReport], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         poll: bool = False,
         interval: float = 1.0,
@@ -52,8 +61,8 @@ class RootWatcher:
         self._stop = threading.Event()
         self._first_event = 0.0
         self._last_event = 0.0
-        self._observer = None
-        self._handler = None
+        self._observer: BaseObserver | None = None
+        self._handler: FileSystemEventHandler | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -83,7 +92,7 @@ class RootWatcher:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def notify(self) -> None:
@@ -98,7 +107,7 @@ class RootWatcher:
         """Watch one more root (after `ingest_paths` added it to the catalog)."""
         if self.roots is not None and path not in self.roots:
             self.roots.append(path)
-        if self._observer is not None:
+        if self._observer is not None and self._handler is not None:
             # On failure the periodic rescan still covers the new root.
             with contextlib.suppress(Exception):
                 self._observer.schedule(self._handler, path, recursive=True)
@@ -109,12 +118,7 @@ class RootWatcher:
     def _watch_paths(self) -> list[str]:
         if self.roots is not None:
             return list(self.roots)
-        from workbench.catalog import ingest_store
-
-        if not self.cat.exists():
-            return []
-        with self.cat.connect(read_only=True) as con:
-            return ingest_store.list_roots(con)
+        return list_roots(self.cat)
 
     def _start_observer(self) -> None:
         from watchdog.events import FileSystemEventHandler
@@ -124,7 +128,7 @@ class RootWatcher:
         catalog_prefix = str(self.cat.path)
 
         class Handler(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
+            def on_any_event(self, event: Any) -> None:
                 if event.event_type in ("opened", "closed_no_write"):
                     return
                 if str(event.src_path).startswith(catalog_prefix):
@@ -164,8 +168,6 @@ class RootWatcher:
             self._pass()
 
     def _pass(self) -> None:
-        from workbench.ingest.ingester import ingest_roots
-
         try:
             report = ingest_roots(self.cat, self.roots)
         except WorkbenchError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,7 @@ def register(
 
 
 def _pick_model(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
-    logged = detail.models
+    logged = [_as_dict(m) for m in detail.models]
     if not logged:
         raise NotFoundError(f"run {detail.id} ({detail.project}/{detail.name}) logged no model")
     if model is not None:
@@ -188,9 +188,9 @@ def snapshot(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
             "files": listing,
             "metadata": logged.get("metadata") if isinstance(logged.get("metadata"), dict) else {},
             "params": detail.params,
-            "metrics": {m["key"]: m.get("last") for m in detail.metrics},
-            "datasets": [_dataset(d) for d in detail.datasets],
-            "libraries": libraries(run_dir, logged.get("flavor"), detail.environment),
+            "metrics": {m["key"]: m.get("last") for m in map(_as_dict, detail.metrics)},
+            "datasets": [_dataset(_as_dict(d)) for d in detail.datasets],
+            "libraries": libraries(run_dir, logged.get("flavor"), _as_dict(detail.environment)),
             "notes": detail.notes,
         }
     )
@@ -236,6 +236,13 @@ def libraries(run_dir: Path, flavor: Any, environment: dict[str, Any]) -> list[s
         if package in wanted:
             found.append(line.strip())
     return found
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A service result (a dataclass, or a dict from older services) as a dict."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return dict(value)
 
 
 def _dataset(row: dict[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def check_key(key: object, what: str) -> str:
 
 def metric_key_prefix(key: object) -> str:
     """Return (and cache) the start of a metric line for `key`, validating the key once."""
-    prefix = _key_prefixes.get(key)  # type: ignore[call-overload]
+    prefix: str | None = _key_prefixes.get(key)  # type: ignore[call-overload]
     if prefix is None:
         check_key(key, "Metric")
         prefix = '{"key":' + json.dumps(key, ensure_ascii=False) + ',"value":'
@@ -103,7 +103,7 @@ def encode_metrics(metrics: Mapping[str, object], step: int, timestamp: float) -
         )
     tail = f',"step":{step},"timestamp":{timestamp!r}}}\n'
     prefixes = _key_prefixes
-    parts = []
+    parts: list[str] = []
     append = parts.append
     for key, value in metrics.items():
         prefix = prefixes.get(key)
@@ -111,7 +111,7 @@ def encode_metrics(metrics: Mapping[str, object], step: int, timestamp: float) -
             prefix = metric_key_prefix(key)
         kind = type(value)
         if kind is float:
-            if value - value == 0.0:  # finite: inf - inf and nan - nan are nan
+            if value - value == 0.0:  # type: ignore[operator]  # finite: inf - inf, nan - nan are nan
                 append(prefix + repr(value) + tail)
                 continue
         elif kind is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:  # type: ignore[operator]

@@ -14,12 +14,13 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 GIT_TIMEOUT_S = 2.0
 #: Git state is cached per working directory for this long (start_run in a loop stays fast).
 GIT_CACHE_S = 10.0
 
-_git_cache: dict[str, tuple[float, dict | None]] = {}
+_git_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
 _requirements_cache: list[str] = []
 _cache_lock = threading.Lock()
 _platform_text: str | None = None
@@ -56,7 +57,7 @@ def _cwd() -> str | None:
         return None
 
 
-def git_state(cwd: str | None) -> dict | None:
+def git_state(cwd: str | None) -> dict[str, Any] | None:
     """Return {"commit", "branch", "dirty"} for the repository holding `cwd`, or None."""
     if cwd is None:
         return None
@@ -71,7 +72,7 @@ def git_state(cwd: str | None) -> dict | None:
     return state
 
 
-def _probe_git(cwd: str) -> dict | None:
+def _probe_git(cwd: str) -> dict[str, Any] | None:
     """Ask `git status --porcelain=v2 --branch` once; any failure or timeout gives None."""
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
     try:
@@ -129,7 +130,7 @@ def requirements_lines() -> list[str]:
     return lines
 
 
-def run_environment() -> dict:
+def run_environment() -> dict[str, Any]:
     """Return the run.json fields describing this process (docs/run-format.md, run.json)."""
     cwd = _cwd()
     return {

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from workbench.errors import NotFoundError, RunFormatError, WorkbenchError
 from workbench.formats import spec
@@ -326,7 +327,7 @@ class Run:
         columns: list[str] | None = None,
         hash: bool = True,  # noqa: A002
         metadata: Mapping[str, object] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Record that the run read or wrote the dataset at `path`; appends to datasets.jsonl.
 
         Size and SHA-256 are computed for files (and directories, hashed over their files);
@@ -378,7 +379,7 @@ class Run:
         name: str,
         flavor: str | None = None,
         metadata: Mapping[str, object] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Copy a model file (or directory) into artifacts/model/<name>/ and append to models.jsonl.
 
         The file is only copied and hashed, never loaded: put what the registry should show
@@ -408,7 +409,7 @@ class Run:
         self._append_record(spec.MODELS_FILE, record)
         return record
 
-    def _append_record(self, file_name: str, record: dict) -> None:
+    def _append_record(self, file_name: str, record: dict[str, Any]) -> None:
         line = encode.json_line(record)
         self._check_open()
         with self._io_lock:

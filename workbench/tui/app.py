@@ -5,30 +5,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
 from workbench.tui.commands import WorkbenchCommands
-from workbench.tui.messages import CatalogChanged
+from workbench.tui.messages import CatalogChanged, LiveUpdateFailed
 
 
 class WorkbenchApp(App[None]):
     """Runs browser, run detail, compare and SQL over one catalog; live while it is open."""
 
     TITLE = "workbench"
+    CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "back", "Quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("backspace", "pop", "Back", show=False),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Show the keys of this screen"),
+        Binding("q", "back", "Quit", tooltip="Back; quit from the home screen"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit the workbench"),
+        Binding("backspace", "pop", "Back", show=False, tooltip="Back to the previous screen"),
     ]
-    CSS = """
-    Screen { background: $background; }
-    Footer { height: 1; }
-    """
 
     def __init__(
         self,
@@ -58,28 +54,40 @@ class WorkbenchApp(App[None]):
             self.start_live()
 
     def start_live(self) -> None:
-        from workbench.tui.live import POLL_INTERVAL_S, LiveIngest
+        """Watch the roots for new runs; check the catalog's version every interval as well."""
+        from workbench.tui.live import FALLBACK_S, LiveUpdates
 
-        self.live = LiveIngest(
+        interval = self.poll_interval or FALLBACK_S
+        self.live = LiveUpdates(
             self.catalog,
-            on_change=lambda v: self.call_from_thread(self._broadcast_change, v),
-            on_error=lambda e: self.call_from_thread(self._live_error, e),
-            interval=self.poll_interval or POLL_INTERVAL_S,
+            on_change=lambda version: self.post_message(CatalogChanged(version)),
+            on_error=lambda error: self.post_message(LiveUpdateFailed(error)),
+            interval=interval,
             ingest=self.ingest_on_poll,
         )
-        self._run_live()
+        self._start_live()
+        self.set_interval(interval, self._check_live)
 
-    @work(thread=True, exclusive=True, group="live", name="live-ingest")
-    def _run_live(self) -> None:
+    @work(thread=True, group="live", name="start live updates", exit_on_error=False)
+    def _start_live(self) -> None:
         assert self.live is not None
-        self.live.run_forever()
+        self.live.start()
 
-    def _broadcast_change(self, version: int) -> None:
+    @work(thread=True, exclusive=True, group="live-check", name="check the catalog", exit_on_error=False)
+    def _check_live(self) -> None:
+        assert self.live is not None
+        self.live.check()
+
+    @on(CatalogChanged)
+    def _broadcast_change(self, message: CatalogChanged) -> None:
         for screen in self.screen_stack:
-            screen.post_message(CatalogChanged(version))
+            screen.post_message(CatalogChanged(message.version))
 
-    def _live_error(self, error: BaseException) -> None:
-        self.notify(Text(str(error)), title="live update paused", severity="warning", markup=False)
+    @on(LiveUpdateFailed)
+    def _live_failed(self, message: LiveUpdateFailed) -> None:
+        from workbench.tui.screens.base import report_failure
+
+        report_failure(self, "live update paused", message.error, severity="warning")
 
     async def action_quit(self) -> None:
         self.stop_live()
@@ -91,8 +99,8 @@ class WorkbenchApp(App[None]):
             self.live.stop(wait)
 
     def on_unmount(self) -> None:
-        # Safe to wait on the UI thread: a pass never calls back into the UI while it
-        # holds the catalog, so quitting always leaves the file unlocked.
+        # Safe to wait on the UI thread: live updates only post messages, never wait for the
+        # UI, so quitting always leaves the file unlocked.
         self.stop_live(wait=10.0)
 
     # -- actions --------------------------------------------------------------------------

@@ -1,74 +1,73 @@
-"""Live updates: a background loop that re-ingests the catalog's roots and reports changes.
+"""Live updates: new runs reach the app through `ingest.watch.RootWatcher` (watchdog events,
+debounced, ingested on the watcher's thread); a periodic check of the catalog's data_version is
+the fallback, and catches what other processes wrote.
 
-One pass opens the catalog, ingests what changed, closes it; between passes nothing is held.
+Nothing here holds the catalog between two units of work, and `stop(wait=...)` returns only
+once no pass and no check has it open, so quitting never leaves the file locked.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
+from workbench.ingest.watch import RootWatcher
 from workbench.tui import service
 
-POLL_INTERVAL_S = 0.7
+#: Seconds between two fallback checks of data_version (and the poll interval without inotify).
+FALLBACK_S = 2.0
 
 
-class LiveIngest:
-    """Polls the roots every `interval` seconds; calls `on_change(version)` when data moved."""
+class LiveUpdates:
+    """Watches the catalog's roots and calls `on_change(version)` when the catalog moved.
+
+    `on_change` and `on_error` are called from background threads: they must only post
+    messages (never wait for the UI, which may itself be waiting in `stop`).
+    """
 
     def __init__(
         self,
         catalog,
         on_change: Callable[[int], None],
         on_error: Callable[[BaseException], None] | None = None,
-        interval: float = POLL_INTERVAL_S,
+        interval: float = FALLBACK_S,
         ingest: bool = True,
     ) -> None:
         self.catalog = catalog
         self.on_change = on_change
         self.on_error = on_error
         self.interval = interval
-        self.ingest = ingest
-        self.stop_event = threading.Event()
-        self.wake_event = threading.Event()
+        self.watcher = (
+            RootWatcher(catalog, on_ingest=self._ingested, on_error=self._failed, interval=interval)
+            if ingest
+            else None
+        )
         self.last_version: int | None = None
         self._last_error: str | None = None
-        # Held exactly while a pass has the catalog open; never while calling back into the UI.
+        self._stopped = threading.Event()
+        # Held while this object opens the catalog (starting the watcher, a version check).
         self._holding = threading.Lock()
 
-    def stop(self, wait: float | None = None) -> bool:
-        """Stop the loop; with `wait`, block (up to that many seconds) until the catalog is free.
+    def start(self) -> None:
+        """Start the watcher and read the first version (blocking: call it from a worker)."""
+        with self._holding:
+            if self._stopped.is_set():
+                return
+            if self.watcher is not None:
+                self.watcher.start()
+        self.check()
 
-        Returns False only if a pass still held the catalog when `wait` ran out.
-        """
-        self.stop_event.set()
-        self.wake_event.set()
-        if wait is None:
-            return True
-        if not self._holding.acquire(timeout=wait):
-            return False
-        self._holding.release()
-        return True
-
-    def poke(self) -> None:
-        """Run a pass now instead of waiting for the interval."""
-        self.wake_event.set()
-
-    def run_once(self) -> int | None:
-        """One pass: ingest the roots, then compare data_version; returns the version."""
-        try:
-            with self._holding:
-                if self.stop_event.is_set():
-                    return None
-                if self.ingest:
-                    service.ingest_pass(self.catalog)
+    def check(self) -> int | None:
+        """Read data_version; report a change since the last check. Safe from any thread."""
+        with self._holding:
+            if self._stopped.is_set():
+                return None
+            try:
                 version = service.data_version(self.catalog)
-        except Exception as exc:  # noqa: BLE001 - reported once, the loop keeps going
-            text = str(exc)
-            if text != self._last_error and self.on_error is not None:
-                self.on_error(exc)
-            self._last_error = text
-            return None
+            except Exception as exc:  # noqa: BLE001 - reported once; the next check tries again
+                self._failed(exc)
+                return None
         self._last_error = None
         if version != self.last_version:
             first = self.last_version is None
@@ -77,9 +76,26 @@ class LiveIngest:
                 self.on_change(version)
         return version
 
-    def run_forever(self) -> None:
-        """Loop until stop(); meant for a thread worker."""
-        while not self.stop_event.is_set():
-            self.run_once()
-            self.wake_event.wait(self.interval)
-            self.wake_event.clear()
+    def stop(self, wait: float | None = None) -> bool:
+        """Stop; with `wait`, block up to that many seconds until nothing holds the catalog.
+
+        Returns False only if a check still held the catalog when `wait` ran out.
+        """
+        self._stopped.set()
+        deadline = time.monotonic() + (wait or 0.0)
+        free = self._holding.acquire(timeout=wait) if wait is not None else False
+        if free:
+            self._holding.release()
+        if self.watcher is not None:
+            # joins the watcher's thread: a pass in flight finishes and closes the catalog
+            self.watcher.stop(timeout=max(deadline - time.monotonic(), 0.0))
+        return free or wait is None
+
+    def _ingested(self, _report) -> None:
+        self.check()
+
+    def _failed(self, error: BaseException) -> None:
+        text = str(error)
+        if text != self._last_error and self.on_error is not None:
+            self.on_error(error)
+        self._last_error = text

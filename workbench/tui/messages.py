@@ -1,34 +1,98 @@
-"""Messages workers post to the UI thread (the UI changes state only in their handlers)."""
+"""Messages workers post to the UI thread (the UI changes state only in their handlers).
+
+Each is a small dataclass named for what arrived. A worker that fails posts nothing: it
+raises, and `screens.base.WorkbenchScreen` reports the failure (see `tui.errors`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.message import Message
 
 
-class CatalogChanged(Message):
+@dataclass
+class CatalogChanged(Message, bubble=False):
     """The catalog's data_version moved: views should reload what they show."""
 
-    def __init__(self, version: int) -> None:
-        super().__init__()
-        self.version = version
+    version: int
 
 
-class WorkFailed(Message):
-    """A worker met an error; `where` says which view it was loading."""
+@dataclass
+class LiveUpdateFailed(Message):
+    """A live-update pass failed (a busy catalog, say); passes go on."""
 
-    def __init__(self, where: str, error: BaseException) -> None:
-        super().__init__()
-        self.where = where
-        self.error = error
+    error: BaseException
 
 
-class Loaded(Message):
-    """A worker finished loading `what`; `value` is the payload."""
+@dataclass
+class ProjectsLoaded(Message):
+    """(project, run count) pairs for the projects list."""
 
-    def __init__(self, what: str, value: Any, token: Any = None) -> None:
-        super().__init__()
-        self.what = what
-        self.value = value
-        self.token = token
+    projects: list[tuple[str, int]]
+
+
+@dataclass
+class RunsLoaded(Message):
+    """A page (or all) of the runs table; `token` tells an old query's answer from the latest."""
+
+    result: Any  # service.RunsResult
+    token: int
+
+
+@dataclass
+class RunLoaded(Message):
+    """Everything the run detail shows."""
+
+    data: Any  # detail_view.DetailData
+
+
+@dataclass
+class HistoryLoaded(Message):
+    """Metric points for a chart, as `metric_history` returns them; `request` says which."""
+
+    request: tuple
+    frame: Any  # polars.DataFrame | None
+    preload: bool = False
+
+
+@dataclass
+class ArtifactLoaded(Message):
+    """The preview of one artifact file."""
+
+    preview: Text
+
+
+@dataclass
+class NotesSaved(Message):
+    """notes.md was written with `text`."""
+
+    text: str
+
+
+@dataclass
+class CompareLoaded(Message):
+    """The comparison table (`screens.compare.CompareTable`)."""
+
+    table: Any
+    only_diff: bool
+
+
+@dataclass
+class QueryFinished(Message):
+    """A SQL console query's result (a pyarrow Table) and how long it took."""
+
+    query: str
+    table: Any
+    seconds: float
+
+
+@dataclass
+class ExportFinished(Message):
+    """A query result was written to `path`."""
+
+    path: Path
+    rows: int

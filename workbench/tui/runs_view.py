@@ -12,7 +12,9 @@ import polars as pl
 import pyarrow as pa
 from rich.text import Text
 
-from workbench.tui.formatting import STATUS_STYLE, UNKNOWN_STATUS, header_title
+from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS
+from workbench.tui.formatting import header_title
+from workbench.tui.theme import STATUS_STYLE, UNKNOWN_STATUS
 
 #: Columns before the metrics and after the params, in display order.
 LEADING_COLUMNS = ("name", "project")
@@ -150,13 +152,13 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
     if col == "duration_s":
         return _duration_expr(col)
     if dtype.is_temporal():
-        return pl.col(col).dt.strftime("%Y-%m-%d %H:%M").alias(col)
+        return pl.col(col).dt.strftime(MINUTES).alias(col)
     if dtype == pl.Boolean:
         return pl.col(col).cast(pl.Utf8).alias(col)
     if dtype.is_integer():
         return pl.col(col).cast(pl.Int64).alias(col)
     if dtype.is_numeric():
-        return pl.col(col).cast(pl.Float64).round_sig_figs(5).alias(col)
+        return pl.col(col).cast(pl.Float64).round_sig_figs(SIGNIFICANT_DIGITS).alias(col)
     if dtype == pl.Utf8:
         return pl.col(col)
     return pl.col(col).cast(pl.Utf8, strict=False).alias(col)

@@ -1,15 +1,57 @@
-"""The TUI's thin adapter over the service API: every call opens and closes the catalog.
+"""The app's one route to the catalog: every screen reads and ingests through these functions.
 
-Screens call these from worker threads; nothing here imports Textual or writes SQL.
+Each call opens and closes the catalog (one unit of work) and returns the services' typed
+results. Screens call these from worker threads; nothing here imports Textual or writes SQL.
+The app's own hints are added here to the services' errors (the CLI adds its own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import struct
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from workbench.catalog import queries
+from workbench.catalog.connection import Catalog as Catalog
+from workbench.catalog.contract import CatalogLike as CatalogLike
+
+# The services' result types, re-exported: screens import them from here.
+from workbench.catalog.queries import Artifact as Artifact
+from workbench.catalog.queries import ComparedRow as ComparedRow
+from workbench.catalog.queries import Comparison as Comparison
+from workbench.catalog.queries import DatasetUse as DatasetUse
+from workbench.catalog.queries import Environment as Environment
+from workbench.catalog.queries import IngestIssue as IngestIssue
+from workbench.catalog.queries import MetricSummary as MetricSummary
+from workbench.catalog.queries import ModelUse as ModelUse
+from workbench.catalog.queries import RunDetail as RunDetail
+from workbench.errors import NotFoundError, ReadOnlyError
+from workbench.formats.spec import NOTES_FILE
+from workbench.ingest import IngestReport, ingest_paths, ingest_roots
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+#: The views the SQL console reads, with their columns.
+SQL_VIEWS = queries.VIEWS
+#: What the app adds to a service's error.
+HINTS = {ReadOnlyError: "runs change by ingesting their folders"}
+
+
+@contextlib.contextmanager
+def _hinted() -> Iterator[None]:
+    """Re-raise a service error with the app's hint appended (same type)."""
+    try:
+        yield
+    except tuple(HINTS) as exc:
+        hint = next(text for kind, text in HINTS.items() if isinstance(exc, kind))
+        raise type(exc)(f"{exc}; {hint}") from None
 
 
 @dataclass
@@ -25,43 +67,39 @@ class RunsQuery:
 class RunsResult:
     """Runs as a wide polars DataFrame, plus the data_version it was read at."""
 
-    frame: Any
+    frame: pl.DataFrame
     version: int
     query: RunsQuery = field(default_factory=RunsQuery)
     partial: bool = False  # a first page; the full result follows
 
 
-def open_catalog(db_path: str | os.PathLike[str]):
+def open_catalog(db_path: str | os.PathLike[str]) -> Catalog:
     """A Catalog handle on `db_path` (cheap: holds nothing open)."""
-    from workbench.catalog.connection import Catalog
-
     return Catalog(db_path)
 
 
-def data_version(catalog) -> int:
+def data_version(catalog: CatalogLike) -> int:
     """The catalog's change counter (0 for a catalog that does not exist yet)."""
-    from workbench.catalog import queries
-
     return int(queries.data_version(catalog))
 
 
-def list_projects(catalog) -> list[tuple[str, int]]:
+def list_projects(catalog: CatalogLike) -> list[tuple[str, int]]:
     """(project, run count) pairs, by project name."""
-    from workbench.catalog import queries
-
     df = queries.list_projects(catalog)
-    if df is None or len(df) == 0:
+    if len(df) == 0:
         return []
     rows = df.select(["project", "runs"]).rows()
     return sorted(((str(p), int(n or 0)) for p, n in rows), key=lambda r: r[0].lower())
 
 
 def list_runs(
-    catalog, query: RunsQuery, *, limit: int | None = None, sort: list[str] | None = None
+    catalog: CatalogLike,
+    query: RunsQuery,
+    *,
+    limit: int | None = None,
+    sort: list[str] | None = None,
 ) -> RunsResult:
     """Runs matching `query` (the first `limit` by `sort`, or all), read at one data_version."""
-    from workbench.catalog import queries
-
     version = data_version(catalog)
     frame = queries.list_runs(
         catalog,
@@ -74,42 +112,47 @@ def list_runs(
     return RunsResult(frame=frame, version=version, query=query)
 
 
-def get_run(catalog, run_id: str):
+def get_run(catalog: CatalogLike, run_id: str) -> RunDetail:
     """The full RunDetail of one run."""
-    from workbench.catalog import queries
-
     return queries.get_run(catalog, run_id)
 
 
-def metric_history(catalog, run_id: str, key: str, max_points: int = 400):
-    """One metric's history for one run, downsampled in the catalog to ~max_points."""
-    from workbench.catalog import queries
+def metric_history(
+    catalog: CatalogLike,
+    run_ids: list[str] | str,
+    key: str,
+    max_points: int = 400,
+    x: str = "step",
+) -> pl.DataFrame:
+    """One metric's history for one or more runs, downsampled in the catalog to ~max_points."""
+    return queries.metric_history(catalog, run_ids, keys=[key], max_points=max_points, x=x)
 
-    return queries.metric_history(catalog, [run_id], keys=[key], max_points=max_points)
+
+def compare_runs(catalog: CatalogLike, run_ids: list[str], only_diff: bool = False) -> Comparison:
+    """Runs side by side, values as logged (the app formats them for display)."""
+    return queries.compare_values(catalog, run_ids, only_diff=only_diff)
 
 
-def ingest_pass(catalog) -> Any:
+def run_sql(catalog: CatalogLike, text: str) -> pa.Table:
+    """One read-only statement from the SQL console."""
+    with _hinted():
+        return queries.run_sql(catalog, text)
+
+
+def ingest_pass(catalog: CatalogLike) -> IngestReport:
     """Re-ingest every known root once (a no-op when nothing changed)."""
-    from workbench.ingest import ingest_roots
-
     return ingest_roots(catalog)
 
 
-def ingest_folder(catalog, path: Path) -> Any:
+def ingest_folder(catalog: CatalogLike, path: Path) -> IngestReport:
     """Ingest one folder (adds it as a root)."""
-    from workbench.ingest import ingest_paths
-
     return ingest_paths(catalog, [Path(path)])
 
 
 def write_notes(run_path: str | os.PathLike[str], text: str) -> Path:
     """Write a run's notes.md atomically (the one file the workbench writes in a run folder)."""
-    from workbench.formats.spec import NOTES_FILE
-
     folder = Path(run_path)
     if not folder.is_dir():
-        from workbench.errors import NotFoundError
-
         raise NotFoundError(f"the run folder {folder} no longer exists; notes not saved")
     target = folder / NOTES_FILE
     fd, tmp = tempfile.mkstemp(prefix=".notes-", suffix=".tmp", dir=folder)
@@ -140,8 +183,6 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg"}
 
 def image_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     """Format and pixel size of an image file, read from its header (no decoding)."""
-    import struct
-
     p = Path(path)
     info = {"format": p.suffix.lstrip(".").lower() or "unknown"}
     try:

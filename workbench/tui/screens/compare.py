@@ -1,11 +1,10 @@
 """Compare runs: params/metrics/tags side by side (best value starred) and overlaid metric curves.
 
-Data comes from `queries.compare_runs` and `queries.metric_history`, called in worker threads.
+Data comes from `service.compare_runs` and `service.metric_history`, called in worker threads.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,17 +14,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
-from workbench.tui.messages import CatalogChanged
+from workbench.errors import WorkbenchError
+from workbench.formatting import format_number
+from workbench.tui import service
+from workbench.tui.messages import CatalogChanged, CompareLoaded, HistoryLoaded
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.service import Comparison
 from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from workbench.catalog.connection import Catalog
+    from workbench.tui.service import Catalog
 
 #: Prefix of the best value of a metric across the compared runs (markup is off: a glyph).
 BEST_MARK = "★ "
@@ -57,32 +58,26 @@ class CompareTable:
         return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
 
 
-def build_compare_table(frame: pl.DataFrame, run_ids: list[str]) -> CompareTable:
-    """Turn `queries.compare_runs`' frame into rows of text with the best metric value starred.
+def build_compare_table(comparison: Comparison, run_ids: list[str]) -> CompareTable:
+    """Turn the service's Comparison into rows of text with the best metric value starred.
 
-    The frame has `section`, `key`, one text column per run (named after the run, in the
-    order the runs were given) and `best` (the column name of the best run, metric rows only).
+    Values stay as logged until here and are formatted once, for display; `labels` are the
+    Comparison's run labels, in the order the runs were given.
     """
-    value_columns = [c for c in frame.columns if c not in ("section", "key", "best")]
-    if len(value_columns) != len(run_ids):
+    if len(comparison.labels) != len(run_ids):
         raise ValueError("compare_runs returned a different number of runs than asked for")
-    labels = dict(zip(run_ids, value_columns, strict=True))
+    labels = dict(zip(run_ids, comparison.labels, strict=True))
     table = CompareTable(run_ids=list(run_ids), labels=labels)
-    for row in frame.iter_rows(named=True):
-        section = str(row.get("section") or "")
-        key = str(row.get("key") or "")
-        best = row.get("best")
+    for row in comparison.rows:
         values = []
-        for column in value_columns:
-            text = "" if row.get(column) is None else str(row[column])
-            if section == "metric":
-                text = short_number(text)
-            if section == "metric" and best is not None:
-                text = (BEST_MARK if column == best else PLAIN_MARK) + text
+        for label, value in zip(comparison.labels, row.values, strict=True):
+            text = format_number(value)
+            if row.section == "metric" and row.best is not None:
+                text = (BEST_MARK if label == row.best else PLAIN_MARK) + text
             values.append(text)
-        table.rows.append((section, key, values))
-        if section == "metric" and key not in table.metric_keys:
-            table.metric_keys.append(key)
+        table.rows.append((row.section, row.key, values))
+        if row.section == "metric" and row.key not in table.metric_keys:
+            table.metric_keys.append(row.key)
     # what a comparison is for comes first: metrics, then params, tags, and the runs' ids
     table.rows.sort(key=lambda r: SECTION_ORDER.get(r[0], len(SECTION_ORDER)))
     return table
@@ -108,63 +103,29 @@ def history_labels(frame: Any, run_ids: list[str]) -> dict[str, str]:
 
 
 def one_line(exc: BaseException) -> str:
-    """The first line of an unexpected error, for the screen."""
-    text = str(exc).strip() or type(exc).__name__
-    return f"could not load the comparison: {text.splitlines()[0]}"
+    """An error as one line for the screen (a WorkbenchError as it is, anything else prefixed)."""
+    if isinstance(exc, WorkbenchError):
+        return error_sentence(exc)
+    return f"could not load the comparison: {error_sentence(exc)}"
 
 
-def short_number(text: str) -> str:
-    """A metric value with 6 significant digits ('0.807449'); non-numbers unchanged."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if not math.isfinite(value) or value.is_integer():
-        return text
-    return f"{value:.6g}"
-
-
-class CompareScreen(Screen):
+class CompareScreen(WorkbenchScreen):
     """Two or more runs side by side: a table of params/metrics/tags and one metric's curves."""
 
-    DEFAULT_CSS = """
-    CompareScreen #compare-title { height: 1; padding: 0 1; background: $panel; color: $text; }
-    CompareScreen #compare-table-box { height: auto; max-height: 45%; min-height: 4; }
-    CompareScreen.-view-table #compare-table-box { height: 1fr; max-height: 100%; }
-    CompareScreen #compare-table-box > DataTable { height: auto; max-height: 100%; }
-    CompareScreen.-view-table #compare-table-box > DataTable { height: 1fr; }
-    CompareScreen #compare-table-box > .message { padding: 1 2; color: $text-muted; }
-    CompareScreen #compare-table > .datatable--fixed { background: $panel; color: $text-muted; }
-    CompareScreen #compare-chart { height: 1fr; min-height: 8; }
-    CompareScreen.-view-table #compare-chart { display: none; }
-    CompareScreen.-view-chart #compare-table-box { display: none; }
-    """
+    CSS_PATH = "compare.tcss"
+    HELP_TITLE = "Compare"
 
     BINDINGS = [
-        Binding("d", "toggle_diff", "Diffs"),
-        Binding("left_square_bracket,p", "previous_metric", "Prev", key_display="["),
-        Binding("right_square_bracket,n", "next_metric", "Next", key_display="]"),
-        Binding("s", "cycle_smoothing", "Smooth"),
-        Binding("x", "cycle_x_axis", "X-axis"),
-        Binding("v", "cycle_view", "View"),
-        Binding("escape,q", "back", "Back"),
+        Binding("d", "toggle_diff", "Diffs", tooltip="Show only rows that differ, or every row"),
+        Binding("left_square_bracket,p", "previous_metric", "Prev", key_display="[",
+                tooltip="Chart the previous metric"),
+        Binding("right_square_bracket,n", "next_metric", "Next", key_display="]",
+                tooltip="Chart the next metric"),
+        Binding("s", "cycle_smoothing", "Smooth", tooltip="Change the chart's smoothing"),
+        Binding("x", "cycle_x_axis", "X-axis", tooltip="Chart against step, elapsed or wall time"),
+        Binding("v", "cycle_view", "View", tooltip="Show table and chart, the table, or the chart"),
+        Binding("escape,q", "back", "Back", tooltip="Back to the runs"),
     ]
-
-    class TableLoaded(Message):
-        def __init__(self, table: CompareTable | None, only_diff: bool, error: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.only_diff = only_diff
-            self.error = error
-
-    class HistoryLoaded(Message):
-        def __init__(self, cache_key: tuple | None, frame: Any, error: str | None,
-                     preload: bool = False) -> None:
-            super().__init__()
-            self.cache_key = cache_key
-            self.frame = frame
-            self.error = error
-            self.preload = preload
 
     def __init__(self, catalog: Catalog, run_ids: list[str]) -> None:
         super().__init__()
@@ -187,7 +148,8 @@ class CompareScreen(Screen):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Compare {len(self.run_ids)} runs"), id="compare-title", markup=False)
+        yield Static(Text(f"Compare {len(self.run_ids)} runs"), id="compare-title", classes="title-bar",
+                     markup=False)
         with Vertical(id="compare-table-box"):
             yield Static("loading…", classes="message", markup=False)
         yield MetricChart(id="compare-chart")
@@ -214,54 +176,49 @@ class CompareScreen(Screen):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="compare-table")
+    @work(thread=True, exclusive=True, group="compare-table", exit_on_error=False,
+          name="load the comparison")
     def _load_table(self, only_diff: bool) -> None:
-        from workbench.catalog import queries
-        from workbench.errors import WorkbenchError
+        comparison = service.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
+        self.post_message(CompareLoaded(build_compare_table(comparison, self.run_ids), only_diff))
 
-        try:
-            frame = queries.compare_runs(self.catalog, self.run_ids, only_diff=only_diff)
-            table = build_compare_table(frame, self.run_ids)
-        except WorkbenchError as exc:
-            self.post_message(self.TableLoaded(None, only_diff, str(exc)))
-            return
-        except Exception as exc:  # a bug below us: one line on screen, not a dead app
-            self.post_message(self.TableLoaded(None, only_diff, one_line(exc)))
-            return
-        self.post_message(self.TableLoaded(table, only_diff, None))
-
-    @work(thread=True, exclusive=True, group="compare-preload")
+    @work(thread=True, exclusive=True, group="compare-preload", exit_on_error=False,
+          name="load the first chart")
     def _preload_history(self, max_points: int) -> None:
         """The first metric of the first run, fetched without waiting for the table."""
-        from workbench.catalog import queries
-
-        try:
-            run = queries.get_run(self.catalog, self.run_ids[0])
-            keys = sorted(str(m["key"]) for m in run.metrics)
-            if not keys:
-                self.post_message(self.HistoryLoaded(None, None, None, preload=True))
-                return
-            cache_key = (keys[0], "step", max_points)
-            frame = queries.metric_history(
-                self.catalog, self.run_ids, keys=[keys[0]], max_points=max_points, x="step"
-            )
-        except Exception:  # noqa: BLE001 - the table reports errors; the chart waits for it
-            self.post_message(self.HistoryLoaded(None, None, None, preload=True))
+        run = service.get_run(self.catalog, self.run_ids[0])
+        keys = sorted(m.key for m in run.metrics)
+        if not keys:
+            self.post_message(HistoryLoaded((), None, preload=True))
             return
-        self.post_message(self.HistoryLoaded(cache_key, frame, None, preload=True))
+        cache_key = (keys[0], "step", max_points)
+        frame = service.metric_history(self.catalog, self.run_ids, keys[0], max_points, "step")
+        self.post_message(HistoryLoaded(cache_key, frame, preload=True))
 
-    @on(TableLoaded)
-    async def _show_table(self, message: TableLoaded) -> None:
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """Failures show on the screen, in one line, where the table or chart would be."""
+        if worker.group == "compare-preload":
+            # the table reports errors; the chart waits for it
+            self._preloaded(HistoryLoaded((), None, preload=True))
+        elif worker.group == "compare-table":
+            self.call_later(self._show_table_error, one_line(error))
+        else:
+            self.chart.set_data(None, message=one_line(error))
+        return True
+
+    async def _show_table_error(self, text: str) -> None:
+        box = self.query_one("#compare-table-box")
+        box.loading = False
+        await box.remove_children()
+        await box.mount(Static(Text(text), classes="message", markup=False))
+        self.chart.set_data(None, message=text)
+
+    @on(CompareLoaded)
+    async def _show_table(self, message: CompareLoaded) -> None:
         self.timings.setdefault("table", time.perf_counter())
         box = self.query_one("#compare-table-box")
         box.loading = False
-        if message.error is not None:
-            await box.remove_children()
-            await box.mount(Static(Text(message.error), classes="message", markup=False))
-            self.chart.set_data(None, message=message.error)
-            return
         table = message.table
-        assert table is not None
         first_load = self.table is None
         self.table = table
         relabel = self.labels != table.labels and self._pending in self._history
@@ -317,23 +274,12 @@ class CompareScreen(Screen):
         self._pending = cache_key
         self._load_history(cache_key)
 
-    @work(thread=True, exclusive=True, group="compare-history")
+    @work(thread=True, exclusive=True, group="compare-history", exit_on_error=False,
+          name="load the chart")
     def _load_history(self, cache_key: tuple) -> None:
-        from workbench.catalog import queries
-        from workbench.errors import WorkbenchError
-
         key, service_x, max_points = cache_key
-        try:
-            frame = queries.metric_history(
-                self.catalog, self.run_ids, keys=[key], max_points=max_points, x=service_x
-            )
-        except WorkbenchError as exc:
-            self.post_message(self.HistoryLoaded(cache_key, None, str(exc)))
-            return
-        except Exception as exc:  # a bug below us: one line on screen, not a dead app
-            self.post_message(self.HistoryLoaded(cache_key, None, one_line(exc)))
-            return
-        self.post_message(self.HistoryLoaded(cache_key, frame, None))
+        frame = service.metric_history(self.catalog, self.run_ids, key, max_points, service_x)
+        self.post_message(HistoryLoaded(cache_key, frame))
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
@@ -341,24 +287,21 @@ class CompareScreen(Screen):
         if message.preload:
             self._preloaded(message)
             return
-        if message.error is not None:
-            self.chart.set_data(None, message=message.error)
-            return
-        self._history[message.cache_key] = message.frame
-        if message.cache_key == self._pending:
-            self._show_history(message.cache_key)
+        self._history[message.request] = message.frame
+        if message.request == self._pending:
+            self._show_history(message.request)
 
     def _preloaded(self, message: HistoryLoaded) -> None:
         self._preloading = False
-        if message.cache_key is not None:
-            self._history[message.cache_key] = message.frame
+        if message.request:
+            self._history[message.request] = message.frame
         if self._pending is not None:
             return  # the user (or the table) already asked for another chart
-        if message.cache_key is None:
+        if not message.request:
             if self.table is not None:
                 self._load_chart()
             return
-        key = message.cache_key[0]
+        key = message.request[0]
         if self.table is None:
             # no table yet: show this metric now, labelled with the names in the history
             self.metric_keys = [key]
@@ -369,8 +312,8 @@ class CompareScreen(Screen):
         else:
             self._load_chart()
             return
-        self._pending = message.cache_key
-        self._show_history(message.cache_key)
+        self._pending = message.request
+        self._show_history(message.request)
 
     def _show_history(self, cache_key: tuple) -> None:
         key = cache_key[0]
@@ -452,10 +395,6 @@ class CompareScreen(Screen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
-
-    @on(MetricChart.Drawn)
-    def _chart_drawn(self) -> None:
-        pass
 
     def on_data_table_row_highlighted(self, event: Any) -> None:
         """Moving the cursor onto a metric's row shows that metric's curves."""

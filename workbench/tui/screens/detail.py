@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Footer,
     OptionList,
@@ -21,32 +20,38 @@ from textual.widgets import (
     TextArea,
 )
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import format_duration, format_number, format_size, format_timestamp
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
-from workbench.tui.formatting import (
-    fmt_duration,
-    fmt_number,
-    fmt_size,
-    fmt_time,
-    status_text,
+from workbench.tui.keys import keys_for
+from workbench.tui.messages import (
+    ArtifactLoaded,
+    CatalogChanged,
+    HistoryLoaded,
+    NotesSaved,
+    RunLoaded,
 )
-from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
-from workbench.tui.widgets.metric_plot import MetricPlot
+from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.service import Artifact, IngestIssue, MetricSummary
+from workbench.tui.theme import ERROR_STYLE, KEY_STYLE, METRIC_STYLE, resolve, status_text
+from workbench.tui.widgets.charts import MetricChart
 
 CHART_POINTS = 400
 TABS = ("overview", "metrics", "chart", "notes", "artifacts", "errors")
 
 
-def kv_table(title: str, rows: list[tuple[str, object]], empty: str = "none") -> Table:
+def kv_table(
+    title: str, rows: list[tuple[str, object]], empty: str = "none", *, key_style: str = "bold"
+) -> Table:
     """A two-column key/value table; every value literal."""
     table = Table(
         title=Text(title, style="bold"), title_justify="left", show_header=False,
         box=None, expand=True, padding=(0, 1),
     )
-    table.add_column(style="color(179)", no_wrap=True, max_width=28, overflow="ellipsis")
+    table.add_column(style=key_style, no_wrap=True, max_width=28, overflow="ellipsis")
     table.add_column(ratio=1, overflow="fold")
     if not rows:
         table.add_row(Text(empty, style="dim"), Text(""))
@@ -57,26 +62,26 @@ def kv_table(title: str, rows: list[tuple[str, object]], empty: str = "none") ->
 
 def _value_text(value: object) -> str:
     if isinstance(value, float):
-        return fmt_number(value)
+        return format_number(value)
     return "" if value is None else str(value)
 
 
-def metrics_table(metrics: list[dict]) -> Table:
+def metrics_table(metrics: list[MetricSummary], *, key_style: str = "bold") -> Table:
     table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
-    table.add_column(Text("metric"), style="color(44)", no_wrap=True, max_width=30, overflow="ellipsis")
+    table.add_column(Text("metric"), style=key_style, no_wrap=True, max_width=30, overflow="ellipsis")
     for label in ("latest", "min", "max", "step", "points"):
         table.add_column(Text(label), justify="right", no_wrap=True)
     if not metrics:
         table.add_row(Text("no metrics logged", style="dim"), *[Text("")] * 5)
     for m in metrics:
         table.add_row(
-            Text(str(m["key"])), Text(fmt_number(m["last"])), Text(fmt_number(m["min"])),
-            Text(fmt_number(m["max"])), Text(fmt_number(m["step"])), Text(fmt_number(m["count"])),
+            Text(m.key), Text(format_number(m.last)), Text(format_number(m.min)),
+            Text(format_number(m.max)), Text(format_number(m.last_step)), Text(format_number(m.count)),
         )
     return table
 
 
-def errors_table(errors: list[dict]) -> Table:
+def errors_table(errors: list[IngestIssue]) -> Table:
     table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
     table.add_column(Text("file"), no_wrap=True, max_width=30, overflow="ellipsis")
     table.add_column(Text("line"), justify="right", no_wrap=True)
@@ -84,57 +89,29 @@ def errors_table(errors: list[dict]) -> Table:
     if not errors:
         table.add_row(Text("no ingest errors", style="dim"), Text(""), Text(""))
     for e in errors:
-        table.add_row(Text(Path(str(e["path"] or "")).name), Text(_value_text(e["line"])), Text(str(e["message"] or "")))
+        table.add_row(Text(Path(e.path or "").name), Text(_value_text(e.line)), Text(e.message or ""))
     return table
 
 
-class RunDetailScreen(Screen):
+class RunDetailScreen(WorkbenchScreen):
     """Everything about one run; notes are editable and saved to the run folder's notes.md."""
 
+    CSS_PATH = "detail.tcss"
     HELP_TITLE = "Run detail"
-    DEFAULT_CSS = """
-    RunDetailScreen #title { height: 1; padding: 0 1; background: $panel; }
-    RunDetailScreen TabbedContent { height: 1fr; }
-    RunDetailScreen TabPane { padding: 0; }
-    RunDetailScreen VerticalScroll { height: 1fr; }
-    RunDetailScreen #chart-keys { width: 24; height: 1fr; border: none; border-right: vkey $primary 40%; }
-    RunDetailScreen #artifact-list { width: 2fr; height: 1fr; border: none; border-right: vkey $primary 40%; }
-    RunDetailScreen #artifact-view { width: 3fr; height: 1fr; }
-    RunDetailScreen #notes { height: 1fr; }
-    RunDetailScreen #notes-hint { height: 1; color: $text-muted; padding: 0 1; }
-    RunDetailScreen .section { margin-bottom: 1; }
-    RunDetailScreen #overview-cols { height: auto; }
-    RunDetailScreen #overview-cols > .col { width: 1fr; height: auto; }
-    RunDetailScreen.-narrow #overview-cols { layout: vertical; }
-    """
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("1", "tab('overview')", "Overview", show=False),
-        Binding("2", "tab('metrics')", "Metrics", show=False),
-        Binding("3", "tab('chart')", "Chart", show=False),
-        Binding("4", "tab('notes')", "Notes", show=False),
-        Binding("5", "tab('artifacts')", "Artifacts", show=False),
-        Binding("6", "tab('errors')", "Errors", show=False),
-        Binding("e", "edit_notes", "Edit notes"),
-        Binding("ctrl+s", "save_notes", "Save notes"),
-        Binding("y", "copy_id", "Copy id"),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("escape", "back", "Back", tooltip="Back to the runs"),
+        Binding("1", "tab('overview')", "Overview", show=False, tooltip="Show the overview: info, params, tags"),
+        Binding("2", "tab('metrics')", "Metrics", show=False, tooltip="Show metrics: latest, min, max"),
+        Binding("3", "tab('chart')", "Chart", show=False, tooltip="Show the chart of a metric's history"),
+        Binding("4", "tab('notes')", "Notes", show=False, tooltip="Show the run's notes"),
+        Binding("5", "tab('artifacts')", "Artifacts", show=False, tooltip="Show the files the run produced"),
+        Binding("6", "tab('errors')", "Errors", show=False, tooltip="Show lines the ingester skipped"),
+        Binding("e", "edit_notes", "Edit notes", tooltip="Edit the run's notes.md"),
+        Binding("ctrl+s", "save_notes", "Save notes", tooltip="Save notes.md in the run folder"),
+        Binding("y", "copy_id", "Copy id", tooltip="Copy the run id to the clipboard"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Read the run from the catalog again"),
     ]
-    COMMANDS_TABLE = [
-        ("Back to runs", "Return to the runs browser (escape)", "back"),
-        ("Show overview", "Info, params, tags, environment (1)", "tab('overview')"),
-        ("Show metrics", "Latest, min, max per metric (2)", "tab('metrics')"),
-        ("Show chart", "Plot a metric's history (3)", "tab('chart')"),
-        ("Show notes", "Read the run's notes (4)", "tab('notes')"),
-        ("Edit notes", "Edit the run's notes.md (e)", "edit_notes"),
-        ("Save notes", "Write notes.md in the run folder (ctrl+s)", "save_notes"),
-        ("Show artifacts", "Files the run produced (5)", "tab('artifacts')"),
-        ("Show ingest errors", "Lines the ingester skipped (6)", "tab('errors')"),
-        ("Copy run id", "Copy this run's id to the clipboard (y)", "copy_id"),
-        ("Reload run", "Read the run from the catalog again (r)", "reload"),
-    ]
-    HELP_TEXT = "Tabs: 1 overview · 2 metrics · 3 chart · 4 notes · 5 artifacts · 6 errors."
 
     def __init__(self, catalog, run_id: str) -> None:
         super().__init__()
@@ -145,7 +122,7 @@ class RunDetailScreen(Screen):
         self._notes_saved_text: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.run_id), id="title", markup=False)
+        yield Static(Text(self.run_id), id="title", classes="title-bar", markup=False)
         with TabbedContent(initial="overview"):
             with (
                 TabPane("Overview", id="overview"),
@@ -162,13 +139,13 @@ class RunDetailScreen(Screen):
             with TabPane("Metrics", id="metrics"), VerticalScroll():
                 yield Static(id="metrics-table")
             with TabPane("Chart", id="chart"), Horizontal():
-                yield OptionList(id="chart-keys")
-                yield MetricPlot(id="plot")
+                yield OptionList(id="chart-keys", classes="side-pane")
+                yield MetricChart(id="plot", legend=False)
             with TabPane("Notes", id="notes-tab"), Vertical():
                 yield TextArea(id="notes", soft_wrap=True, show_line_numbers=False)
-                yield Static(Text("e edit · ctrl+s save to notes.md"), id="notes-hint", markup=False)
+                yield Static(Text(self._notes_hint()), id="notes-hint", markup=False)
             with TabPane("Artifacts", id="artifacts"), Horizontal():
-                yield OptionList(id="artifact-list")
+                yield OptionList(id="artifact-list", classes="side-pane")
                 with VerticalScroll(id="artifact-view"):
                     yield Static(Text("Select a file to view it.", style="dim"), id="artifact-preview")
             with TabPane("Errors", id="errors"), VerticalScroll():
@@ -184,50 +161,41 @@ class RunDetailScreen(Screen):
 
     # -- loading --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="detail")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False, name="load the run")
     def load(self) -> None:
-        try:
-            detail = service.get_run(self.catalog, self.run_id)
-            data = normalise(detail)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("run", exc))
-            return
+        data = normalise(service.get_run(self.catalog, self.run_id))
         if not get_current_worker().is_cancelled:
-            self.post_message(Loaded("detail", data))
+            self.post_message(RunLoaded(data))
 
-    @work(thread=True, exclusive=True, group="chart")
+    @work(thread=True, exclusive=True, group="chart", exit_on_error=False, name="load the chart")
     def load_chart(self, key: str) -> None:
-        try:
-            frame = service.metric_history(self.catalog, self.run_id, key, CHART_POINTS)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("chart", exc))
-            return
-        if get_current_worker().is_cancelled:
-            return
-        steps = frame["step"].to_list() if len(frame) else []
-        values = frame["value"].to_list() if len(frame) else []
-        self.post_message(Loaded("chart", (key, steps, values)))
+        frame = service.metric_history(self.catalog, self.run_id, key, CHART_POINTS)
+        if not get_current_worker().is_cancelled:
+            self.post_message(HistoryLoaded((key,), frame))
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "detail":
-            self.show(message.value)
-        elif message.what == "chart":
-            key, steps, values = message.value
-            if key == self.chart_key:
-                self.query_one(MetricPlot).show_points(key, steps, values)
-        elif message.what == "artifact":
-            self.query_one("#artifact-preview", Static).update(message.value)
-        elif message.what == "notes-saved":
-            self._notes_saved_text = message.value
-            self.notify(Text("Notes saved to notes.md"), markup=False)
+    @on(RunLoaded)
+    def _run_loaded(self, message: RunLoaded) -> None:
+        self.show(message.data)
 
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
+    @on(HistoryLoaded)
+    def _history_loaded(self, message: HistoryLoaded) -> None:
+        (key,) = message.request
+        if key == self.chart_key and self.data is not None:
+            labels = {self.run_id: self.data.name}
+            self.query_one(MetricChart).set_data(message.frame, title=key, labels=labels)
+
+    @on(ArtifactLoaded)
+    def _artifact_loaded(self, message: ArtifactLoaded) -> None:
+        self.query_one("#artifact-preview", Static).update(message.preview)
+
+    @on(NotesSaved)
+    def _notes_saved(self, message: NotesSaved) -> None:
+        self._notes_saved_text = message.text
+        self.notify("Notes saved to notes.md", markup=False)
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         self.query_one(TabbedContent).loading = False
-        error = message.error
-        text = str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
-        self.notify(Text(text), title=f"could not load {message.where}", severity="error", markup=False)
+        return False
 
     @on(CatalogChanged)
     def _catalog_changed(self, _message: CatalogChanged) -> None:
@@ -239,7 +207,7 @@ class RunDetailScreen(Screen):
         first = self.data is None
         self.data = data
         self.query_one(TabbedContent).loading = False
-        title = status_text(data.status)
+        title = status_text(self, data.status)
         title.append("  ")
         title.append(data.name, style="bold")
         title.append("  ")
@@ -251,30 +219,37 @@ class RunDetailScreen(Screen):
         info = []
         for key, value in data.info:
             if key == "status":
-                value = status_text(str(value))
+                value = status_text(self, str(value))
             elif key in ("started", "ended", "heartbeat"):
-                value = fmt_time(value)
+                value = format_timestamp(value)
             elif key == "duration_s":
-                key, value = "duration", fmt_duration(value)
+                key, value = "duration", format_duration(value)
             info.append((key, value))
-        self.query_one("#info", Static).update(kv_table("Run", info))
+        key_style = resolve(self, KEY_STYLE)
+        self.query_one("#info", Static).update(kv_table("Run", info, key_style=key_style))
         self.query_one("#params", Static).update(
-            kv_table("Params", sorted(data.params.items()), "no params")
+            kv_table("Params", sorted(data.params.items()), "no params", key_style=key_style)
         )
-        self.query_one("#tags", Static).update(kv_table("Tags", sorted(data.tags.items()), "no tags"))
+        self.query_one("#tags", Static).update(
+            kv_table("Tags", sorted(data.tags.items()), "no tags", key_style=key_style)
+        )
         env = [(k, v) for k, v in data.environment if v not in (None, "")]
-        self.query_one("#environment", Static).update(kv_table("Environment", env, "not recorded"))
-        self.query_one("#metrics-table", Static).update(metrics_table(data.metrics))
-        rows = [(str(m["key"]), fmt_number(m["last"])) for m in data.metrics[:12]]
+        self.query_one("#environment", Static).update(
+            kv_table("Environment", env, "not recorded", key_style=key_style)
+        )
+        metric_style = resolve(self, METRIC_STYLE)
+        self.query_one("#metrics-table", Static).update(metrics_table(data.metrics, key_style=metric_style))
+        rows = [(m.key, format_number(m.last)) for m in data.metrics[:12]]
         if len(data.metrics) > 12:
-            rows.append((f"… {len(data.metrics) - 12} more", "see tab 2"))
-        latest = kv_table("Latest metrics", rows, "none logged")
+            metrics_key = keys_for(self.BINDINGS, "tab('metrics')")
+            rows.append((f"… {len(data.metrics) - 12} more", f"see tab {metrics_key}"))
+        latest = kv_table("Latest metrics", rows, "none logged", key_style=key_style)
         self.query_one("#overview-metrics", Static).update(latest)
         self.query_one("#errors-table", Static).update(errors_table(data.errors))
         errors_tab = self.query_one(TabbedContent).get_tab("errors")
         errors_tab.label = Text(f"Errors ({len(data.errors)})" if data.errors else "Errors")
 
-        keys = [str(m["key"]) for m in data.metrics]
+        keys = [m.key for m in data.metrics]
         chart_keys = self.query_one("#chart-keys", OptionList)
         if [o.id for o in chart_keys.options] != keys:
             chart_keys.clear_options()
@@ -289,8 +264,8 @@ class RunDetailScreen(Screen):
         artifacts.clear_options()
         if data.artifacts:
             for i, a in enumerate(data.artifacts):
-                label = Text(f"{fmt_size(a['size']):>10}  ", style="dim")
-                label.append(str(a["path"]))
+                label = Text(f"{format_size(a.size):>10}  ", style="dim")
+                label.append(a.path)
                 artifacts.add_option(Option(label, id=f"a{i}"))
             artifacts.highlighted = 0
         else:
@@ -317,17 +292,17 @@ class RunDetailScreen(Screen):
         artifact = self.data.artifacts[int(event.option.id[1:])]
         self.load_artifact(artifact)
 
-    @work(thread=True, exclusive=True, group="artifact")
-    def load_artifact(self, artifact: dict) -> None:
+    @work(thread=True, exclusive=True, group="artifact", exit_on_error=False, name="read the artifact")
+    def load_artifact(self, artifact: Artifact) -> None:
         assert self.data is not None
-        rel = str(artifact["path"])
+        rel = artifact.path
         base = Path(self.data.path or "")
         path = base / "artifacts" / rel
         if not path.exists():
             path = base / rel
         head = Text()
         head.append(rel, style="bold")
-        head.append(f"\n{fmt_size(artifact['size'])}  sha256 {artifact['sha256'] or '?'}\n\n", style="dim")
+        head.append(f"\n{format_size(artifact.size)}  sha256 {artifact.sha256 or '?'}\n\n", style="dim")
         try:
             if path.suffix.lower() in service.IMAGE_SUFFIXES:
                 meta = service.image_metadata(path)
@@ -336,8 +311,8 @@ class RunDetailScreen(Screen):
                 text, binary = service.read_text_preview(path)
                 head.append("(binary file: not shown)" if binary else text)
         except OSError as exc:
-            head.append(f"cannot read the file: {exc}", style="color(160)")
-        self.post_message(Loaded("artifact", head))
+            head.append(f"cannot read the file: {exc}", style=resolve(self, ERROR_STYLE))
+        self.post_message(ArtifactLoaded(head))
 
     # -- actions --------------------------------------------------------------------------
 
@@ -351,17 +326,24 @@ class RunDetailScreen(Screen):
             notes.read_only = True
             self.query_one(TabbedContent).query_one("Tabs").focus()
             if self.notes_dirty():
-                self.notify("Notes not saved yet: ctrl+s saves them.", severity="warning")
+                self.notify(f"Notes not saved yet: {self._save_key} saves them.",
+                            severity="warning", markup=False)
             return
         if self.notes_dirty() and not getattr(self, "_warned_dirty", False):
             self._warned_dirty = True
-            self.notify("Unsaved notes: ctrl+s saves, escape again discards.", severity="warning")
+            self.notify(f"Unsaved notes: {self._save_key} saves, {keys_for(self.BINDINGS, 'back')} again"
+                        " discards.", severity="warning", markup=False)
             return
         self.app.pop_screen()
 
     def action_tab(self, tab: str) -> None:
         tab_id = "notes-tab" if tab == "notes" else tab
-        self.query_one(TabbedContent).active = tab_id
+        tabs = self.query_one(TabbedContent)
+        if self.focused is not None and tabs.active_pane in self.focused.ancestors:
+            # focus left in a pane being hidden would move to a neighbour in that pane, and
+            # TabbedContent shows the pane of whatever has focus: leave it on the tab bar first
+            tabs.query_one("Tabs").focus(scroll_visible=False)
+        tabs.active = tab_id
         if tab == "chart":
             self.query_one("#chart-keys").focus()
         elif tab == "artifacts":
@@ -380,24 +362,26 @@ class RunDetailScreen(Screen):
         text = self.query_one("#notes", TextArea).text
         self.save_notes(self.data.path, text)
 
-    @work(thread=True, exclusive=True, group="notes")
+    @work(thread=True, exclusive=True, group="notes", exit_on_error=False, name="save the notes")
     def save_notes(self, path: str | None, text: str) -> None:
         if not path:
-            self.post_message(WorkFailed("notes", WorkbenchError("this run has no folder on disk")))
-            return
-        try:
-            service.write_notes(path, text)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("notes", exc))
-            return
-        self.post_message(Loaded("notes-saved", text))
+            raise WorkbenchError("this run has no folder on disk")
+        service.write_notes(path, text)
+        self.post_message(NotesSaved(text))
         # the live watcher would pick it up too; this makes the catalog's copy current now
         with contextlib.suppress(Exception):
             service.ingest_pass(self.catalog)
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.run_id)
-        self.notify(Text(f"Copied run id {self.run_id}"), markup=False)
+        self.notify(f"Copied run id {self.run_id}", markup=False)
 
     def action_reload(self) -> None:
         self.load()
+
+    @property
+    def _save_key(self) -> str:
+        return keys_for(self.BINDINGS, "save_notes")
+
+    def _notes_hint(self) -> str:
+        return f"{keys_for(self.BINDINGS, 'edit_notes')} edit · {self._save_key} save to notes.md"

@@ -1,62 +1,46 @@
-"""The help screen (`?`): every key of the screen underneath, and where to learn more."""
+"""The help screen (`?`): every key of the screen underneath and of the app, read from their bindings."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-GLOBAL_KEYS = [
-    ("?", "this help"),
-    ("ctrl+p", "command palette: every action by name"),
-    ("q", "back / quit from the home screen"),
-    ("ctrl+q", "quit"),
-    ("esc/backspace", "back to the previous screen"),
-    ("tab/shift+tab", "move between panes"),
-]
+from workbench.tui.keys import KeyHelp, bindings_help
+from workbench.tui.theme import KEY_STYLE, resolve
 
 
-def _key_table(title: str, rows: list[tuple[str, str]]) -> Table:
+def _key_table(title: str, rows: list[KeyHelp], key_style: str) -> Table:
     table = Table(title=Text(title, style="bold"), show_header=False, box=None, expand=True,
                   title_justify="left", padding=(0, 1))
-    table.add_column(style="bold color(179)", no_wrap=True, width=14)
+    table.add_column(style=key_style, no_wrap=True, width=max([14, *(len(r.keys) + 1 for r in rows)]))
     table.add_column(ratio=1)
-    for key, text in rows:
-        table.add_row(Text(key), Text(text))
+    for row in rows:
+        table.add_row(Text(row.keys), Text(row.title))
     return table
 
 
-def screen_keys(screen: Screen) -> list[tuple[str, str]]:
-    """(key, description) for the bindings of `screen` and its focused widget chain."""
-    rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for binding in getattr(screen, "BINDINGS", []):
-        if isinstance(binding, Binding):
-            key, desc = binding.key_display or binding.key, binding.description
-        else:
-            key, desc = binding[0], binding[2] if len(binding) > 2 else binding[1]
-        if not desc or key in seen:
-            continue
-        seen.add(key)
-        key = {"slash": "/", "space": "space", "question_mark": "?"}.get(key, key)
-        rows.append((key, desc))
-    return rows
+def screen_keys(screen: Screen) -> list[KeyHelp]:
+    """The keys of `screen`: its own bindings, as its class declares them."""
+    help_rows = getattr(screen, "help_rows", None)
+    return help_rows() if help_rows is not None else bindings_help(type(screen).BINDINGS)
+
+
+def app_keys(app: App) -> list[KeyHelp]:
+    """Keys that work on every screen: the app's bindings, the palette, moving between panes."""
+    palette = Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Palette",
+                      tooltip="Command palette: every action by name")
+    return bindings_help([*type(app).BINDINGS, palette, *Screen.BINDINGS[:2]])
 
 
 class HelpScreen(ModalScreen[None]):
     """A scrollable list of keys for the screen it was opened from."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 72; max-width: 96%; height: auto; max-height: 92%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
@@ -68,11 +52,12 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        name = getattr(self.under, "HELP_TITLE", type(self.under).__name__.replace("Screen", ""))
+        name = getattr(self.under, "HELP_TITLE", "") or type(self.under).__name__.replace("Screen", "")
         extra = getattr(self.under, "HELP_TEXT", "")
+        key_style = resolve(self, f"bold {KEY_STYLE}")
         with VerticalScroll():
-            yield Static(_key_table(f"Keys: {name}", screen_keys(self.under)))
-            yield Static(_key_table("Everywhere", GLOBAL_KEYS))
+            yield Static(_key_table(f"Keys: {name}", screen_keys(self.under), key_style))
+            yield Static(_key_table("Everywhere", app_keys(self.app), key_style))
             if extra:
                 yield Static(Text(extra), markup=False)
             yield Static(Text("Press escape to close.", style="dim"))

@@ -12,22 +12,7 @@ from textual.widgets import Button, Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
 
 from workbench.tui.formatting import column_title
-
-MODAL_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 64; max-width: 95%; height: auto; max-height: 90%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} .title {{ text-style: bold; height: 1; }}
-{name} .hint {{ color: $text-muted; height: 1; }}
-{name} VerticalScroll {{ height: auto; max-height: 16; }}
-{name} Checkbox {{ border: none; padding: 0; height: 1; background: $surface; }}
-{name} Checkbox:focus {{ background: $primary 30%; }}
-{name} Horizontal {{ height: auto; align-horizontal: right; }}
-{name} Button {{ min-width: 8; height: 1; border: none; margin-left: 1; }}
-{name} OptionList {{ height: auto; max-height: 16; border: none; }}
-"""
+from workbench.tui.keys import keys_for
 
 
 def _column_label(name: str) -> Text:
@@ -40,12 +25,12 @@ def _column_label(name: str) -> Text:
 class ColumnsScreen(ModalScreen[set[str] | None]):
     """Checkboxes for every optional column; returns the set of hidden columns."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="ColumnsScreen")
+    CSS_PATH = "pickers.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "apply", "Apply"),
-        Binding("a", "all(True)", "All"),
-        Binding("n", "all(False)", "None"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing the columns"),
+        Binding("ctrl+s", "apply", "Apply", tooltip="Show the checked columns"),
+        Binding("a", "all(True)", "All", tooltip="Check every column"),
+        Binding("n", "all(False)", "None", tooltip="Uncheck every column"),
     ]
 
     def __init__(self, columns: list[str], hidden: set[str]) -> None:
@@ -56,7 +41,7 @@ class ColumnsScreen(ModalScreen[set[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Columns", classes="title")
-            yield Label("space toggles · a all · n none · ctrl+s apply · esc cancel", classes="hint")
+            yield Label(self._hint(), classes="hint", markup=False)
             with VerticalScroll():
                 for i, name in enumerate(self.columns):
                     box = Checkbox(_column_label(name), value=name not in self.hidden, id=f"col-{i}")
@@ -65,6 +50,11 @@ class ColumnsScreen(ModalScreen[set[str] | None]):
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")
+
+    def _hint(self) -> str:
+        keys = [f"{keys_for(self.BINDINGS, a)} {what}" for a, what in (
+            ("all(True)", "all"), ("all(False)", "none"), ("apply", "apply"), ("cancel", "cancel"))]
+        return " · ".join(["space toggles", *keys])
 
     def action_all(self, value: bool) -> None:
         for box in self.query(Checkbox):
@@ -89,8 +79,8 @@ class ColumnsScreen(ModalScreen[set[str] | None]):
 class GroupScreen(ModalScreen[str | None]):
     """Pick a param to group runs by ('' = no grouping)."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="GroupScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    CSS_PATH = "pickers.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without grouping")]
 
     def __init__(self, params: list[str], current: str | None) -> None:
         super().__init__()

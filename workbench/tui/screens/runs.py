@@ -7,14 +7,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from workbench.errors import FilterSyntaxError, WorkbenchError
+from workbench.errors import FilterSyntaxError
 from workbench.tui import service
 from workbench.tui.formatting import header_title
-from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
+from workbench.tui.keys import PaletteAction, keys_for
+from workbench.tui.messages import CatalogChanged, ProjectsLoaded, RunsLoaded
 from workbench.tui.runs_view import (
     ViewState,
     build_display,
@@ -24,6 +24,8 @@ from workbench.tui.runs_view import (
     sortable_columns,
     visible_columns,
 )
+from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.theme import MARK_STYLE, resolve
 from workbench.tui.widgets.filter_bar import FilterBar
 from workbench.tui.widgets.projects import ProjectsTree
 from workbench.tui.widgets.runs_table import RunsTable
@@ -47,69 +49,42 @@ EMPTY_TEXT = (
 )
 
 
-class RunsScreen(Screen):
+class RunsScreen(WorkbenchScreen):
     """Browse runs: pick a project, filter, sort, mark, and open a run or a comparison."""
 
     AUTO_FOCUS = "RunsTable"
+    CSS_PATH = "runs.tcss"
     HELP_TITLE = "Runs"
     HELP_TEXT = (
-        "Headers: metrics plain (acc), params p:lr, tags #stage; v picks columns.\n"
+        "Headers: metrics plain (acc), params p:lr, tags #stage.\n"
         "Long names end in '…'; the run detail shows them in full.\n"
-        "Below 100 columns the projects list hides itself; b shows it."
+        "Below 100 columns the projects list hides itself."
     )
-    DEFAULT_CSS = """
-    RunsScreen #body { height: 1fr; }
-    RunsScreen #main { width: 1fr; height: 1fr; }
-    RunsScreen #status-line { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    RunsScreen #empty { height: 1fr; padding: 1 2; display: none; color: $text; }
-    RunsScreen.-empty #empty { display: block; }
-    RunsScreen.-empty RunsTable { display: none; }
-    RunsScreen.-empty FilterBar { display: none; }
-    RunsScreen.-empty #status-line { display: none; }
-    RunsScreen.-no-sidebar ProjectsTree { display: none; }
-    """
 
     BINDINGS = [
-        Binding("enter", "open_detail", "Open", show=False),
-        Binding("space", "toggle_mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("s", "sql", "SQL", show=False),
-        Binding("m", "models", "Models", show=False),
-        Binding("f", "focus_filter", "Filter"),
-        Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("o", "cycle_sort", "Sort"),
-        Binding("O", "flip_sort", "Reverse", show=False),
-        Binding("v", "choose_columns", "Columns", show=False),
-        Binding("g", "group_by", "Group", show=False),
-        Binding("y", "copy_id", "Copy id", show=False),
-        Binding("u", "clear_marks", "Unmark all", show=False),
-        Binding("r", "reload", "Refresh", show=False),
-        Binding("p", "focus_projects", "Projects", show=False),
-        Binding("t", "focus_table", "Table", show=False),
-        Binding("b", "toggle_sidebar", "Show/hide projects", show=False),
-        Binding("escape", "leave_input", "Back to table", show=False),
+        Binding("enter", "open_detail", "Open", show=False, tooltip="Open the run under the cursor"),
+        Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark the run under the cursor"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked runs"),
+        Binding("s", "sql", "SQL", show=False, tooltip="SQL console: read-only queries over the catalog"),
+        Binding("m", "models", "Models", show=False,
+                tooltip="Registered models: aliases, promotion, history"),
+        Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
+        Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
+        Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
+        Binding("O", "flip_sort", "Reverse", show=False, tooltip="Reverse the sort"),
+        Binding("v", "choose_columns", "Columns", show=False, tooltip="Choose columns to show"),
+        Binding("g", "group_by", "Group", show=False, tooltip="Group runs by a param"),
+        Binding("y", "copy_id", "Copy id", show=False, tooltip="Copy the run id to the clipboard"),
+        Binding("u", "clear_marks", "Unmark all", show=False, tooltip="Unmark all runs"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Re-scan the run folders and reload"),
+        Binding("p", "focus_projects", "Projects", show=False, tooltip="Focus the projects list"),
+        Binding("t", "focus_table", "Table", show=False, tooltip="Focus the runs table"),
+        Binding("b", "toggle_sidebar", "Show/hide projects", show=False,
+                tooltip="Show or hide the projects list"),
+        Binding("escape", "leave_input", "Back to table", show=False,
+                tooltip="Leave the filter or search box"),
     ]
-
-    #: (title, help, action) for the command palette.
-    COMMANDS_TABLE = [
-        ("Open run", "Open the run under the cursor", "open_detail"),
-        ("Mark run", "Mark or unmark the run under the cursor (space)", "toggle_mark"),
-        ("Unmark all runs", "Clear every mark (u)", "clear_marks"),
-        ("Compare marked runs", "Open the comparison of the marked runs (c)", "compare"),
-        ("SQL console", "Query the catalog with read-only SQL (s)", "sql"),
-        ("Models", "Registered models, aliases, promotion and history (m)", "models"),
-        ("Filter runs", "Type a filter expression (f)", "focus_filter"),
-        ("Search runs", "Quick text search over names (/)", "focus_search"),
-        ("Clear filter and search", "Show every run of the project", "clear_filter"),
-        ("Sort by next column", "Cycle the sort column (o)", "cycle_sort"),
-        ("Reverse sort", "Flip the sort direction (O)", "flip_sort"),
-        ("Choose columns", "Show or hide columns (v)", "choose_columns"),
-        ("Group by param", "Sort and group runs by a param (g)", "group_by"),
-        ("Copy run id", "Copy the run id under the cursor to the clipboard (y)", "copy_id"),
-        ("Refresh", "Re-scan the run folders and reload (r)", "reload"),
-        ("Focus projects", "Move to the projects list (p)", "focus_projects"),
-        ("Toggle projects sidebar", "Hide or show the projects list (b)", "toggle_sidebar"),
-    ]
+    PALETTE_ONLY = [PaletteAction("Clear filter and search", "clear_filter")]
 
     def __init__(self, catalog) -> None:
         super().__init__()
@@ -124,6 +99,7 @@ class RunsScreen(Screen):
         self._narrow: bool | None = None
         self._sidebar_choice: bool | None = None  # True/False once b was pressed
         self._sidebar_peek = False
+        self._focus_table_after_load = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -131,8 +107,12 @@ class RunsScreen(Screen):
         with Horizontal(id="body"):
             yield ProjectsTree(id="projects")
             with Vertical(id="main"):
-                yield FilterBar(id="filter-bar")
-                yield Static(id="status-line", markup=False)
+                yield FilterBar(
+                    filter_key=keys_for(self.BINDINGS, "focus_filter"),
+                    search_key=keys_for(self.BINDINGS, "focus_search"),
+                    id="filter-bar",
+                )
+                yield Static(id="status-line", classes="title-bar", markup=False)
                 yield RunsTable(id="runs")
                 yield Static(Text(EMPTY_TEXT), id="empty", markup=False)
         yield Footer(compact=True)
@@ -167,42 +147,34 @@ class RunsScreen(Screen):
         self.load_projects()
         self.load_runs()
 
-    @work(thread=True, exclusive=True, group="projects")
+    @work(thread=True, exclusive=True, group="projects", exit_on_error=False, name="load projects")
     def load_projects(self) -> None:
-        try:
-            projects = service.list_projects(self.catalog)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.post_message(WorkFailed("projects", exc))
-            return
+        projects = service.list_projects(self.catalog)
         if not get_current_worker().is_cancelled:
-            self.post_message(Loaded("projects", projects))
+            self.post_message(ProjectsLoaded(projects))
 
     def load_runs(self) -> None:
         self._load_token += 1
         self._load_runs(self.query_spec, self._load_token)
 
-    @work(thread=True, exclusive=True, group="runs")
+    @work(thread=True, exclusive=True, group="runs", exit_on_error=False, name="load runs")
     def _load_runs(self, query: service.RunsQuery, token: int) -> None:
         """First a page in display order (paints fast on a huge catalog), then every run."""
         worker = get_current_worker()
-        try:
-            if self._first_load or self.frame is None or len(self.frame) > FIRST_PAGE:
-                page = self._first_page(query)
-                if page is not None:
-                    page.frame = prepare_frame(page.frame)
-                    page.partial = len(page.frame) >= FIRST_PAGE
-                    if worker.is_cancelled:
-                        return
-                    self.post_message(Loaded("runs", page, token))
-                    if not page.partial:
-                        return
-            result = service.list_runs(self.catalog, query)
-            result.frame = prepare_frame(result.frame)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("runs", exc))
-            return
+        if self._first_load or self.frame is None or len(self.frame) > FIRST_PAGE:
+            page = self._first_page(query)
+            if page is not None:
+                page.frame = prepare_frame(page.frame)
+                page.partial = len(page.frame) >= FIRST_PAGE
+                if worker.is_cancelled:
+                    return
+                self.post_message(RunsLoaded(page, token))
+                if not page.partial:
+                    return
+        result = service.list_runs(self.catalog, query)
+        result.frame = prepare_frame(result.frame)
         if not worker.is_cancelled:
-            self.post_message(Loaded("runs", result, token))
+            self.post_message(RunsLoaded(result, token))
 
     def _first_page(self, query: service.RunsQuery) -> service.RunsResult | None:
         try:
@@ -212,42 +184,39 @@ class RunsScreen(Screen):
         except Exception:  # noqa: BLE001 - a sort the catalog cannot do: load everything
             return None
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "projects":
-            projects = message.value
-            self.catalog_empty = not projects
-            self.query_one(ProjectsTree).set_projects(projects, self.query_spec.project)
-            self._update_empty()
-        elif message.what == "runs":
-            if message.token != self._load_token:
-                return  # an older query finished after a newer one started
-            result = message.value
-            self.frame = result.frame
-            self.partial = result.partial
-            self.loaded_version = result.version
-            self.filter_bar.clear_error()
-            self.render_runs()
-            self.table.loading = False
-            if self._first_load and not isinstance(self.focused, Input):
-                self.table.focus()
-                self.refresh_bindings()  # the footer missed the focus while the table loaded
-            self._first_load = False
-            if getattr(self, "_focus_table_after_load", False):
-                self._focus_table_after_load = False
-                self.table.focus()
+    @on(ProjectsLoaded)
+    def _projects_loaded(self, message: ProjectsLoaded) -> None:
+        self.catalog_empty = not message.projects
+        self.query_one(ProjectsTree).set_projects(message.projects, self.query_spec.project)
+        self._update_empty()
 
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
+    @on(RunsLoaded)
+    def _runs_loaded(self, message: RunsLoaded) -> None:
+        if message.token != self._load_token:
+            return  # an older query finished after a newer one started
+        result = message.result
+        self.frame = result.frame
+        self.partial = result.partial
+        self.loaded_version = result.version
+        self.filter_bar.clear_error()
+        self.render_runs()
         self.table.loading = False
-        error = message.error
+        if self._first_load and not isinstance(self.focused, Input):
+            self.table.focus()
+            self.refresh_bindings()  # the footer missed the focus while the table loaded
+        self._first_load = False
+        if self._focus_table_after_load:
+            self._focus_table_after_load = False
+            self.table.focus()
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        self.table.loading = False
         if isinstance(error, FilterSyntaxError):
             self._focus_table_after_load = False
             expression = error.expression or (self.query_spec.filter or "")
             self.filter_bar.show_error(expression, error.column, str(error))
-            return
-        text = str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
-        self.notify(Text(text), title=f"could not load {message.where}", severity="error", markup=False)
+            return True
+        return False
 
     @on(CatalogChanged)
     def _catalog_changed(self, message: CatalogChanged) -> None:
@@ -295,12 +264,12 @@ class RunsScreen(Screen):
         text.append("  in ")
         text.append(scope if scope is not None else "all projects", style="italic")
         if self.has_class("-no-sidebar"):
-            text.append("  (b: projects)", style="dim")
+            text.append(f"  ({keys_for(self.BINDINGS, 'toggle_sidebar')}: projects)", style="dim")
         text.append(f"  · sort {header_title(self.state.sort)} {'▼' if self.state.descending else '▲'}")
         if self.state.group_by:
             text.append(f"  · group {header_title(self.state.group_by)}")
         if self.state.marked:
-            text.append(f"  · {len(self.state.marked)} marked", style="bold color(170)")
+            text.append(f"  · {len(self.state.marked)} marked", style=resolve(self, MARK_STYLE))
         if self.query_spec.filter:
             text.append("  · filtered")
         if self.query_spec.search:
@@ -404,13 +373,12 @@ class RunsScreen(Screen):
     def action_compare(self) -> None:
         run_ids = self.marked_in_order()
         if len(run_ids) < 2:
-            self.notify("Mark at least two runs with space, then press c.", severity="warning")
+            mark, compare = keys_for(self.BINDINGS, "toggle_mark"), keys_for(self.BINDINGS, "compare")
+            self.notify(f"Mark at least two runs with {mark}, then press {compare}.",
+                        severity="warning", markup=False)
             return
-        try:
-            from workbench.tui.screens.compare import CompareScreen
-        except ImportError:
-            self.notify("The compare screen is not available in this build.", severity="error")
-            return
+        from workbench.tui.screens.compare import CompareScreen
+
         self.app.push_screen(CompareScreen(self.catalog, run_ids))
 
     def action_models(self) -> None:
@@ -419,11 +387,8 @@ class RunsScreen(Screen):
         self.app.push_screen(ModelsScreen(self.catalog))
 
     def action_sql(self) -> None:
-        try:
-            from workbench.tui.screens.sql import SqlScreen
-        except ImportError:
-            self.notify("The SQL console is not available in this build.", severity="error")
-            return
+        from workbench.tui.screens.sql import SqlScreen
+
         self.app.push_screen(SqlScreen(self.catalog))
 
     def action_focus_filter(self) -> None:
@@ -472,13 +437,13 @@ class RunsScreen(Screen):
     def action_reload(self) -> None:
         self.refresh_from_disk()
 
-    @work(thread=True, exclusive=True, group="rescan")
+    @work(thread=True, exclusive=True, group="rescan", exit_on_error=False,
+          name="re-scan the run folders")
     def refresh_from_disk(self) -> None:
         try:
             service.ingest_pass(self.catalog)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("folders", exc))
-        self.app.call_from_thread(self.reload_all)
+        finally:
+            self.app.call_from_thread(self.reload_all)
 
     def action_choose_columns(self) -> None:
         if self.frame is None:

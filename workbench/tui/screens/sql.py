@@ -1,6 +1,6 @@
 """The SQL console: type a read-only query over the catalog's views, see the rows, export them.
 
-The only SQL the app ever sends is the text typed here, passed to `queries.run_sql`.
+The only SQL the app ever sends is the text typed here, passed to `service.run_sql`.
 """
 
 from __future__ import annotations
@@ -8,21 +8,27 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets.text_area import LanguageDoesNotExist
+from textual.worker import Worker
+
+from workbench.tui import service
+from workbench.tui.keys import keys_for
+from workbench.tui.messages import ExportFinished, QueryFinished
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from workbench.catalog.connection import Catalog
+    from workbench.tui.service import Catalog
 
 #: Queries kept in the history file.
 HISTORY_LIMIT = 200
@@ -118,41 +124,33 @@ def write_result(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def error_sentence(exc: BaseException) -> str:
-    """One line a person can read, from any error a query can raise."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+def make_editor(language: str = "sql", run_keys: str = "") -> TextArea:
+    """A SQL editor: highlighted when tree-sitter's grammar for `language` is installed, plain
+    otherwise; its title says which keys run the query."""
 
+    def editor(language: str | None) -> TextArea:
+        return TextArea.code_editor(
+            "",
+            language=language,
+            tab_behavior="focus",
+            soft_wrap=True,
+            id="sql-editor",
+            placeholder=PLACEHOLDER,
+        )
 
-def make_editor() -> TextArea:
-    """A SQL editor: highlighted when tree-sitter's SQL grammar is installed, plain otherwise."""
-    from textual._tree_sitter import get_language
-
-    language = "sql" if get_language("sql") is not None else None
-    editor = TextArea.code_editor(
-        "",
-        language=language,
-        tab_behavior="focus",
-        soft_wrap=True,
-        id="sql-editor",
-        placeholder=PLACEHOLDER,
-    )
-    editor.border_title = "query · ctrl+r or f5 runs it"
-    return editor
+    try:
+        area = editor(language)
+    except LanguageDoesNotExist:
+        area = editor(None)
+    area.border_title = f"query · {run_keys} runs it" if run_keys else "query"
+    return area
 
 
 class ExportScreen(ModalScreen["Path | None"]):
     """Ask where to write the current result (.csv or .parquet)."""
 
-    DEFAULT_CSS = """
-    ExportScreen { align: center middle; }
-    ExportScreen > Vertical {
-        width: 70; max-width: 95%; height: auto; border: round $accent; padding: 0 1;
-        background: $surface;
-    }
-    ExportScreen Label { width: 1fr; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    CSS_PATH = "sql.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without writing")]
 
     def __init__(self, default: str) -> None:
         super().__init__()
@@ -162,7 +160,8 @@ class ExportScreen(ModalScreen["Path | None"]):
         with Vertical():
             yield Label("Export the result to (.csv or .parquet):", markup=False)
             yield Input(value=self._default, id="export-path")
-            yield Label("enter writes it · escape cancels", classes="dim", markup=False)
+            cancel = keys_for(self.BINDINGS, "cancel")
+            yield Label(f"enter writes it · {cancel} cancels", classes="dim", markup=False)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
@@ -173,57 +172,24 @@ class ExportScreen(ModalScreen["Path | None"]):
         self.dismiss(None)
 
 
-class SqlScreen(Screen):
+class SqlScreen(WorkbenchScreen):
     """Type SQL, run it read-only over the catalog, browse and export the rows."""
 
     TITLE = "SQL console"
+    CSS_PATH = "sql.tcss"
+    HELP_TITLE = "SQL console"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    DEFAULT_CSS = """
-    SqlScreen #sql-title { height: 1; padding: 0 1; background: $panel; color: $text; }
-    SqlScreen #sql-body { height: 1fr; }
-    SqlScreen #sql-main { width: 1fr; }
-    SqlScreen #sql-editor { height: 9; min-height: 4; border: round $primary 60%; }
-    SqlScreen #sql-editor:focus { border: round $primary; }
-    SqlScreen.-narrow #sql-editor { height: 7; }
-    SqlScreen #sql-status { height: 1; padding: 0 1; color: $text-muted; }
-    SqlScreen #sql-status.-error { color: $text-error; }
-    SqlScreen #sql-results { height: 1fr; }
-    SqlScreen #sql-results > DataTable { height: 1fr; }
-    SqlScreen #sql-results > .empty { padding: 1 2; color: $text-muted; }
-    SqlScreen #sql-views {
-        width: 34; padding: 0 1; border-left: solid $primary 40%; overflow-y: auto;
-    }
-    SqlScreen.-narrow #sql-views { display: none; }
-    SqlScreen #sql-views.-shown { display: block; }
-    SqlScreen.-wide #sql-views.-hidden { display: none; }
-    """
-
     BINDINGS = [
-        Binding("ctrl+r,f5,ctrl+enter", "run_query", "Run", priority=True),
-        Binding("ctrl+up", "history_previous", "Prev query", priority=True),
-        Binding("ctrl+down", "history_next", "Next query", priority=True),
-        Binding("ctrl+s", "export", "Export", priority=True),
-        Binding("f2", "toggle_views", "Views"),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+r,f5,ctrl+enter", "run_query", "Run", priority=True, tooltip="Run the query"),
+        Binding("ctrl+up", "history_previous", "Prev query", priority=True,
+                tooltip="Previous query from the history"),
+        Binding("ctrl+down", "history_next", "Next query", priority=True,
+                tooltip="Next query from the history"),
+        Binding("ctrl+s", "export", "Export", priority=True, tooltip="Export the result to CSV or Parquet"),
+        Binding("f2", "toggle_views", "Views", tooltip="Show or hide the list of views"),
+        Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
-
-    class QueryFinished(Message):
-        """A query's result (table) or its error (one sentence), from the worker."""
-
-        def __init__(self, query: str, table: Any, error: str | None, seconds: float) -> None:
-            super().__init__()
-            self.query = query
-            self.table = table
-            self.error = error
-            self.seconds = seconds
-
-    class ExportFinished(Message):
-        def __init__(self, path: Path | None, rows: int, error: str | None) -> None:
-            super().__init__()
-            self.path = path
-            self.rows = rows
-            self.error = error
 
     def __init__(self, catalog: Catalog, *, history_file: Path | None = None) -> None:
         super().__init__()
@@ -243,19 +209,16 @@ class SqlScreen(Screen):
         yield Static(
             Text("SQL console · read-only queries over the catalog's views"),
             id="sql-title",
+            classes="title-bar",
             markup=False,
         )
         with Horizontal(id="sql-body"):
             with Vertical(id="sql-main"):
-                yield make_editor()
-                yield Static(
-                    "ctrl+r / f5 run · ctrl+↑↓ history · ctrl+s export · f2 views",
-                    id="sql-status",
-                    markup=False,
-                )
+                yield make_editor(run_keys=keys_for(self.BINDINGS, "run_query"))
+                yield Static(self._keys_hint(), id="sql-status", markup=False)
                 with Vertical(id="sql-results"):
-                    yield Static("No query run yet.", classes="empty", markup=False)
-            yield Static(self._views_help(), id="sql-views")
+                    yield Static("No query run yet.", classes="message", markup=False)
+            yield Static(self._views_help(), id="sql-views", classes="side-pane-right")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -263,11 +226,9 @@ class SqlScreen(Screen):
 
     @staticmethod
     def _views_help() -> Text:
-        from workbench.catalog.queries import VIEWS
-
         text = Text()
         text.append("Views\n", style="bold")
-        for name, columns in VIEWS.items():
+        for name, columns in service.SQL_VIEWS.items():
             text.append(name, style="bold")
             text.append("\n")
             text.append(f"  {columns}\n", style="dim")
@@ -294,39 +255,34 @@ class SqlScreen(Screen):
         self.query_one("#sql-results").loading = True
         self._run(query)
 
-    @work(thread=True, exclusive=True, group="sql")
+    @work(thread=True, exclusive=True, group="sql", exit_on_error=False, name="run the query")
     def _run(self, query: str) -> None:
-        from workbench.catalog import queries
-        from workbench.errors import WorkbenchError
-
         started = time.perf_counter()
-        error: str | None = None
-        try:
-            table = queries.run_sql(self.catalog, query)
-        except WorkbenchError as exc:
-            table, error = None, error_sentence(exc)
-        except Exception as exc:  # a driver error that slipped through: still one line
-            table, error = None, error_sentence(exc)
-        self.post_message(
-            self.QueryFinished(query, table, error, time.perf_counter() - started)
-        )
+        table = service.run_sql(self.catalog, query)
+        self.post_message(QueryFinished(query, table, time.perf_counter() - started))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """A query's error is one line in the status bar; a failed export a notification."""
+        if worker.group != "sql":
+            return False
+        self.running = False
+        self.query_one("#sql-results").loading = False
+        self.error = error_sentence(error)
+        self._set_status(self.error, error=True)
+        return True
 
     @on(QueryFinished)
     async def _show_result(self, message: QueryFinished) -> None:
         self.running = False
         results = self.query_one("#sql-results")
         results.loading = False
-        if message.error is not None:
-            self.error = message.error
-            self._set_status(message.error, error=True)
-            return
         self.error = None
         table = message.table
         self.result, self.result_query = table, message.query
         await results.remove_children()
         rows = table.num_rows
         if table.num_columns == 0:
-            await results.mount(Static("The query returned no columns.", classes="empty",
+            await results.mount(Static("The query returned no columns.", classes="message",
                                        markup=False))
         else:
             await results.mount(self._make_table(table))
@@ -382,28 +338,28 @@ class SqlScreen(Screen):
         if path is not None and self.result is not None:
             self._export(self.result, path)
 
-    @work(thread=True, exclusive=True, group="sql-export")
+    @work(thread=True, exclusive=True, group="sql-export", exit_on_error=False,
+          name="write the result")
     def _export(self, table: pa.Table, path: Path) -> None:
-        try:
-            written = write_result(table, path)
-        except Exception as exc:  # OSError, ArrowInvalid (a type CSV cannot hold)
-            self.post_message(self.ExportFinished(path, 0, error_sentence(exc)))
-        else:
-            self.post_message(self.ExportFinished(written, table.num_rows, None))
+        written = write_result(table, path)
+        self.post_message(ExportFinished(written, table.num_rows))
 
     @on(ExportFinished)
     def _export_done(self, message: ExportFinished) -> None:
-        if message.error is not None:
-            self.notify(f"Could not write {message.path}: {message.error}",
-                        severity="error", markup=False)
-        else:
-            self.notify(f"Wrote {message.rows:,} rows to {message.path}", markup=False)
+        self.notify(f"Wrote {message.rows:,} rows to {message.path}", markup=False)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _keys_hint(self) -> str:
+        def key(action: str) -> str:
+            return keys_for(self.BINDINGS, action)
+
+        return (f"{key('run_query')} run · {key('history_previous')}/{key('history_next')} history"
+                f" · {key('export')} export · {key('toggle_views')} views")
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#sql-status", Static)

@@ -1,5 +1,7 @@
 """Metric curves on textual-plotext: one chart per metric key, one coloured series per run.
 
+The one plot widget of the app: run detail (one run) and compare (several) both use it.
+Each chart draws on its own `self.plt` (plotext's module-level figure is never touched).
 `MetricChart` takes a polars DataFrame of points (series id, step, timestamp, value), as
 `queries.metric_history` returns them, and draws it with optional EMA smoothing and an x axis
 by step, time since the series' first point, or wall-clock time (UTC).
@@ -18,7 +20,6 @@ from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -293,7 +294,11 @@ class ChartPlot(PlotextPlot):
             for s in self.series:
                 plt.plot(s.x, s.raw_y, color=_dim(s.color), marker="braille")
         for s in self.series:
-            plt.plot(s.x, s.y, color=s.color, marker="braille")
+            if s.points == 1:
+                # one value (a final score, say): a lone braille dot reads as noise
+                plt.scatter(s.x, s.y, color=s.color, marker="●")
+            else:
+                plt.plot(s.x, s.y, color=s.color, marker="braille")
         lo = min(min(s.x) for s in self.series if s.x)
         hi = max(max(s.x) for s in self.series if s.x)
         count = max(2, min(6, self.size.width // 14))
@@ -314,6 +319,8 @@ class ChartPlot(PlotextPlot):
 class MetricChart(Vertical):
     """One metric's curves: a plot with a one-line legend (run labels shown literally).
 
+    With `legend=False` (one run's chart) there is no legend and no axis/smoothing note.
+
     Feed it with `set_data(df, labels=..., title=...)`; change `x_axis` ("step",
     "relative", "wall") and `smoothing` (an EMA weight in [0, 1)) at any time.
     `max_points` is how many points per series are worth fetching for the current width.
@@ -331,14 +338,6 @@ class MetricChart(Vertical):
     x_axis: reactive[str] = reactive("step", init=False)
     smoothing: reactive[float] = reactive(0.0, init=False)
 
-    class Drawn(Message):
-        """Posted after new data has been handed to the plot (it paints on the next refresh)."""
-
-        def __init__(self, chart: MetricChart, points: int) -> None:
-            super().__init__()
-            self.chart = chart
-            self.points = points
-
     def __init__(
         self,
         data: pl.DataFrame | None = None,
@@ -348,11 +347,13 @@ class MetricChart(Vertical):
         order: Sequence[str] | None = None,
         x_axis: str = "step",
         smoothing: float = 0.0,
+        legend: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.show_legend = legend
         self._data = data
         self._title = title
         self._labels: dict[str, str] = dict(labels or {})
@@ -365,7 +366,9 @@ class MetricChart(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ChartPlot()
-        yield Static("", classes="chart-legend", markup=False)
+        legend = Static("", classes="chart-legend", markup=False)
+        legend.display = self.show_legend
+        yield legend
 
     def on_mount(self) -> None:
         self._ready = True
@@ -424,10 +427,16 @@ class MetricChart(Vertical):
             order=self._order,
         )
         self.plot.show(self.series, self.x_axis, self._message)
-        self.border_title = Content(self._title) if self._title else None
-        self.border_subtitle = Content(self._subtitle())
+        self.border_title = Content(self._heading()) if self._title else None
+        self.border_subtitle = Content(self._subtitle()) if self.show_legend else None
         self.query_one(".chart-legend", Static).update(self._legend())
-        self.post_message(self.Drawn(self, sum(s.points for s in self.series)))
+
+    def _heading(self) -> str:
+        """The metric's key; with a single point, its value too ('acc = 0.93 (one point, step 4)')."""
+        if len(self.series) == 1 and self.series[0].points == 1:
+            only = self.series[0]
+            return f"{self._title} = {only.y[0]:.6g} (one point, step {fmt_step(only.x[0])})"
+        return self._title
 
     def _subtitle(self) -> str:
         parts = [f"x: {X_AXIS_TITLES.get(self.x_axis, self.x_axis)}"]

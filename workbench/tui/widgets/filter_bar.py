@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
+
+from workbench.tui.theme import ERROR_STYLE
 
 SEARCH_DEBOUNCE_S = 0.15
 
@@ -17,20 +19,19 @@ SEARCH_DEBOUNCE_S = 0.15
 CARET_LINE_WIDTH = 64
 
 
-def caret_text(expression: str, column: int, message: str) -> Text:
+def caret_text(expression: str, column: int, message: str) -> Content:
     """The failing expression with a caret under `column` (1-based) and the message: after the
     caret when it fits on a narrow screen, else on the next line (never wrapped mid-caret)."""
     col = max(int(column or 1), 1)
-    text = Text("✗ ", style="bold color(160)")
-    text.append(expression)
-    text.append("\n  " + " " * (col - 1))
-    text.append("^", style="bold color(160)")
-    if 2 + col + 1 + len(message) <= CARET_LINE_WIDTH:
-        text.append(" ")
-    else:
-        text.append("\n")
-    text.append(message, style="color(160)")
-    return text
+    gap = " " if 2 + col + 1 + len(message) <= CARET_LINE_WIDTH else "\n"
+    return Content.assemble(
+        ("✗ ", f"bold {ERROR_STYLE}"),
+        expression,
+        "\n  " + " " * (col - 1),
+        ("^", f"bold {ERROR_STYLE}"),
+        gap,
+        (message, ERROR_STYLE),
+    )
 
 
 class FilterBar(Vertical):
@@ -61,17 +62,23 @@ class FilterBar(Vertical):
             super().__init__()
             self.text = text
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self, *, filter_key: str = "", search_key: str = "", id: str | None = None  # noqa: A002
+    ) -> None:
+        """`filter_key` and `search_key` are the screen's keys for the two inputs (placeholders)."""
         super().__init__(id=id)
         self._search_timer: Timer | None = None
+        self._filter_keys = ", ".join(k for k in (filter_key, "Enter") if k)
+        self._search_keys = search_key
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Input(
-                placeholder="filter: metrics.acc > 0.9 and params.lr < 0.1  (f, Enter)",
+                placeholder=f"filter: metrics.acc > 0.9 and params.lr < 0.1  ({self._filter_keys})",
                 id="filter-input",
             )
-            yield Input(placeholder="search names  (/)", id="search-input")
+            search = f"search names  ({self._search_keys})" if self._search_keys else "search names"
+            yield Input(placeholder=search, id="search-input")
         yield Static(id="filter-error", markup=False)
 
     @property

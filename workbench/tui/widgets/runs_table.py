@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pyarrow as pa
@@ -15,7 +14,8 @@ from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
 
-from workbench.tui.formatting import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE, fmt_number
+from workbench.formatting import format_number
+from workbench.tui.theme import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE, resolve
 
 #: The first two display columns: the mark and the status glyph.
 MARK_COLUMN = 0
@@ -146,8 +146,7 @@ class RunsTable(DataTable):
         if column_index in (MARK_COLUMN, STATUS_COLUMN):
             text = "" if not value else (MARK_GLYPH if column_index == MARK_COLUMN else str(value))
             if text:
-                own_style = Style.parse(MARK_STYLE if column_index == MARK_COLUMN
-                                        else GLYPH_STYLE.get(text, "dim"))
+                own_style = Style.parse(self._glyph_style(column_index, text))
         elif value is None:
             text = ""
         elif isinstance(value, str):
@@ -155,8 +154,7 @@ class RunsTable(DataTable):
         elif isinstance(value, bool):
             text = str(value).lower()
         elif isinstance(value, (int, float)):
-            text = fmt_number(value) if isinstance(value, float) and not math.isfinite(value) else (
-                f"{value:n}" if isinstance(value, float) else str(value))
+            text = format_number(value)
             right = True
         else:
             text = str(value)
@@ -181,7 +179,11 @@ class RunsTable(DataTable):
             value = self.get_cell_at(Coordinate(row_index, column_index))
             if not value:
                 return Text("")
-            if column_index == MARK_COLUMN:
-                return Text(MARK_GLYPH, style=MARK_STYLE)
-            return Text(str(value), style=GLYPH_STYLE.get(str(value), "dim"))
+            text = MARK_GLYPH if column_index == MARK_COLUMN else str(value)
+            return Text(text, style=self._glyph_style(column_index, text))
         return super()._get_cell_renderable(row_index, column_index, max_width)
+
+    def _glyph_style(self, column_index: int, glyph: str) -> str:
+        """The theme's colour for a mark or a status glyph."""
+        style = MARK_STYLE if column_index == MARK_COLUMN else GLYPH_STYLE.get(glyph, "dim")
+        return resolve(self, style)

@@ -1,0 +1,141 @@
+"""Keys are declared once (every screen's help lists exactly its bindings, the palette offers
+each action) and screens keep their styles in .tcss files that ship with the package."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+from _runfolders import build_catalog
+from _tui import runs_loaded, screen_text, shows, wait_for, write_fixture_runs
+from textual.binding import Binding
+
+import workbench.tui.screens
+from workbench.tui.app import WorkbenchApp, make_app
+from workbench.tui.commands import screen_commands
+from workbench.tui.keys import bindings_help, key_label
+from workbench.tui.screens.base import WorkbenchScreen
+
+
+def workbench_screens() -> list[type[WorkbenchScreen]]:
+    """Every screen of the app (each module under workbench.tui.screens, imported)."""
+    for info in pkgutil.iter_modules(workbench.tui.screens.__path__):
+        importlib.import_module(f"workbench.tui.screens.{info.name}")
+    found, todo = [], list(WorkbenchScreen.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return sorted(found, key=lambda c: c.__name__)
+
+
+SCREENS = workbench_screens()
+
+
+def test_the_app_has_its_four_screens() -> None:
+    names = {cls.__name__ for cls in SCREENS}
+    assert {"RunsScreen", "RunDetailScreen", "CompareScreen", "SqlScreen"} <= names
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)
+def test_help_lists_exactly_the_bindings(screen: type[WorkbenchScreen]) -> None:
+    bindings = list(Binding.make_bindings(screen.BINDINGS))
+    assert all(b.tooltip for b in bindings), "every key says what it does (tooltip=...)"
+    rows = screen.help_rows()
+    assert [r.action for r in rows] == list(dict.fromkeys(b.action for b in bindings))
+    for row in rows:
+        keys = [key_label(b) for b in bindings if b.action == row.action]
+        assert row.keys == ", ".join(dict.fromkeys(keys))
+        assert row.title == next(b.tooltip for b in bindings if b.action == row.action)
+    assert screen.HELP_TITLE
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)
+def test_palette_offers_every_action(screen: type[WorkbenchScreen]) -> None:
+    offered = {row.action for row in screen_commands(screen)}
+    assert {b.action for b in Binding.make_bindings(screen.BINDINGS)} <= offered
+    assert {p.action for p in screen.PALETTE_ONLY} <= offered
+    for action in offered:  # every action the palette offers exists on the screen
+        assert callable(getattr(screen, f"action_{action.split('(')[0]}", None)), action
+
+
+def test_key_labels_read_like_the_footer() -> None:
+    rows = bindings_help([
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save it"),
+        Binding("escape,q", "back", "Back"),
+        Binding("x", "hidden", ""),
+    ])
+    assert [(r.keys, r.title, r.action) for r in rows] == [
+        ("/", "Search", "search"), ("ctrl+s", "Save it", "save"), ("esc, q", "Back", "back"),
+    ]
+
+
+def help_section(app) -> list[str]:
+    """The help screen's lines between its title and the 'Everywhere' table."""
+    lines = [line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Keys:"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Everywhere"))
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+async def check_help(pilot, screen: WorkbenchScreen) -> None:
+    await pilot.press("question_mark")
+    assert await shows(pilot, f"Keys: {screen.HELP_TITLE}", "Everywhere")
+    rows = screen.help_rows()
+    lines = help_section(pilot.app)
+    assert len(lines) == len(rows), lines
+    for line, row in zip(lines, rows, strict=True):
+        assert line.startswith(row.keys) and row.title in line, (line, row)
+    await pilot.press("escape")
+    assert await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
+@pytest.mark.anyio
+async def test_help_of_each_screen_shows_its_keys(tmp_path: Path) -> None:
+    from workbench.tui.screens.compare import CompareScreen
+    from workbench.tui.screens.detail import RunDetailScreen
+    from workbench.tui.screens.sql import SqlScreen
+
+    db, _root = build_catalog(tmp_path, write_fixture_runs)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(120, 60)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        runs = app.screen
+        await check_help(pilot, runs)
+        await pilot.press("enter")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RunDetailScreen) and app.screen.data)
+        await check_help(pilot, app.screen)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is runs)
+        await pilot.press("space", "space", "c")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.table)
+        await check_help(pilot, app.screen)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is runs)
+        await pilot.press("s")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, SqlScreen))
+        app.screen.set_focus(None)  # ? in the editor is a character of the query
+        await check_help(pilot, app.screen)
+
+
+def test_everywhere_lists_the_app_keys() -> None:
+    actions = {row.action for row in bindings_help(WorkbenchApp.BINDINGS)}
+    assert {"help", "back", "quit", "pop"} == actions
+
+
+def test_every_stylesheet_is_package_data() -> None:
+    """Screens name their .tcss beside their module; hatch ships those files in the wheel."""
+    import inspect
+
+    from workbench.tui.screens.help import HelpScreen
+    from workbench.tui.screens.pickers import ColumnsScreen, GroupScreen
+    from workbench.tui.screens.sql import ExportScreen
+
+    for cls in [WorkbenchApp, HelpScreen, ColumnsScreen, GroupScreen, ExportScreen, *SCREENS]:
+        assert cls.CSS_PATH, cls
+        folder = Path(inspect.getfile(cls)).parent
+        assert (folder / cls.CSS_PATH).is_file(), cls
+        assert not cls.__dict__.get("DEFAULT_CSS"), f"{cls.__name__}: screen CSS goes in a .tcss file"

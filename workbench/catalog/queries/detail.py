@@ -1,0 +1,249 @@
+"""One run in full: get_run and the dataclasses it returns (RunDetail and its parts)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from workbench.catalog.queries.common import (
+    Params,
+    Source,
+    fetch_all,
+    open_source,
+    resolve_ref,
+    typed_param,
+)
+from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
+from workbench.formatting import json_safe
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One metric of a run: its latest value, range, last step and number of points."""
+
+    key: str
+    last: float | None
+    min: float | None
+    max: float | None
+    last_step: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file under the run's artifacts/ folder (path relative to it)."""
+
+    path: str
+    size: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class DatasetUse:
+    """A dataset the run logged (datasets.jsonl): what it read or wrote, and its fingerprint."""
+
+    name: str
+    path: str | None
+    role: str | None
+    sha256: str | None
+    size: int | None
+    rows: int | None
+    format: str | None
+    logged_at: float | None
+    extra: Any = None
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    """A model the run logged (models.jsonl), with the metadata recorded at logging time."""
+
+    name: str
+    path: str | None
+    flavor: str | None
+    sha256: str | None
+    size: int | None
+    metadata: Any
+    logged_at: float | None
+
+
+@dataclass(frozen=True)
+class IngestIssue:
+    """A line of a run's files that ingest skipped, and why."""
+
+    path: str
+    line: int | None
+    message: str
+    seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where and how the run was started (what run.json recorded)."""
+
+    host: str | None = None
+    user: str | None = None
+    pid: int | None = None
+    python: str | None = None
+    platform: str | None = None
+    command: Any = None  # the argv list as logged (or its text when it was not JSON)
+    cwd: str | None = None
+    git_commit: str | None = None
+    git_branch: str | None = None
+    git_dirty: bool | None = None
+    format_version: int | None = None
+
+
+@dataclass
+class RunDetail:
+    """Everything the catalog knows about one run (what `workbench show` prints)."""
+
+    id: str
+    project: str
+    name: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+    duration_s: float | None
+    path: str
+    root: str | None
+    missing: bool
+    environment: Environment = field(default_factory=Environment)
+    notes: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: list[MetricSummary] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    datasets: list[DatasetUse] = field(default_factory=list)
+    models: list[ModelUse] = field(default_factory=list)
+    errors: list[IngestIssue] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ISO UTC times, NaN -> None)."""
+        result: dict[str, Any] = json_safe(asdict(self))
+        return result
+
+
+_RUN_SQL = f"""
+    SELECT r.run_id, r.project, r.name, {STATUS_SQL}, r.started_at, r.ended_at,
+           r.heartbeat_at, {DURATION_SQL}, r.path, r.root, r.missing, r.host,
+           r.user_name, r.pid, r.python, r.platform, r.command, r.cwd, r.git_commit,
+           r.git_branch, r.git_dirty, r.format_version, r.notes
+    FROM runs r WHERE r.run_key = $k
+"""
+
+
+def get_run(cat: Source, ref: str) -> RunDetail:
+    """Everything about one run: params, tags, metric summary, artifacts, datasets, models,
+    environment, notes and ingest errors."""
+    with open_source(cat) as con:
+        k: Params = {"k": resolve_ref(con, ref).run_key}
+        row = fetch_all(con, _RUN_SQL, k)[0]
+        params = fetch_all(
+            con,
+            "SELECT key, value_text, value_num, value_type FROM params WHERE run_key = $k"
+            " ORDER BY key",
+            k,
+        )
+        tags = fetch_all(con, "SELECT key, value FROM tags WHERE run_key = $k ORDER BY key", k)
+        parts = _parts(con, k)
+    return RunDetail(
+        id=row[0],
+        project=row[1],
+        name=row[2],
+        status=row[3],
+        started_at=row[4],
+        ended_at=row[5],
+        heartbeat_at=row[6],
+        duration_s=float(row[7]) if row[7] is not None else None,
+        path=row[8],
+        root=row[9],
+        missing=bool(row[10]),
+        environment=_environment(row),
+        notes=row[22],
+        params={p[0]: typed_param(p[1], p[2], p[3]) for p in params},
+        tags={t[0]: t[1] for t in tags},
+        **parts,
+    )
+
+
+def _parts(con: DuckDBPyConnection, k: Params) -> dict[str, Any]:
+    """The run's metrics, artifacts, datasets, models and ingest errors, as dataclasses."""
+    metrics = fetch_all(
+        con,
+        "SELECT key, last_value, min_value, max_value, last_step, count FROM metric_summary"
+        " WHERE run_key = $k ORDER BY key",
+        k,
+    )
+    artifacts = fetch_all(
+        con, "SELECT path, size, sha256 FROM artifacts WHERE run_key = $k ORDER BY path", k
+    )
+    datasets = fetch_all(
+        con,
+        "SELECT name, path, role, sha256, size, rows, format, logged_at, extra"
+        " FROM run_datasets WHERE run_key = $k ORDER BY logged_at, name",
+        k,
+    )
+    models = fetch_all(
+        con,
+        "SELECT name, path, flavor, sha256, size, metadata, logged_at"
+        " FROM run_models WHERE run_key = $k ORDER BY logged_at, name",
+        k,
+    )
+    errors = fetch_all(
+        con,
+        "SELECT path, line, message, seen_at FROM ingest_errors WHERE run_key = $k"
+        " ORDER BY seen_at, path, line",
+        k,
+    )
+    return {
+        "metrics": [MetricSummary(*m) for m in metrics],
+        "artifacts": [Artifact(*a) for a in artifacts],
+        "datasets": [_dataset(d) for d in datasets],
+        "models": [_model(m) for m in models],
+        "errors": [IngestIssue(*e) for e in errors],
+    }
+
+
+def _dataset(row: tuple[Any, ...]) -> DatasetUse:
+    name, path, role, sha256, size, rows, fmt, logged_at, extra = row
+    return DatasetUse(name, path, role, sha256, size, rows, fmt, logged_at, _maybe_json(extra))
+
+
+def _model(row: tuple[Any, ...]) -> ModelUse:
+    name, path, flavor, sha256, size, metadata, logged_at = row
+    return ModelUse(name, path, flavor, sha256, size, _maybe_json(metadata), logged_at)
+
+
+def _environment(row: tuple[Any, ...]) -> Environment:
+    try:
+        command = json.loads(row[16]) if row[16] else None
+    except ValueError:
+        command = row[16]
+    return Environment(
+        host=row[11],
+        user=row[12],
+        pid=row[13],
+        python=row[14],
+        platform=row[15],
+        command=command,
+        cwd=row[17],
+        git_commit=row[18],
+        git_branch=row[19],
+        git_dirty=row[20],
+        format_version=row[21],
+    )
+
+
+def _maybe_json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

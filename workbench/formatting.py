@@ -1,0 +1,130 @@
+"""How values read to a person and to a script: numbers, durations, times, sizes, JSON-safe data.
+
+Standard library only, so every layer (the CLI, the app, the catalog's text results) shows a
+value the same way. Display functions return plain strings; callers decide on styling.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from typing import Any
+
+#: Significant digits of a float shown to a person (tables, detail, compare, the CLI).
+SIGNIFICANT_DIGITS = 6
+
+
+def format_number(value: object) -> str:
+    """A number for a person: ints as they are, floats to SIGNIFICANT_DIGITS ('0.807449'),
+    whole floats without '.0', NaN and ±inf by name; booleans 'true'/'false'; '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.{SIGNIFICANT_DIGITS}g}"
+    return str(value)
+
+
+def format_exact(value: object) -> str | None:
+    """A value as text a script can read back exactly: the short form when it round-trips,
+    else repr; NaN/Infinity spelled as in the run format. None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        short = format_number(value)
+        return short if float(short) == value else repr(value)
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return format_number(value)
+
+
+def format_duration(seconds: object) -> str:
+    """Seconds as '45s', '12m 03s', '3h 07m', '2d 04h'; '' when missing or negative."""
+    if seconds is None:
+        return ""
+    try:
+        s = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(seconds)
+    if math.isnan(s) or s < 0:
+        return ""
+    whole = int(round(s))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h {(whole % 3600) // 60:02d}m"
+    return f"{whole // 86400}d {(whole % 86400) // 3600:02d}h"
+
+
+#: strftime patterns: the app shows minutes, the CLI seconds.
+MINUTES = "%Y-%m-%d %H:%M"
+SECONDS = "%Y-%m-%d %H:%M:%S"
+
+
+def format_timestamp(value: object, pattern: str = MINUTES) -> str:
+    """A naive-UTC datetime (or epoch seconds) as 'YYYY-MM-DD HH:MM'; '' when missing."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return ""
+        value = datetime.fromtimestamp(float(value), tz=timezone.utc).replace(tzinfo=None)
+    if isinstance(value, datetime):
+        return value.strftime(pattern)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def format_size(size: object) -> str:
+    """Bytes as '512 B', '1.2 KiB', '3.4 MiB'; '' when missing."""
+    if size is None:
+        return ""
+    n = float(size)  # type: ignore[arg-type]
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{int(n)} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def iso_utc(value: Any) -> str | None:
+    """A naive-UTC datetime as ISO 8601 ending in Z; a date as ISO; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_safe(value: Any) -> Any:
+    """Nested data made JSON-serialisable: NaN/inf -> None, datetimes -> ISO UTC strings,
+    bytes -> hex, mapping keys -> str."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (datetime, date)):
+        return iso_utc(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return value

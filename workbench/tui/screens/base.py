@@ -1,0 +1,72 @@
+"""The base of the app's screens: one handler for every worker's failure, keys listed from BINDINGS.
+
+A new screen subclasses `WorkbenchScreen`, declares its keys as `Binding(..., tooltip=...)`,
+sets `HELP_TITLE`, and runs its loading in `@work(thread=True, exit_on_error=False, name=...)`
+workers that raise on failure: the help screen, the palette and error reporting follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual import on
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from workbench.errors import WorkbenchError
+from workbench.tui.keys import KeyHelp, PaletteAction, bindings_help, palette_actions
+
+log = logging.getLogger("workbench.tui")
+
+
+def report_failure(node: DOMNode, title: str, error: BaseException, *, severity: str = "error") -> None:
+    """Show `error` as a notification, literally; anything but a WorkbenchError is also logged."""
+    if isinstance(error, WorkbenchError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
+        log.error("%s", title, exc_info=error)
+        node.log.error(title, error)
+    node.notify(text, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+
+
+def error_sentence(exc: BaseException) -> str:
+    """The first line of an error, for a status line or a message where a table would be."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+class WorkbenchScreen(Screen):
+    """A screen of the app: its workers' failures are reported here, its keys come from BINDINGS."""
+
+    #: The name the help screen shows ("Keys: Runs").
+    HELP_TITLE: ClassVar[str] = ""
+    #: A few lines for the help screen about things that are not keys.
+    HELP_TEXT: ClassVar[str] = ""
+    #: Actions the command palette offers that have no key.
+    PALETTE_ONLY: ClassVar[list[PaletteAction]] = []
+
+    @classmethod
+    def help_rows(cls) -> list[KeyHelp]:
+        """The screen's keys for the help screen (its own BINDINGS, in order)."""
+        return bindings_help(cls.BINDINGS)
+
+    @classmethod
+    def palette_rows(cls) -> list[KeyHelp]:
+        """Every action of the screen for the command palette."""
+        return palette_actions(cls.BINDINGS, cls.PALETTE_ONLY)
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """Undo a failed worker's loading state here; return True when the failure was shown
+        in place (an inline message), False to have it reported as a notification."""
+        return False
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        if not self.worker_failed(worker, worker.error):
+            report_failure(self, f"could not {worker.name or 'finish'}", worker.error)
