@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WorkbenchError(Exception):
     """Base class for every error the CLI prints as one line (no traceback)."""
@@ -47,7 +49,7 @@ class RegistryError(WorkbenchError):
 class GateFailedError(RegistryError):
     """A promotion was refused by a gate; `results` holds every gate's outcome."""
 
-    def __init__(self, message: str, results: list | None = None) -> None:
+    def __init__(self, message: str, results: list[Any] | None = None) -> None:
         self.results = results or []
         super().__init__(message)
 

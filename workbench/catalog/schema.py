@@ -92,7 +92,7 @@ def _migrate_to_v1(con: DuckDBPyConnection) -> None:
     con.execute("INSERT INTO catalog_state VALUES ('data_version', 0) ON CONFLICT DO NOTHING")
 
 
-def _migrate_to_v3(con) -> None:
+def _migrate_to_v3(con: DuckDBPyConnection) -> None:
     """The model registry's tables, derived from its event log (catalog/registry_store.py)."""
     from workbench.catalog.registry_store import REGISTRY_TABLES
 

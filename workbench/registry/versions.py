@@ -137,7 +137,7 @@ def register(
     """Make the next version of `name` from a model `run` logged (`model`: its logged name,
     needed when the run logged several)."""
     name = check_name(name)
-    detail = queries.get_run(cat, run)  # type: ignore[arg-type]
+    detail = queries.get_run(cat, run)
     data = snapshot(detail, model)
     with event_log(cat, registry).locked() as log:
         state = replay(log.events)

@@ -47,7 +47,7 @@ def _write_frame(data: Any, target: Path) -> bool:
             data = data.collect()
         data.write_parquet(target)
     elif family == "pyarrow":
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         pq.write_table(data, target)
     elif family == "pandas":
