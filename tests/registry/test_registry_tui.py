@@ -241,8 +241,10 @@ async def test_help_and_palette_list_the_models_keys(tmp_path) -> None:
         await pilot.press("question_mark")
         assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = screen_text(app)
-        for key, what in (("p", "Promote"), ("h", "History"), ("R", "Rollback")):
-            assert any(line.split()[1:3] == [key, what] for line in text.splitlines()
-                       if line.split()), (key, text)  # fmt: skip
-    titles = [title for title, _, _ in ModelsScreen.COMMANDS_TABLE]
-    assert {"Promote version", "Model history", "Roll back alias"} <= set(titles)
+        for key, what in (("p", "Promote the version"), ("h", "as a timeline"),
+                          ("R", "Move an alias back")):
+            assert any(key in line.split() and what in line for line in text.splitlines()), (
+                key, text,
+            )  # fmt: skip
+    actions = {row.action for row in ModelsScreen.palette_rows()}
+    assert {"promote", "history", "rollback"} <= actions

@@ -17,7 +17,6 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from workbench.tui import service
 from workbench.tui.screens.models import error_text
-from workbench.tui.screens.pickers import MODAL_CSS
 
 _STATUS_STYLE = {"pass": "green", "fail": "bold red", "unavailable": "bold yellow"}
 
@@ -67,15 +66,7 @@ def gates_table(check: Any) -> Table | Text:
 class PromoteDialog(ModalScreen[bool]):
     """Promote NAME vVERSION to an alias: shows every gate's result before you confirm."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="PromoteDialog") + """
-    PromoteDialog > Vertical { width: 76; }
-    PromoteDialog Input, PromoteDialog Input:focus {
-        height: 1; border: none; padding: 0 1; background: $boost; margin-bottom: 1;
-    }
-    PromoteDialog #gates { height: auto; max-height: 10; margin-bottom: 1; }
-    PromoteDialog #force-note { color: $text-muted; height: auto; }
-    PromoteDialog #status { height: auto; color: $error; }
-    """
+    CSS_PATH = "models.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "confirm", "Promote"),
@@ -192,13 +183,7 @@ class PromoteDialog(ModalScreen[bool]):
 class RollbackDialog(ModalScreen[bool]):
     """Confirm moving an alias back to the version that held it before."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="RollbackDialog") + """
-    RollbackDialog Input, RollbackDialog Input:focus {
-        height: 1; border: none; padding: 0 1; background: $boost; margin-bottom: 1;
-    }
-    RollbackDialog #preview { height: auto; margin-bottom: 1; }
-    RollbackDialog #status { height: auto; color: $error; }
-    """
+    CSS_PATH = "models.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "confirm", "Roll back"),

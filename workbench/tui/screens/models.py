@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from workbench.errors import WorkbenchError
 from workbench.tui import service
+from workbench.tui.screens.base import WorkbenchScreen
 
 #: Metric columns shown per version (the first keys by name).
 KEY_METRICS = 3
@@ -53,7 +53,7 @@ def _number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else ("" if value is None else str(value))
 
 
-class ModelsScreen(Screen[None]):
+class ModelsScreen(WorkbenchScreen):
     """Registered models above, the chosen model's versions below; promote, history, rollback."""
 
     HELP_TITLE = "Models"
@@ -62,25 +62,14 @@ class ModelsScreen(Screen[None]):
         "unless you force it, which the log records as forced with your reason.\n"
         "Every change is an event in the registry's log (see `workbench models verify`)."
     )
-    DEFAULT_CSS = """
-    ModelsScreen #models { height: auto; max-height: 8; }
-    ModelsScreen #versions { height: 1fr; }
-    ModelsScreen .title { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    ModelsScreen #warning { height: auto; padding: 0 1; color: $warning; display: none; }
-    ModelsScreen.-warning #warning { display: block; }
-    """
+    CSS_PATH = "models.tcss"
     BINDINGS = [
-        Binding("p", "promote", "Promote"),
-        Binding("h", "history", "History"),
-        Binding("R", "rollback", "Rollback", key_display="R"),
-        Binding("r", "reload", "Refresh", show=False),
-        Binding("escape", "back", "Back", show=False),
-    ]
-    COMMANDS_TABLE = [
-        ("Promote version", "Promote the version under the cursor to an alias (p)", "promote"),
-        ("Model history", "Every event of the model as a timeline (h)", "history"),
-        ("Roll back alias", "Move an alias back to the version that held it before (R)", "rollback"),
-        ("Refresh models", "Read the registry again (r)", "reload"),
+        Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor"),
+        Binding("h", "history", "History", tooltip="The model's events as a timeline"),
+        Binding("R", "rollback", "Rollback", key_display="R",
+                tooltip="Move an alias back to the version that held it before"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
+        Binding("escape", "back", "Back", show=False, tooltip="Back to the runs"),
     ]
 
     def __init__(self, catalog: Any) -> None:
@@ -237,19 +226,15 @@ def timeline(events: list[Any]) -> Text:
     return out
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(WorkbenchScreen):
     """One model's registry events, newest first, as a timeline."""
 
     HELP_TITLE = "Model history"
-    DEFAULT_CSS = """
-    HistoryScreen .title { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    HistoryScreen VerticalScroll { height: 1fr; padding: 0 1; }
-    """
+    CSS_PATH = "models.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("r", "reload", "Refresh"),
+        Binding("escape", "back", "Back", tooltip="Back to the models"),
+        Binding("r", "reload", "Refresh", tooltip="Read the model's events again"),
     ]
-    COMMANDS_TABLE = [("Refresh history", "Read the model's events again (r)", "reload")]
 
     def __init__(self, catalog: Any, name: str) -> None:
         super().__init__()
