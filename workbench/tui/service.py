@@ -33,6 +33,7 @@ from workbench.catalog.queries import RunDetail as RunDetail
 from workbench.errors import NotFoundError, ReadOnlyError
 from workbench.formats.spec import NOTES_FILE
 from workbench.ingest import IngestReport, ingest_paths, ingest_roots
+from workbench.ingest.watch import RootWatcher as RootWatcher
 
 if TYPE_CHECKING:
     import polars as pl
