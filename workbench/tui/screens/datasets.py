@@ -56,9 +56,9 @@ class DatasetsScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the runs"),
         Binding("enter", "open", "Open", show=False,
-                tooltip="Go to the versions, or profile the highlighted version"),
+                tooltip="Go to the versions, or profile a version"),
         Binding("p", "profile", "Profile", tooltip="Column statistics and histograms of the version"),
-        Binding("d", "diff", "Diff prev", tooltip="Schema and profile changes since the version before"),
+        Binding("d", "diff", "Diff prev", tooltip="Schema and profile changes from the version before"),
         Binding("l", "lineage", "Lineage", tooltip="Runs and models that used the version"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read the datasets from the catalog again"),
     ]

@@ -69,7 +69,7 @@ class RunsScreen(WorkbenchScreen):
         Binding("d", "datasets", "Datasets", show=False,
                 tooltip="Every dataset, its versions, profiles and diffs"),
         Binding("l", "lineage", "Lineage", show=False,
-                tooltip="Data the run under the cursor used and models it logged"),
+                tooltip="Lineage: data the run used, models it logged"),
         Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
         Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
