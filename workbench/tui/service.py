@@ -237,3 +237,13 @@ def lineage(catalog, ref: str, direction: str = "both"):
     from workbench.datasets.lineage import lineage as build
 
     return build(catalog, ref, direction)
+
+
+# -- live updates ------------------------------------------------------------------------
+
+
+def root_watcher(catalog, **options: Any):
+    """An `ingest.watch.RootWatcher` over the catalog's roots (`options` are its keywords)."""
+    from workbench.ingest.watch import RootWatcher
+
+    return RootWatcher(catalog, **options)
