@@ -38,7 +38,8 @@ class LiveUpdates:
         self.on_error = on_error
         self.interval = interval
         self.watcher = (
-            service.RootWatcher(catalog, on_ingest=self._ingested, on_error=self._failed, interval=interval)
+            service.root_watcher(catalog, on_ingest=self._ingested, on_error=self._failed,
+                                 interval=interval)
             if ingest
             else None
         )

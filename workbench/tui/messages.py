@@ -119,3 +119,40 @@ class DriftFailed(Message):
 
     error: str
     cancelled: bool = False
+
+
+@dataclass
+class DatasetsLoaded(Message):
+    """Every dataset, as `service.list_datasets` returns them (dicts)."""
+
+    datasets: list[dict[str, Any]]
+
+
+@dataclass
+class VersionsLoaded(Message):
+    """The versions of dataset `name`, oldest first (`DatasetVersion`s)."""
+
+    name: str
+    versions: list[Any]
+
+
+@dataclass
+class ProfileLoaded(Message):
+    """A dataset version and its profile (`DatasetVersion`, `DatasetProfile`)."""
+
+    version: Any
+    profile: Any
+
+
+@dataclass
+class DiffLoaded(Message):
+    """The `DatasetDiff` of two dataset versions."""
+
+    diff: Any
+
+
+@dataclass
+class LineageLoaded(Message):
+    """The `Lineage` graph around one run, dataset version or model."""
+
+    graph: Any

@@ -33,7 +33,6 @@ from workbench.catalog.queries import RunDetail as RunDetail
 from workbench.errors import NotFoundError, ReadOnlyError
 from workbench.formats.spec import NOTES_FILE
 from workbench.ingest import IngestReport, ingest_paths, ingest_roots
-from workbench.ingest.watch import RootWatcher as RootWatcher
 
 if TYPE_CHECKING:
     import polars as pl
@@ -304,3 +303,13 @@ def rollback(catalog, name: str, alias: str, reason: str):
     from workbench import registry
 
     return registry.rollback(catalog, name, reason, alias=alias)
+
+
+# -- live updates ------------------------------------------------------------------------
+
+
+def root_watcher(catalog, **options: Any):
+    """An `ingest.watch.RootWatcher` over the catalog's roots (`options` are its keywords)."""
+    from workbench.ingest.watch import RootWatcher
+
+    return RootWatcher(catalog, **options)
