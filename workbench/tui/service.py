@@ -303,3 +303,21 @@ def rollback(catalog, name: str, alias: str, reason: str):
     from workbench import registry
 
     return registry.rollback(catalog, name, reason, alias=alias)
+
+
+# -- drift ---------------------------------------------------------------------------------------
+
+
+def check_drift(
+    catalog: CatalogLike, reference: str, current: str, *,
+    progress: Any = None, cancelled: Any = None,
+) -> Any:
+    """Compare the `current` file with the `reference` one and store the report; returns the
+    DriftReport, or None when `cancelled()` stopped the check. Unreadable files raise."""
+    from workbench.drift.engine import DriftCancelled
+    from workbench.drift.service import check_drift as _check_drift
+
+    try:
+        return _check_drift(catalog, reference, current, progress=progress, cancelled=cancelled)
+    except DriftCancelled:
+        return None
