@@ -73,7 +73,7 @@ class RunsScreen(WorkbenchScreen):
         Binding("m", "models", "Models", show=False,
                 tooltip="Registered models, aliases, promotion and history"),
         Binding("D", "drift", "Drift", show=False,
-                tooltip="Drift check: a current data file against a reference"),
+                tooltip="Drift check: a data file against a reference"),
         Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
         Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
