@@ -144,7 +144,9 @@ def sample_runs() -> list[dict]:
             "status": "running",
             "started_at": now - timedelta(minutes=5),
             "ended_at": None,
-            "heartbeat_at": now,
+            # a heartbeat a day ahead: still "running" however long a busy machine keeps a
+            # module's catalog before its last test reads it (stale after 120 s without one)
+            "heartbeat_at": now + timedelta(days=1),
             "params": {"lr": 1e-3},
             "tags": {"stage": "prod"},
             "metrics": {"val-loss": [0.9]},
