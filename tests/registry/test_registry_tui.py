@@ -236,7 +236,6 @@ async def check_help(pilot) -> None:
 
 async def test_help_and_palette_list_the_models_keys(tmp_path) -> None:
     from workbench.tui.commands import screen_commands
-    from workbench.tui.screens.model_dialogs import PromoteDialog, RollbackDialog
     from workbench.tui.screens.models import HistoryScreen, ModelsScreen
 
     db = fixed_registry(tmp_path / "keys")
@@ -251,11 +250,5 @@ async def test_help_and_palette_list_the_models_keys(tmp_path) -> None:
         await check_help(pilot)
         await pilot.press("escape")
         assert await wait_for(pilot, lambda: app.screen is models)
-        for key, dialog in (("p", PromoteDialog), ("R", RollbackDialog)):
-            await pilot.press(key)
-            assert await wait_for(pilot, lambda d=dialog: isinstance(app.screen, d))
-            await check_help(pilot)
-            await pilot.press("escape")
-            assert await wait_for(pilot, lambda: app.screen is models)
     offered = {row.action for row in screen_commands(ModelsScreen)}
     assert {"promote", "history", "rollback", "reload", "back"} <= offered

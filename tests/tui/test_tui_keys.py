@@ -37,6 +37,8 @@ SCREENS = workbench_screens()
 def test_the_app_has_its_four_screens() -> None:
     names = {cls.__name__ for cls in SCREENS}
     assert {"RunsScreen", "RunDetailScreen", "CompareScreen", "SqlScreen"} <= names
+    # the model registry's screen, its history and its dialogs follow the same rules
+    assert {"ModelsScreen", "HistoryScreen", "PromoteDialog", "RollbackDialog"} <= names
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)
