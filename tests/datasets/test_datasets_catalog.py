@@ -158,7 +158,7 @@ def test_catalog_from_before_datasets_migrates_and_links_logged_datasets(
                   "dataset_profiles", "dataset_profile_columns", "dataset_errors"):
         con.execute(f"DROP TABLE {table}")
     con.execute("DROP VIEW dataset_usage")
-    con.execute("DELETE FROM schema_version WHERE version = 2")
+    con.execute("DELETE FROM schema_version WHERE version >= 2")
     con.close()
     assert schema.SCHEMA_VERSION >= 2
     version = get_version(Catalog(path), "legacy")

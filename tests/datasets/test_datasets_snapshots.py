@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from _dataset_files import age, lineage_runs
-from test_tui_compare_fixture import wait_for
+from _tui import screen_text, wait_for
 
 from workbench.catalog.connection import Catalog
 from workbench.datasets.profiles import profile_version
@@ -39,19 +39,15 @@ def fixed_catalog(name: str) -> Path:
     return cat.path
 
 
-def _text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 async def _datasets_ready(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: "prep" in _text(app))
+    await wait_for(pilot, lambda: "prep" in screen_text(app))
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen) and app.screen.versions)
     await pilot.press("down")
     await wait_for(pilot, lambda: app.screen.current == "features" and len(app.screen.versions) == 2)
     await wait_for(pilot, lambda: app.focused is app.screen.query_one("#datasets"))
-    await wait_for(pilot, lambda: "Diff prev" in _text(app))
+    await wait_for(pilot, lambda: "Diff prev" in screen_text(app))
 
 
 async def _profile_ready(pilot) -> None:
@@ -63,7 +59,7 @@ async def _profile_ready(pilot) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen) and app.screen.state == "done")
     await wait_for(pilot, lambda: app.focused is app.screen.query_one("#columns"))
     await pilot.press("down")
-    await wait_for(pilot, lambda: app.screen.plotted == "label" and "Recompute" in _text(app))
+    await wait_for(pilot, lambda: app.screen.plotted == "label" and "Recompute" in screen_text(app))
 
 
 async def _lineage_ready(pilot) -> None:
@@ -72,7 +68,7 @@ async def _lineage_ready(pilot) -> None:
     await pilot.press("l")
     await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
     await wait_for(pilot, lambda: app.focused is app.screen.query_one("#lineage"))
-    await wait_for(pilot, lambda: "Centre here" in _text(app))
+    await wait_for(pilot, lambda: "Centre here" in screen_text(app))
 
 
 def test_datasets_snapshot(snap_compare) -> None:

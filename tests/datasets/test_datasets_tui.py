@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _dataset_files import age, lineage_runs
-from test_tui_compare_fixture import anyio_backend, wait_for  # noqa: F401 (a fixture)
+from _tui import screen_text, shows, wait_for
 
 from workbench.catalog.connection import Catalog
 from workbench.datasets.profile import ProfileCancelled
@@ -20,10 +20,6 @@ from workbench.tui.screens.datasets import DatasetsScreen
 from workbench.tui.screens.lineage import LineageScreen
 
 pytestmark = pytest.mark.anyio
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 @pytest.fixture
@@ -46,7 +42,7 @@ def db(tmp_path: Path, runs_root: Path, frame) -> Path:
 async def open_datasets(pilot) -> DatasetsScreen:
     app = pilot.app
     await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
-    await wait_for(pilot, lambda: "prep" in screen_text(app))
+    await shows(pilot, "prep")
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen) and app.screen.versions)
     return app.screen
@@ -77,14 +73,16 @@ async def test_profile_in_a_worker_then_diff(db: Path) -> None:
         profile = app.screen
         await wait_for(pilot, lambda: profile.state == "done")
         assert [c.name for c in profile.profile.columns] == ["x", "y", "label", "[red]x[/]"]
-        assert "[red]x[/]" in screen_text(app)
+        assert await shows(pilot, "[red]x[/]")
+        assert profile.plotted == "x"
         await pilot.press("down")  # the histogram follows the highlighted column
+        await wait_for(pilot, lambda: profile.plotted == "y")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff)
         assert app.screen.diff.rows_change == -1
-        assert "rows 5 → 4 (-1)" in screen_text(app)
+        assert await shows(pilot, "rows 5 → 4 (-1)")
 
 
 async def test_profile_can_be_cancelled(db: Path, monkeypatch) -> None:
@@ -106,20 +104,24 @@ async def test_profile_can_be_cancelled(db: Path, monkeypatch) -> None:
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
         profile = app.screen
-        await wait_for(pilot, lambda: "columns (x cancels)" in screen_text(app))
+        await shows(pilot, "columns (x cancels)")
         await pilot.press("x")
         await wait_for(pilot, lambda: profile.state == "cancelled")
-        assert "was cancelled" in screen_text(app)
+        assert await shows(pilot, "profiling table.csv was cancelled")
+        assert not list(app._notifications)  # shown in place, not also as a notification
 
 
 async def test_lineage_from_a_run_walks_down_and_back(db: Path) -> None:
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: "prep" in screen_text(app))
+        await shows(pilot, "prep")
         table = app.screen.table
         await wait_for(pilot, lambda: table.current_run_id is not None)
-        while table.current_run_id != "train":
+        for _ in range(10):
+            if table.current_run_id == "train":
+                break
             await pilot.press("down")
+        assert table.current_run_id == "train"
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
         lineage = app.screen
@@ -127,13 +129,15 @@ async def test_lineage_from_a_run_walks_down_and_back(db: Path) -> None:
         text = screen_text(app)
         assert "upstream (where it came from)" in text and "model clf (sklearn)" in text
         tree = lineage.query_one("Tree")
-        while tree.cursor_node is None or tree.cursor_node.data != "model:train/clf":
+        for _ in range(30):
+            if tree.cursor_node is not None and tree.cursor_node.data == "model:train/clf":
+                break
             await pilot.press("down")
+        assert tree.cursor_node.data == "model:train/clf"
         await pilot.press("enter")
         await wait_for(pilot, lambda: lineage.graph.root == "model:train/clf")
-        assert "dataset raw@1" in screen_text(app)  # upstream of the model, two runs away
+        assert await shows(pilot, "dataset raw@1")  # upstream of the model, two runs away
         await pilot.press("b")
         await wait_for(pilot, lambda: lineage.graph.root == "run:train")
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: "Keys: Lineage" in screen_text(app))
-        assert "Centre here" in screen_text(app)
+        assert await shows(pilot, "Keys: Lineage", "Walk to the highlighted node")

@@ -34,9 +34,10 @@ def workbench_screens() -> list[type[WorkbenchScreen]]:
 SCREENS = workbench_screens()
 
 
-def test_the_app_has_its_four_screens() -> None:
+def test_the_app_has_its_screens() -> None:
     names = {cls.__name__ for cls in SCREENS}
     assert {"RunsScreen", "RunDetailScreen", "CompareScreen", "SqlScreen"} <= names
+    assert {"DatasetsScreen", "ProfileScreen", "DiffScreen", "LineageScreen"} <= names
     # the model registry's screen, its history and its dialogs follow the same rules
     assert {"ModelsScreen", "HistoryScreen", "PromoteDialog", "RollbackDialog"} <= names
 
@@ -141,3 +142,52 @@ def test_every_stylesheet_is_package_data() -> None:
         folder = Path(inspect.getfile(cls)).parent
         assert (folder / cls.CSS_PATH).is_file(), cls
         assert not cls.__dict__.get("DEFAULT_CSS"), f"{cls.__name__}: screen CSS goes in a .tcss file"
+
+
+def write_dataset_versions(tmp_path: Path, db: Path) -> None:
+    """Two versions of one CSV file registered in the catalog at `db`."""
+    import os
+    import time
+
+    from workbench.catalog.connection import Catalog
+    from workbench.datasets.scan import scan_paths
+
+    table = tmp_path / "data" / "table.csv"
+    table.parent.mkdir()
+    for version, rows in enumerate(([1, 2, 3], [1, 2, 3, 4]), start=1):
+        table.write_text("x,label\n" + "".join(f"{x},[b]{x}[/b]\n" for x in rows))
+        old = time.time() - 60.0 * (3 - version)  # files written just now are not fingerprinted
+        os.utime(table, (old, old))
+        scan_paths(Catalog(db), [table])
+
+
+@pytest.mark.anyio
+async def test_help_of_the_dataset_screens_shows_their_keys(tmp_path: Path) -> None:
+    from workbench.tui.screens.dataset_detail import DiffScreen, ProfileScreen
+    from workbench.tui.screens.datasets import DatasetsScreen
+    from workbench.tui.screens.lineage import LineageScreen
+
+    db, _root = build_catalog(tmp_path, write_fixture_runs)
+    write_dataset_versions(tmp_path, db)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(120, 60)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("d")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen)
+                              and len(app.screen.versions) == 2)
+        datasets = app.screen
+        await check_help(pilot, datasets)
+        await pilot.press("p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen)
+                              and app.screen.state == "done")
+        await check_help(pilot, app.screen)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is datasets)
+        await pilot.press("d")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff)
+        await check_help(pilot, app.screen)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is datasets)
+        await pilot.press("l")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
+        await check_help(pilot, app.screen)

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 
-from workbench.catalog import ingest_store
+from workbench.catalog import ingest_store, schema
 from workbench.catalog.connection import read_data_version
 from workbench.catalog.contract import CatalogLike
-from workbench.catalog.schema import SCHEMA_VERSION, read_version
 from workbench.errors import CatalogBusyError
 
 #: The distributions whose versions `doctor` reports, with the names it shows them under.
@@ -60,7 +59,7 @@ class CatalogHealth:
     exists: bool
     size_bytes: int
     schema_version: int | None = None
-    code_schema_version: int = SCHEMA_VERSION
+    code_schema_version: int = 0
     busy: str | None = None  # who holds the catalog, when it could not be opened
     roots: list[RootHealth] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -76,12 +75,13 @@ def doctor_info(cat: CatalogLike) -> CatalogHealth:
         catalog=str(cat.path),
         exists=exists,
         size_bytes=cat.path.stat().st_size if exists else 0,
+        code_schema_version=schema.SCHEMA_VERSION,
     )
     if not exists:
         return info
     try:
         with cat.connect(read_only=True) as con:
-            info.schema_version = read_version(con)
+            info.schema_version = schema.read_version(con)
             info.roots = [
                 RootHealth(path, os.path.isdir(path), last)
                 for path, last in con.execute(

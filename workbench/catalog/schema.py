@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -147,12 +147,20 @@ def _migrate_to_v3(con: DuckDBPyConnection) -> None:
     con.execute(REGISTRY_TABLES)
 
 
+def _migrate_to_v4(con: DuckDBPyConnection) -> None:
+    """Drift: stored reports, their per-column verdicts, cached reference summaries."""
+    from workbench.catalog.drift_store import DRIFT_TABLES
+
+    con.execute(DRIFT_TABLES)
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (1, _migrate_to_v1),
     (2, _migrate_to_v2),
     (3, _migrate_to_v3),
+    (4, _migrate_to_v4),
 ]
 
 

@@ -69,6 +69,7 @@ def _register() -> None:
         commands_catalog,
         commands_datasets,
         commands_demo,
+        commands_drift,
         commands_ingest,
         commands_models,
         commands_serve,
@@ -81,6 +82,7 @@ def _register() -> None:
         commands_catalog,
         commands_datasets,
         commands_models,
+        commands_drift,
         commands_ui,
         commands_serve,
     ):

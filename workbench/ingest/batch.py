@@ -23,7 +23,7 @@ from workbench.formats import runfolder
 from workbench.ingest.artifacts import sync_artifacts
 from workbench.ingest.identity import Identities, identify
 from workbench.ingest.plan import LineWork, RunWork, follow_ups
-from workbench.ingest.reader import LineReader
+from workbench.ingest.reader import LineReader, Piece
 from workbench.ingest.report import IngestReport
 from workbench.ingest.small_files import SmallFiles, read_small_files, write_params_tags
 
@@ -98,7 +98,7 @@ class _BatchWriter:
         self._write_small_files(con, small.result())
         self.src_keys = self._source_keys()  # every run has its key by now
         for piece in self.reader.pieces():
-            self._write_piece(con, piece.indexes, piece.points, piece.errors)
+            self._write_piece(con, piece)
         self._write_line_files(con)
         self._merge_summaries(con)
         for item in self.active:
@@ -172,15 +172,10 @@ class _BatchWriter:
             dtype=np.int32,
         )  # fmt: skip
 
-    def _write_piece(
-        self,
-        con: Connection,
-        indexes: list[int],
-        points: pl.DataFrame,
-        line_errors: list[runfolder.LineError],
-    ) -> None:
+    def _write_piece(self, con: Connection, piece: Piece) -> None:
         """Insert one parsed piece (forgetting first what replaced files had contributed)."""
-        for idx in indexes:
+        points = piece.points
+        for idx in piece.indexes:
             item, lw = self.line_items[idx]
             if lw.replaced and idx not in self.stale:
                 assert item.run_key is not None
@@ -196,7 +191,7 @@ class _BatchWriter:
                 keyed = keyed.filter(pl.col("run_key") >= 0)
             store.insert_points(con, keyed)
             self.report.points += keyed.height
-        for err in line_errors:
+        for err in piece.errors:
             if err.src in self.stale:
                 continue
             item, lw = self.line_items[err.src]

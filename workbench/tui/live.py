@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from workbench.ingest.watch import RootWatcher
 from workbench.tui import service
 
 #: Seconds between two fallback checks of data_version (and the poll interval without inotify).
@@ -39,7 +38,8 @@ class LiveUpdates:
         self.on_error = on_error
         self.interval = interval
         self.watcher = (
-            RootWatcher(catalog, on_ingest=self._ingested, on_error=self._failed, interval=interval)
+            service.root_watcher(catalog, on_ingest=self._ingested, on_error=self._failed,
+                                 interval=interval)
             if ingest
             else None
         )

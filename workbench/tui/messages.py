@@ -99,6 +99,66 @@ class ExportFinished(Message):
 
 
 @dataclass
+class DriftProgress(Message):
+    """A drift check read `rows` rows of the `phase` ("reference", "current" or "tests")."""
+
+    phase: str
+    rows: int
+
+
+@dataclass
+class DriftFinished(Message):
+    """A drift check finished; `report` is its DriftReport (already stored)."""
+
+    report: Any
+
+
+@dataclass
+class DriftFailed(Message):
+    """A drift check stopped: an error a person can read, or cancelled on request."""
+
+    error: str
+    cancelled: bool = False
+
+
+@dataclass
+class DatasetsLoaded(Message):
+    """Every dataset, as `service.list_datasets` returns them (dicts)."""
+
+    datasets: list[dict[str, Any]]
+
+
+@dataclass
+class VersionsLoaded(Message):
+    """The versions of dataset `name`, oldest first (`DatasetVersion`s)."""
+
+    name: str
+    versions: list[Any]
+
+
+@dataclass
+class ProfileLoaded(Message):
+    """A dataset version and its profile (`DatasetVersion`, `DatasetProfile`)."""
+
+    version: Any
+    profile: Any
+
+
+@dataclass
+class DiffLoaded(Message):
+    """The `DatasetDiff` of two dataset versions."""
+
+    diff: Any
+
+
+@dataclass
+class LineageLoaded(Message):
+    """The `Lineage` graph around one run, dataset version or model."""
+
+    graph: Any
+
+
+@dataclass
 class ModelsLoaded(Message):
     """The registry's models, the chosen model's versions and any log warning."""
 

@@ -303,3 +303,13 @@ def rollback(catalog, name: str, alias: str, reason: str):
     from workbench import registry
 
     return registry.rollback(catalog, name, reason, alias=alias)
+
+
+# -- live updates ------------------------------------------------------------------------
+
+
+def root_watcher(catalog, **options: Any):
+    """An `ingest.watch.RootWatcher` over the catalog's roots (`options` are its keywords)."""
+    from workbench.ingest.watch import RootWatcher
+
+    return RootWatcher(catalog, **options)

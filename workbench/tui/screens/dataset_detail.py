@@ -4,22 +4,27 @@ computed in a cancellable worker with progress) and the diff of two versions."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
 from workbench.datasets.profile import ProfileCancelled
 from workbench.errors import WorkbenchError
 from workbench.tui import service
-from workbench.tui.messages import Loaded, WorkFailed
+from workbench.tui.keys import keys_for
+from workbench.tui.messages import DiffLoaded, ProfileLoaded
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.screens.datasets import cell
+
+if TYPE_CHECKING:
+    from workbench.tui.service import Catalog
 
 
 def number(value: Any) -> str:
@@ -29,33 +34,20 @@ def number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class ProfileScreen(Screen):
+class ProfileScreen(WorkbenchScreen):
     """The profile of one version; x cancels while it is computed, r computes it again."""
 
+    CSS_PATH = "dataset_detail.tcss"
     HELP_TITLE = "Dataset profile"
     HELP_TEXT = "The histogram follows the highlighted column (top values for text)."
-    DEFAULT_CSS = """
-    ProfileScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    ProfileScreen #status { height: 1; padding: 0 1; color: $text-muted; }
-    ProfileScreen ProgressBar { height: 1; padding: 0 1; }
-    ProfileScreen.-done ProgressBar { display: none; }
-    ProfileScreen #body { height: 1fr; }
-    ProfileScreen DataTable { width: 3fr; height: 1fr; }
-    ProfileScreen PlotextPlot { width: 2fr; height: 1fr; min-width: 24; }
-    """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("x", "cancel", "Cancel"),
-        Binding("r", "refresh", "Recompute"),
-        Binding("l", "lineage", "Lineage"),
-    ]
-    COMMANDS_TABLE = [
-        ("Cancel profiling", "Stop the profile being computed (x)", "cancel"),
-        ("Recompute profile", "Profile the file again (r)", "refresh"),
-        ("Lineage of this version", "Runs and models that used it (l)", "lineage"),
+        Binding("escape", "back", "Back", tooltip="Back to the datasets"),
+        Binding("x", "cancel", "Cancel", tooltip="Stop the profile being computed"),
+        Binding("r", "refresh", "Recompute", tooltip="Profile the file again"),
+        Binding("l", "lineage", "Lineage", tooltip="Runs and models that used this version"),
     ]
 
-    def __init__(self, catalog, ref: str) -> None:
+    def __init__(self, catalog: Catalog, ref: str) -> None:
         super().__init__()
         self.catalog = catalog
         self.ref = ref
@@ -65,44 +57,45 @@ class ProfileScreen(Screen):
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Profile · {self.ref}"), id="title", markup=False)
+        yield Static(Text(f"Profile · {self.ref}"), id="title", classes="title-bar", markup=False)
         yield ProgressBar(id="progress", show_eta=False)
         yield Static(Text("reading the catalog…"), id="status", markup=False)
         with Horizontal(id="body"):
             yield DataTable(id="columns", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="hist")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("column", "type", "nulls", "distinct", "mean", "p50")
         self._compute(refresh=False)
 
-    @work(thread=True, exclusive=True, group="profile")
+    @work(thread=True, exclusive=True, group="profile", exit_on_error=False,
+          name="profile the dataset version")
     def _compute(self, refresh: bool) -> None:
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total)
 
-        try:
-            result = service.profile_version(
-                self.catalog, self.ref, progress, self._cancel.is_set, refresh=refresh
-            )
-        except ProfileCancelled as exc:
-            self.post_message(WorkFailed("cancelled", exc))
-        except WorkbenchError as exc:
-            self.post_message(WorkFailed("profile", exc))
-        else:
-            self.post_message(Loaded("profile", result))
+        version, profile = service.profile_version(
+            self.catalog, self.ref, progress, self._cancel.is_set, refresh=refresh
+        )
+        self.post_message(ProfileLoaded(version, profile))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """A cancelled or failed profile says so in the status line, where the progress was."""
+        self.state = "cancelled" if isinstance(error, ProfileCancelled) else "failed"
+        self.add_class("-done")
+        self.query_one("#status", Static).update(Text(error_sentence(error)))
+        return _is_user_error(error)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one(ProgressBar).update(total=total, progress=done)
         self.query_one("#status", Static).update(
-            Text(f"profiling: {done} of {total} columns (x cancels)")
+            Text(f"profiling: {done} of {total} columns ({keys_for(self.BINDINGS, 'cancel')} cancels)")
         )
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        version, profile = message.value
-        self.profile = profile
+    @on(ProfileLoaded)
+    def _loaded(self, message: ProfileLoaded) -> None:
+        profile = self.profile = message.profile
         self.state = "done"
         self.add_class("-done")
         exact = "exact" if profile.distinct_exact else "approximate (~)"
@@ -121,12 +114,6 @@ class ProfileScreen(Screen):
         if profile.columns:
             self._plot(profile.columns[0])
         table.focus()
-
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
-        self.state = "cancelled" if message.where == "cancelled" else "failed"
-        self.add_class("-done")
-        self.query_one("#status", Static).update(Text(str(message.error)))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -173,44 +160,45 @@ class ProfileScreen(Screen):
         self._cancel.set()
 
 
-class DiffScreen(Screen):
+class DiffScreen(WorkbenchScreen):
     """Schema changes and per-column profile changes between two versions."""
 
+    CSS_PATH = "dataset_detail.tcss"
     HELP_TITLE = "Dataset diff"
-    DEFAULT_CSS = """
-    DiffScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    DiffScreen #summary { height: auto; max-height: 8; padding: 0 1; }
-    DiffScreen DataTable { height: 1fr; }
-    """
-    BINDINGS = [Binding("escape", "back", "Back")]
+    HELP_TEXT = "The table compares each column's null rate, mean and distinct count."
+    BINDINGS = [Binding("escape", "back", "Back", tooltip="Back to the datasets")]
 
-    def __init__(self, catalog, ref_a: str, ref_b: str) -> None:
+    def __init__(self, catalog: Catalog, ref_a: str, ref_b: str) -> None:
         super().__init__()
         self.catalog = catalog
         self.refs = (ref_a, ref_b)
         self.diff: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Diff · {self.refs[0]} → {self.refs[1]}"), id="title", markup=False)
+        yield Static(Text(f"Diff · {self.refs[0]} → {self.refs[1]}"), id="title",
+                     classes="title-bar", markup=False)
         yield Static(Text("comparing…"), id="summary", markup=False)
         yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("column", "null a", "null b", "mean a", "mean b",
                                               "dist a", "dist b")  # fmt: skip
         self._compute()
 
-    @work(thread=True, exclusive=True, group="diff")
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False,
+          name="compare the dataset versions")
     def _compute(self) -> None:
-        try:
-            self.post_message(Loaded("diff", service.diff_versions(self.catalog, *self.refs)))
-        except WorkbenchError as exc:
-            self.post_message(WorkFailed("diff", exc))
+        self.post_message(DiffLoaded(service.diff_versions(self.catalog, *self.refs)))
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        diff = self.diff = message.value
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """The error takes the summary's place."""
+        self.query_one("#summary", Static).update(Text(error_sentence(error)))
+        return _is_user_error(error)
+
+    @on(DiffLoaded)
+    def _loaded(self, message: DiffLoaded) -> None:
+        diff = self.diff = message.diff
         summary = Text(f"rows {diff.rows_a} → {diff.rows_b} ({diff.rows_change:+d})\n"
                        if diff.rows_change is not None else "rows unknown\n")  # fmt: skip
         for label, columns in (("added", diff.added), ("removed", diff.removed)):
@@ -234,9 +222,10 @@ class DiffScreen(Screen):
             )  # fmt: skip
         table.focus()
 
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
-        self.query_one("#summary", Static).update(Text(str(message.error)))
-
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _is_user_error(error: BaseException) -> bool:
+    """Errors a user can cause are shown in place only; anything else is also reported."""
+    return isinstance(error, WorkbenchError)

@@ -3,19 +3,21 @@ right; open a version's profile, diff it with the version before, or walk its li
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from workbench.errors import WorkbenchError
 from workbench.tui import service
-from workbench.tui.messages import CatalogChanged, Loaded, WorkFailed
+from workbench.tui.messages import CatalogChanged, DatasetsLoaded, VersionsLoaded
+from workbench.tui.screens.base import WorkbenchScreen
+
+if TYPE_CHECKING:
+    from workbench.tui.service import Catalog
 
 EMPTY_TEXT = (
     "No datasets yet.\n\n"
@@ -41,40 +43,27 @@ def cell(value: Any) -> Text:
     return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
 
 
-class DatasetsScreen(Screen):
+class DatasetsScreen(WorkbenchScreen):
     """Datasets and their versions; enter/p profile, d diff with the previous version, l lineage."""
 
     AUTO_FOCUS = "#datasets"
+    CSS_PATH = "datasets.tcss"
     HELP_TITLE = "Datasets"
     HELP_TEXT = (
         "A version is one content (fingerprint); the same bytes anywhere are one version.\n"
-        "d compares the highlighted version with the one before it."
+        "enter in the datasets list moves to its versions; in the versions it opens the profile."
     )
-    DEFAULT_CSS = """
-    DatasetsScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    DatasetsScreen #body { height: 1fr; }
-    DatasetsScreen DataTable { width: 1fr; height: 1fr; }
-    DatasetsScreen #versions { border-left: vkey $panel; }
-    DatasetsScreen #empty { height: 1fr; padding: 1 2; display: none; }
-    DatasetsScreen.-empty #empty { display: block; }
-    DatasetsScreen.-empty #body { display: none; }
-    """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("p", "profile", "Profile"),
-        Binding("d", "diff", "Diff prev"),
-        Binding("l", "lineage", "Lineage"),
-        Binding("r", "reload", "Reload", show=False),
-    ]
-    COMMANDS_TABLE = [
-        ("Profile dataset version", "Column statistics and histograms (p)", "profile"),
-        ("Diff with previous version", "Schema and profile changes (d)", "diff"),
-        ("Dataset lineage", "Runs and models that came from this version (l)", "lineage"),
-        ("Reload datasets", "Read the dataset list again (r)", "reload"),
+        Binding("escape", "back", "Back", tooltip="Back to the runs"),
+        Binding("enter", "open", "Open", show=False,
+                tooltip="Go to the versions, or profile a version"),
+        Binding("p", "profile", "Profile", tooltip="Column statistics and histograms of the version"),
+        Binding("d", "diff", "Diff prev", tooltip="Schema and profile changes from the version before"),
+        Binding("l", "lineage", "Lineage", tooltip="Runs and models that used the version"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Read the datasets from the catalog again"),
     ]
 
-    def __init__(self, catalog) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         super().__init__()
         self.catalog = catalog
         self.datasets: list[dict[str, Any]] = []
@@ -82,12 +71,12 @@ class DatasetsScreen(Screen):
         self.current: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Datasets"), id="title", markup=False)
+        yield Static(Text("Datasets"), id="title", classes="title-bar", markup=False)
         with Horizontal(id="body"):
             yield DataTable(id="datasets", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="versions", cursor_type="row", zebra_stripes=True)
         yield Static(Text(EMPTY_TEXT), id="empty", markup=False)
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#datasets", DataTable).add_columns("name", "vers", "rows", "runs")
@@ -96,30 +85,24 @@ class DatasetsScreen(Screen):
 
     # -- loading --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="datasets")
+    @work(thread=True, exclusive=True, group="datasets", exit_on_error=False,
+          name="load the datasets")
     def _load(self) -> None:
-        try:
-            self.post_message(Loaded("datasets", service.list_datasets(self.catalog)))
-        except WorkbenchError as exc:
-            self.post_message(WorkFailed("datasets", exc))
+        self.post_message(DatasetsLoaded(service.list_datasets(self.catalog)))
 
-    @work(thread=True, exclusive=True, group="versions")
+    @work(thread=True, exclusive=True, group="versions", exit_on_error=False,
+          name="load the dataset's versions")
     def _load_versions(self, name: str) -> None:
-        try:
-            self.post_message(Loaded("versions", service.dataset_versions(self.catalog, name), name))
-        except WorkbenchError as exc:
-            self.post_message(WorkFailed("versions", exc))
+        self.post_message(VersionsLoaded(name, service.dataset_versions(self.catalog, name)))
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "datasets":
-            self._show_datasets(message.value)
-        elif message.what == "versions" and message.token == self.current:
-            self._show_versions(message.value)
+    @on(DatasetsLoaded)
+    def _datasets_loaded(self, message: DatasetsLoaded) -> None:
+        self._show_datasets(message.datasets)
 
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
-        self.notify(Text(str(message.error)), severity="error", markup=False)
+    @on(VersionsLoaded)
+    def _versions_loaded(self, message: VersionsLoaded) -> None:
+        if message.name == self.current:
+            self._show_versions(message.versions)
 
     @on(CatalogChanged)
     def _changed(self, _message: CatalogChanged) -> None:

@@ -3,58 +3,57 @@ as a tree walked with the arrow keys; enter re-centres the view on the highlight
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
 from workbench.tui import service
-from workbench.tui.messages import Loaded, WorkFailed
+from workbench.tui.messages import LineageLoaded
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.theme import resolve
+
+if TYPE_CHECKING:
+    from workbench.tui.service import Catalog
 
 #: Levels drawn in each direction (a long chain is walked by re-centring with enter).
 MAX_DEPTH = 6
-KIND_STYLE = {"dataset": "bold cyan", "run": "bold", "model": "bold magenta"}
+#: Style of each kind of node's name, with theme variables (`theme.resolve`).
+KIND_STYLE = {"dataset": "bold $text-accent", "run": "bold", "model": "bold $text-secondary"}
 
 
-def node_label(node: Any, edge: str | None = None) -> Text:
-    """`kind  label  (relation)`, the label shown literally."""
-    text = Text(f"{node.kind} ", style=KIND_STYLE.get(node.kind, "bold"))
+def node_label(node: Any, edge: str | None = None, kind_style: str | None = None) -> Text:
+    """`kind  label  (relation)`, the label shown literally; `kind_style` colours the kind."""
+    text = Text(f"{node.kind} ", style=kind_style or "bold")
     text.append(node.label)
     if edge:
         text.append(f"  ({edge})", style="dim")
     return text
 
 
-class LineageScreen(Screen):
+class LineageScreen(WorkbenchScreen):
     """The lineage around one node; c or enter walks to the highlighted node, b goes back."""
 
+    CSS_PATH = "lineage.tcss"
     HELP_TITLE = "Lineage"
     HELP_TEXT = (
         "Upstream: where it came from. Downstream: what came from it.\n"
-        "Arrows move and fold; c (or enter) re-centres on the highlighted run, dataset or model."
+        "Arrows move and fold; enter also re-centres on the highlighted run, dataset or model."
     )
-    DEFAULT_CSS = """
-    LineageScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    LineageScreen Tree { height: 1fr; }
-    """
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("c", "walk", "Centre here"),
-        Binding("b", "previous", "Previous"),
-        Binding("r", "reload", "Reload", show=False),
-    ]
-    COMMANDS_TABLE = [
-        ("Centre lineage here", "Walk to the highlighted node (c or enter)", "walk"),
-        ("Previous lineage node", "Back to the node viewed before (b)", "previous"),
+        Binding("escape", "back", "Back", tooltip="Back to the screen before"),
+        Binding("c", "walk", "Centre here", tooltip="Walk to the highlighted node"),
+        Binding("b", "previous", "Previous", tooltip="Back to the node viewed before"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Read the lineage from the catalog again"),
     ]
 
-    def __init__(self, catalog, ref: str) -> None:
+    def __init__(self, catalog: Catalog, ref: str) -> None:
         super().__init__()
         self.catalog = catalog
         self.ref = ref
@@ -62,32 +61,38 @@ class LineageScreen(Screen):
         self.trail: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Lineage · {self.ref}"), id="title", markup=False)
+        yield Static(Text(f"Lineage · {self.ref}"), id="title", classes="title-bar", markup=False)
         tree: Tree[str] = Tree(Text("loading…"), id="lineage")
         tree.auto_expand = False  # enter walks to the node instead of folding it
         yield tree
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self._load(self.ref)
 
-    @work(thread=True, exclusive=True, group="lineage")
+    @work(thread=True, exclusive=True, group="lineage", exit_on_error=False,
+          name="load the lineage")
     def _load(self, ref: str) -> None:
-        try:
-            self.post_message(Loaded("lineage", service.lineage(self.catalog, ref)))
-        except WorkbenchError as exc:
-            self.post_message(WorkFailed("lineage", exc))
+        self.post_message(LineageLoaded(service.lineage(self.catalog, ref)))
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        graph = self.graph = message.value
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """The error takes the tree's root label."""
+        self.query_one(Tree).root.set_label(Text(error_sentence(error)))
+        return isinstance(error, WorkbenchError)
+
+    def _label(self, node: Any, edge: str | None = None) -> Text:
+        return node_label(node, edge, resolve(self, KIND_STYLE.get(node.kind, "bold")))
+
+    @on(LineageLoaded)
+    def _loaded(self, message: LineageLoaded) -> None:
+        graph = self.graph = message.graph
         root_node = graph.nodes[graph.root]
         self.query_one("#title", Static).update(
             Text(f"Lineage · {root_node.kind} {root_node.label}")
         )
         tree = self.query_one(Tree)
         tree.clear()
-        tree.root.set_label(node_label(root_node))
+        tree.root.set_label(self._label(root_node))
         tree.root.data = graph.root
         up = graph.upstream(graph.root)
         down = graph.downstream(graph.root)
@@ -106,15 +111,11 @@ class LineageScreen(Screen):
         edges = self.graph.downstream(node_id) if down else self.graph.upstream(node_id)
         for edge in edges:
             far = edge.target if down else edge.source
-            child = parent.add(node_label(self.graph.nodes[far], edge.label), data=far, expand=True)
+            child = parent.add(self._label(self.graph.nodes[far], edge.label), data=far, expand=True)
             if far not in seen and depth < MAX_DEPTH:
                 self._grow(child, far, down, seen | {far}, depth + 1)
             if not child.children:
                 child.allow_expand = False
-
-    @on(WorkFailed)
-    def _failed(self, message: WorkFailed) -> None:
-        self.query_one(Tree).root.set_label(Text(str(message.error)))
 
     @on(Tree.NodeSelected)
     def _selected(self, _event: Tree.NodeSelected[str]) -> None:

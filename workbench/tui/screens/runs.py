@@ -69,9 +69,11 @@ class RunsScreen(WorkbenchScreen):
         Binding("d", "datasets", "Datasets", show=False,
                 tooltip="Every dataset, its versions, profiles and diffs"),
         Binding("l", "lineage", "Lineage", show=False,
-                tooltip="Data the run under the cursor used and models it logged"),
+                tooltip="Lineage: data the run used, models it logged"),
         Binding("m", "models", "Models", show=False,
                 tooltip="Registered models, aliases, promotion and history"),
+        Binding("D", "drift", "Drift", show=False,
+                tooltip="Drift check: a current data file against a reference"),
         Binding("f", "focus_filter", "Filter", tooltip="Filter runs with an expression"),
         Binding("slash", "focus_search", "Search", key_display="/", tooltip="Search run names"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column"),
@@ -406,6 +408,11 @@ class RunsScreen(WorkbenchScreen):
             from workbench.tui.screens.lineage import LineageScreen
 
             self.app.push_screen(LineageScreen(self.catalog, f"run:{run_id}"))
+
+    def action_drift(self) -> None:
+        from workbench.tui.screens.drift import DriftScreen
+
+        self.app.push_screen(DriftScreen(self.catalog))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()

@@ -1,0 +1,209 @@
+"""The Drift screen: pick a reference and a current file, run a check in a worker, inspect columns.
+
+The table lists columns by severity; for the selected one, an overlaid histogram and the two
+ECDFs (numeric) or the category shares with unseen categories marked (categorical).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual_plotext import PlotextPlot
+
+from workbench.tui.messages import DriftFailed, DriftFinished, DriftProgress
+
+if TYPE_CHECKING:
+    from workbench.catalog.connection import Catalog
+    from workbench.drift.report import ColumnDrift, DriftReport
+
+_STATE_STYLE = {"drift": "bold red", "significant but small": "yellow", "stable": "green",
+                "skipped": "dim"}
+
+
+class DistributionPlot(PlotextPlot):
+    """One chart of a column: histogram, ECDF or category shares, on the widget's own plt."""
+
+    DEFAULT_CSS = "DistributionPlot { width: 1fr; height: 1fr; min-height: 6; }"
+
+    def show(self, column: ColumnDrift | None, which: str) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plot = column.plot if column is not None else {}
+        if plot.get("type") == "numeric" and which == "hist":
+            edges = plot["hist_edges"]
+            mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            plt.title("histogram: reference vs current")
+            plt.plot(mids, plot["hist_reference"], label="reference", marker="braille")
+            plt.plot(mids, plot["hist_current"], label="current", marker="braille")
+        elif plot.get("type") == "numeric":
+            plt.title("ECDF")
+            plt.plot(plot["ecdf_x"], plot["ecdf_reference"], label="reference", marker="braille")
+            plt.plot(plot["ecdf_x"], plot["ecdf_current"], label="current", marker="braille")
+        elif plot.get("type") == "categorical" and which == "hist":
+            bars = plot["bars"][:8]
+            names = [("*" if b[3] else "") + str(b[0])[:10] for b in bars]
+            plt.title("shares (* unseen in reference)")
+            plt.multiple_bar(names, [[b[1] for b in bars], [b[2] for b in bars]],
+                             labels=["reference", "current"])
+        else:
+            plt.title(column.reason[:60] if column is not None else "")
+        self.refresh()
+
+
+class DriftScreen(Screen):
+    """Compare two files column by column; the check runs in a worker and can be cancelled."""
+
+    TITLE = "Drift"
+    BINDINGS = [
+        Binding("ctrl+r", "run_check", "Check", priority=True),
+        Binding("x", "cancel_check", "Cancel"),
+        Binding("t", "focus_table", "Table", show=False),
+        Binding("i", "focus_inputs", "Files", show=False),
+        Binding("escape", "app.pop_screen", "Back", show=False),
+    ]
+    COMMANDS_TABLE = [
+        ("Run drift check", "Compare the current file with the reference (ctrl+r)", "run_check"),
+        ("Cancel drift check", "Stop the check in progress (x)", "cancel_check"),
+        ("Focus column table", "Move to the table of columns (t)", "focus_table"),
+    ]
+    DEFAULT_CSS = """
+    DriftScreen #drift-files { height: 3; }
+    DriftScreen #drift-files Input { width: 1fr; }
+    DriftScreen #drift-status { height: 1; padding: 0 1; color: $text-muted; }
+    DriftScreen #drift-status.-error { color: $text-error; }
+    DriftScreen #drift-table { height: 1fr; min-height: 5; }
+    DriftScreen #drift-plots { height: 9; }
+    DriftScreen #drift-reason { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, catalog: Catalog, reference: str = "", current: str = "") -> None:
+        super().__init__()
+        self.catalog = catalog
+        self._reference, self._current = reference, current
+        self.report: DriftReport | None = None
+        self._cancel = threading.Event()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="drift-files"):
+            yield Input(self._reference, placeholder="reference file (.parquet .csv .arrow .jsonl)",
+                        id="drift-reference")
+            yield Input(self._current, placeholder="current file", id="drift-current")
+        yield Static(Text("enter or ctrl+r runs the check"), id="drift-status")
+        with Vertical():
+            table = DataTable(id="drift-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("column", "kind", "state", "effect", "q")
+            yield table
+            yield Static(Text(""), id="drift-reason")
+            with Horizontal(id="drift-plots"):
+                yield DistributionPlot(id="drift-hist")
+                yield DistributionPlot(id="drift-ecdf")
+        yield Footer()
+
+    # -- running a check ------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "drift-reference":
+            self.query_one("#drift-current", Input).focus()
+        else:
+            self.action_run_check()
+
+    def action_run_check(self) -> None:
+        if self.running:
+            return
+        reference = self.query_one("#drift-reference", Input).value.strip()
+        current = self.query_one("#drift-current", Input).value.strip()
+        if not reference or not current:
+            self._status("give a reference and a current file", error=True)
+            return
+        self._cancel.clear()
+        self.running = True
+        self._status(f"checking {current} against {reference} ...")
+        self._check(reference, current)
+
+    def action_cancel_check(self) -> None:
+        if self.running:
+            self._cancel.set()
+            self._status("cancelling ...")
+
+    @work(thread=True, exclusive=True, group="drift", exit_on_error=False)
+    def _check(self, reference: str, current: str) -> None:
+        from workbench.drift.engine import DriftCancelled
+        from workbench.drift.service import check_drift
+
+        def progress(phase: str, rows: int) -> None:
+            self.post_message(DriftProgress(phase, rows))
+
+        try:
+            report = check_drift(self.catalog, reference, current, progress=progress,
+                                 cancelled=self._cancel.is_set)
+        except DriftCancelled:
+            self.post_message(DriftFailed("cancelled", cancelled=True))
+        except Exception as exc:  # shown in the status line, never a traceback
+            self.post_message(DriftFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        else:
+            self.post_message(DriftFinished(report))
+
+    @on(DriftProgress)
+    def _progress(self, message: DriftProgress) -> None:
+        if self.running:
+            self._status(f"{message.phase}: {message.rows:,} rows read ... (x cancels)")
+
+    @on(DriftFailed)
+    def _failed(self, message: DriftFailed) -> None:
+        self.running = False
+        self._status("check cancelled" if message.cancelled else f"error: {message.error}",
+                     error=not message.cancelled)
+
+    @on(DriftFinished)
+    def _finished(self, message: DriftFinished) -> None:
+        self.running = False
+        self.report = message.report
+        verdict = "DRIFT" if message.report.drift else "no drift"
+        self._status(f"{verdict}: {message.report.summary}")
+        table = self.query_one("#drift-table", DataTable)
+        table.clear()
+        for c in message.report.columns:
+            effect = c.effects.get("wasserstein_sd", c.effects.get("jensen_shannon"))
+            q = c.min_adjusted_pvalue
+            table.add_row(Text(c.column), Text(c.kind), Text(c.state, style=_STATE_STYLE.get(c.state, "")),
+                          Text("" if effect is None else f"{effect:.3f}"),
+                          Text("" if q is None else f"{q:.2g}"), key=c.column)
+        if message.report.columns:
+            table.move_cursor(row=0)
+            self._show_column(message.report.columns[0])
+        table.focus()
+
+    # -- the selected column --------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#drift-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.report is not None and event.row_key is not None and event.row_key.value is not None:
+            self._show_column(self.report.column(event.row_key.value))
+
+    def _show_column(self, column: ColumnDrift) -> None:
+        unseen = f"unseen: {', '.join(column.unseen[:5])} · " if column.unseen else ""
+        self.query_one("#drift-reason", Static).update(Text(f"{column.column}: {unseen}{column.reason}"))
+        self.query_one("#drift-hist", DistributionPlot).show(column, "hist")
+        self.query_one("#drift-ecdf", DistributionPlot).show(column, "ecdf")
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#drift-status", Static)
+        status.update(Text(text))
+        status.set_class(error, "-error")
+
+    def action_focus_table(self) -> None:
+        self.query_one("#drift-table", DataTable).focus()
+
+    def action_focus_inputs(self) -> None:
+        self.query_one("#drift-reference", Input).focus()
