@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _tui import ScreenHost, screen_text, shows, wait_for
 from textual.widgets import DataTable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from test_tui_compare_fixture import ScreenHost, wait_for  # noqa: E402
-
-from workbench.catalog.connection import Catalog  # noqa: E402
-from workbench.tui.screens.drift import DriftScreen  # noqa: E402
+from workbench.tui.screens.drift import DriftScreen
+from workbench.tui.service import Catalog
 
 SNAP = Path("/tmp/wb-tui-snapshots/drift")
 
@@ -41,10 +38,6 @@ def write_pair(folder: Path) -> tuple[str, str]:
     return str(folder / "ref.parquet"), str(folder / "cur.parquet")
 
 
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def drift_app(folder: Path) -> ScreenHost:
     ref, cur = write_pair(folder)
     catalog = Catalog(folder / "catalog.duckdb")
@@ -54,7 +47,8 @@ def drift_app(folder: Path) -> ScreenHost:
 async def run_check(pilot) -> DriftScreen:
     screen = pilot.app.screen
     await pilot.press("ctrl+r")
-    await wait_for(pilot, lambda: screen.report is not None and not screen.running, timeout=60)
+    assert await wait_for(pilot, lambda: screen.report is not None and not screen.running,
+                          timeout=60)
     return screen
 
 
@@ -73,7 +67,7 @@ async def test_check_fills_the_table_by_severity_and_shows_names_literally(tmp_p
         names = [str(table.get_row_at(i)[0]) for i in range(3)]
         for _ in range(names.index("[red]x[/]")):
             await pilot.press("down")
-        await wait_for(pilot, lambda: "[b]new[/b]" in screen_text(app))
+        assert await wait_for(pilot, lambda: "[b]new[/b]" in screen_text(app))
 
 
 @pytest.mark.anyio
@@ -83,8 +77,9 @@ async def test_a_missing_file_is_one_line_in_the_status(tmp_path) -> None:
         screen = pilot.app.screen
         screen.query_one("#drift-current").value = str(tmp_path / "nope.parquet")
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: not screen.running and "error:" in screen_text(app))
+        assert await wait_for(pilot, lambda: not screen.running and "error:" in screen_text(app))
         assert screen.report is None
+        assert screen.query_one("#drift-status").has_class("-error")
 
 
 @pytest.mark.anyio
@@ -93,9 +88,18 @@ async def test_the_drift_screen_is_reached_from_the_runs_browser(tmp_path) -> No
 
     app = make_app(tmp_path / "catalog.duckdb", roots_watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        assert await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
+        await pilot.press("D")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        screen = app.screen
+        screen.set_focus(None)  # ? in a file field is a character of the path
+        await pilot.press("question_mark")  # the help lists the screen's own keys
+        rows = DriftScreen.help_rows()
+        assert await shows(pilot, "Keys: Drift", *(row.title for row in rows))
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
 
 
 def test_snapshot_80x24(snap_compare) -> None:
@@ -106,3 +110,17 @@ def test_snapshot_80x24(snap_compare) -> None:
         await run_check(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
+
+
+def test_every_key_has_a_tooltip_and_a_palette_entry() -> None:
+    from textual.binding import Binding
+
+    from workbench.tui.commands import screen_commands
+
+    bindings = list(Binding.make_bindings(DriftScreen.BINDINGS))
+    assert all(b.tooltip for b in bindings)
+    assert [r.action for r in DriftScreen.help_rows()] == [b.action for b in bindings]
+    offered = {row.action for row in screen_commands(DriftScreen)}
+    assert {b.action for b in bindings} <= offered
+    for action in offered:
+        assert callable(getattr(DriftScreen, f"action_{action}", None)), action

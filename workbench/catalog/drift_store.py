@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+    from duckdb import DuckDBPyConnection
 
 DRIFT_TABLES = """
 CREATE TABLE IF NOT EXISTS drift_report (
@@ -50,7 +52,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def insert_report(con, report: dict[str, Any]) -> None:
+def insert_report(con: DuckDBPyConnection, report: dict[str, Any]) -> None:
     """Store one report (its JSON whole, plus a row per column) in one transaction."""
     columns = report["columns"]
     tested = sum(1 for c in columns if c["state"] != "skipped")
@@ -84,72 +86,79 @@ def _column_row(report_id: str, c: dict[str, Any]) -> list[Any]:
             c["reference_missing"], c["current_missing"], c["unseen_count"]]
 
 
-def list_reports(con, limit: int | None = None) -> pl.DataFrame:
+def list_reports(con: DuckDBPyConnection, limit: int | None = None) -> pl.DataFrame:
     """Stored reports, newest first: one row each, without the per-column detail."""
     sql = f"SELECT {_LIST_COLUMNS} FROM drift_report ORDER BY created_at DESC, report_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
-    return con.sql(sql).pl()
+    frame: pl.DataFrame = con.sql(sql).pl()
+    return frame
 
 
-def report_ids_like(con, prefix: str) -> list[str]:
+def report_ids_like(con: DuckDBPyConnection, prefix: str) -> list[str]:
     """Report ids equal to or starting with `prefix`."""
     rows = con.execute(
         "SELECT report_id FROM drift_report WHERE starts_with(report_id, ?) ORDER BY report_id",
         [prefix],
     ).fetchall()
-    return [r[0] for r in rows]
+    return [str(r[0]) for r in rows]
 
 
-def latest_report_id(con) -> str | None:
+def latest_report_id(con: DuckDBPyConnection) -> str | None:
     row = con.execute(
         "SELECT report_id FROM drift_report ORDER BY created_at DESC, report_id LIMIT 1"
     ).fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None
 
 
-def report_json(con, report_id: str) -> dict[str, Any] | None:
+def report_json(con: DuckDBPyConnection, report_id: str) -> dict[str, Any] | None:
     row = con.execute(
         "SELECT report_json FROM drift_report WHERE report_id = ?", [report_id]
     ).fetchone()
-    return json.loads(row[0]) if row else None
+    return cast("dict[str, Any]", json.loads(row[0])) if row else None
 
 
-def latest_report_for(con, reference_fingerprint: str, current_fingerprint: str) -> str | None:
+def latest_report_for(
+    con: DuckDBPyConnection, reference_fingerprint: str, current_fingerprint: str
+) -> str | None:
     """The newest report comparing exactly these two datasets (by content), if any."""
     row = con.execute(
         "SELECT report_id FROM drift_report WHERE reference_fingerprint = ? AND "
         "current_fingerprint = ? ORDER BY created_at DESC LIMIT 1",
         [reference_fingerprint, current_fingerprint],
     ).fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None
 
 
-def get_summary(con, cache_key: str) -> bytes | None:
+def get_summary(con: DuckDBPyConnection, cache_key: str) -> bytes | None:
     row = con.execute(
         "SELECT data FROM reference_summary WHERE cache_key = ?", [cache_key]
     ).fetchone()
     return bytes(row[0]) if row else None
 
 
-def put_summary(con, cache_key: str, fingerprint: str, label: str, data: bytes) -> None:
+def put_summary(
+    con: DuckDBPyConnection, cache_key: str, fingerprint: str, label: str, data: bytes
+) -> None:
     con.execute(
         "INSERT OR REPLACE INTO reference_summary VALUES (?, ?, ?, ?, ?, ?)",
         [cache_key, fingerprint, label, _now(), len(data), data],
     )
 
 
-def get_fingerprint(con, path: str, size: int, mtime_ns: int) -> str | None:
+def get_fingerprint(con: DuckDBPyConnection, path: str, size: int, mtime_ns: int) -> str | None:
     """The SHA-256 remembered for a file, if its size and modification time are unchanged."""
     row = con.execute(
         "SELECT sha256 FROM file_fingerprint WHERE path = ? AND size = ? AND mtime_ns = ?",
         [path, size, mtime_ns],
     ).fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None
 
 
-def put_fingerprint(con, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+def put_fingerprint(
+    con: DuckDBPyConnection, path: str, size: int, mtime_ns: int, sha256: str
+) -> None:
     con.execute(
         "INSERT OR REPLACE INTO file_fingerprint VALUES (?, ?, ?, ?)",
         [path, size, mtime_ns, sha256],

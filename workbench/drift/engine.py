@@ -174,25 +174,30 @@ def _column(name: str, ref_src: Source, cur_src: Source, ref_kinds, cur_kinds,
 
 def _tested(name: str, kind: str, rtype: str, ref_sum: ReferenceSummary, cur_sum: ReferenceSummary,
             t: Thresholds) -> ColumnDrift:
+    col = ColumnDrift(name, kind, STABLE, "")
     if kind == NUMERIC:
-        ref, cur = ref_sum.numeric[name], cur_sum.numeric[name]
-        reason = cmp.skip_reason_numeric(name, ref, cur, rtype.startswith(("int", "uint")))
+        ref_n, cur_n = ref_sum.numeric[name], cur_sum.numeric[name]
+        reason = cmp.skip_reason_numeric(name, ref_n, cur_n, rtype.startswith(("int", "uint")))
+        if not reason:
+            cmp.compare_numeric(col, ref_n, cur_n, t)
+        rows = ref_n.rows, cur_n.rows
     else:
-        ref, cur = ref_sum.categorical[name], cur_sum.categorical[name]
-        reason = cmp.skip_reason_categorical(ref, cur)
+        ref_c, cur_c = ref_sum.categorical[name], cur_sum.categorical[name]
+        reason = cmp.skip_reason_categorical(ref_c, cur_c)
+        if not reason:
+            cmp.compare_categorical(col, ref_c, cur_c, t)
+        rows = ref_c.rows, cur_c.rows
     if reason:
         col = cmp.skipped(name, kind, reason)
-    else:
-        col = ColumnDrift(name, kind, STABLE, "")
-        (cmp.compare_numeric if kind == NUMERIC else cmp.compare_categorical)(col, ref, cur, t)
-    col.reference_rows, col.current_rows = ref.rows, cur.rows
+    col.reference_rows, col.current_rows = rows
     return col
 
 
 def _adjust(results: list[ColumnDrift], t: Thresholds) -> None:
     """Benjamini–Hochberg over every test with a p-value, then each column's state and reason."""
-    tests = [x for c in results for x in c.tests if x.pvalue is not None]
-    for x, q in zip(tests, stats.benjamini_hochberg([x.pvalue for x in tests]), strict=True):
+    tests = [(x, x.pvalue) for c in results for x in c.tests if x.pvalue is not None]
+    adjusted = stats.benjamini_hochberg([p for _, p in tests])
+    for (x, _), q in zip(tests, adjusted, strict=True):
         x.adjusted_pvalue = q
         x.significant = q < t.alpha
     for c in results:

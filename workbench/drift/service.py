@@ -99,6 +99,8 @@ def get_report(cat: CatalogLike, report: str = "latest") -> DriftReport:
         if len(ids) > 1 and report not in ids:
             raise NotFoundError(f"The id prefix {report!r} names {len(ids)} reports; give more characters.")
         data = drift_store.report_json(con, report if report in ids else ids[0])
+    if data is None:  # deleted between the two reads
+        raise NotFoundError(f"No drift report with id {report!r}.")
     return DriftReport.from_dict(data)
 
 

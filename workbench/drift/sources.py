@@ -66,17 +66,20 @@ class Source:
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         if self._table is not None:
             yield from self._table.select(columns).to_batches(max_chunksize=batch_rows)
-        elif self.kind == "parquet":
+            return
+        path = self.path
+        assert path is not None, "a Source holds either a frame or a file path"
+        if self.kind == "parquet":
             import pyarrow.parquet as pq
 
-            with pq.ParquetFile(self.path) as f:
+            with pq.ParquetFile(path) as f:
                 yield from f.iter_batches(batch_size=batch_rows, columns=columns)
         elif self.kind == "ipc":
-            yield from _ipc_batches(self.path, columns)
+            yield from _ipc_batches(path, columns)
         elif self.kind == "csv":
-            yield from _csv_batches(self.path, columns)
+            yield from _csv_batches(path, columns)
         else:
-            yield from _jsonl_batches(self.path, self.schema, columns)
+            yield from _jsonl_batches(path, self.schema, columns)
 
     def fingerprint(self) -> str:
         """SHA-256 of the file's bytes (of the Arrow IPC stream for a frame)."""

@@ -90,23 +90,27 @@ class ReferenceSummary:
     def to_bytes(self) -> bytes:
         """A self-describing .npz (no pickled objects): arrays plus one JSON header."""
         arrays: dict[str, np.ndarray] = {}
+        numeric: dict[str, dict[str, float | int]] = {}
+        categorical: dict[str, dict[str, int]] = {}
         head = {"format": SUMMARY_FORMAT, "fingerprint": self.fingerprint, "label": self.label,
-                "rows": self.rows, "kinds": self.kinds, "numeric": {}, "categorical": {}}
-        for i, (name, s) in enumerate(self.numeric.items()):
-            head["numeric"][name] = {"i": i, "rows": s.rows, "missing": s.missing, "min": s.minimum,
-                                     "max": s.maximum, "mean": s.mean, "std": s.std,
-                                     "distinct": s.distinct}
-            arrays[f"n{i}_points"], arrays[f"n{i}_weights"] = s.points, s.weights
-        for i, (name, s) in enumerate(self.categorical.items()):
-            head["categorical"][name] = {"i": i, "rows": s.rows, "missing": s.missing}
-            arrays[f"c{i}_counts"] = s.counts
-            arrays[f"c{i}_levels"] = _ipc_bytes(pa.table({"level": s.levels}))
+                "rows": self.rows, "kinds": self.kinds, "numeric": numeric, "categorical": categorical}
+        for i, (name, n) in enumerate(self.numeric.items()):
+            numeric[name] = {"i": i, "rows": n.rows, "missing": n.missing, "min": n.minimum,
+                             "max": n.maximum, "mean": n.mean, "std": n.std,
+                             "distinct": n.distinct}
+            arrays[f"n{i}_points"], arrays[f"n{i}_weights"] = n.points, n.weights
+        for i, (name, c) in enumerate(self.categorical.items()):
+            categorical[name] = {"i": i, "rows": c.rows, "missing": c.missing}
+            arrays[f"c{i}_counts"] = c.counts
+            arrays[f"c{i}_levels"] = _ipc_bytes(pa.table({"level": c.levels}))
         arrays["schema"] = np.frombuffer(self.schema.serialize().to_pybytes(), dtype=np.uint8)
         if self.sample is not None:
             arrays["sample"] = _ipc_bytes(self.sample)
         arrays["head"] = np.frombuffer(json.dumps(head).encode(), dtype=np.uint8)
         out = io.BytesIO()
-        np.savez(out, **arrays)
+        # numpy's stub puts `allow_pickle: bool` beside `**kwds`, so mypy matches a str-keyed
+        # dict of arrays against it too; every key here is an array name.
+        np.savez(out, **arrays)  # type: ignore[arg-type]
         return out.getvalue()
 
     @classmethod
@@ -153,7 +157,7 @@ class _NumericAcc:
         self.minimum, self.maximum = np.inf, -np.inf
         self.shift: float | None = None  # subtracted before summing squares (stability)
         self.points: list[np.ndarray] = []
-        self.weights: list[np.ndarray] = []
+        self.weights: list[np.ndarray | None] = []  # None: every point weighs 1
         self.kept = 0
 
     def add(self, x: np.ndarray) -> None:
@@ -193,8 +197,9 @@ class _NumericAcc:
     def sketch(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.points:
             return np.zeros(0), np.zeros(0)
-        weights = [np.ones(len(p)) if w is None else w for p, w in zip(self.points, self.weights, strict=True)]
-        points, weights = np.concatenate(self.points), np.concatenate(weights)
+        parts = [np.ones(len(p)) if w is None else w
+                 for p, w in zip(self.points, self.weights, strict=True)]
+        points, weights = np.concatenate(self.points), np.concatenate(parts)
         if len(self.points) > 1:
             order = np.argsort(points, kind="stable")
             points, weights = points[order], weights[order]
@@ -299,10 +304,10 @@ def scan(source: Source, kinds: dict[str, str], sample_rows: int = SAMPLE_ROWS,
     for batch in source.batches(columns):
         rows += batch.num_rows
         sample.add(batch)
-        for name, acc in num.items():
-            acc.add(as_float(batch.column(name)))
-        for name, acc in cat.items():
-            acc.add(batch.column(name))
+        for name, n in num.items():
+            n.add(as_float(batch.column(name)))
+        for name, c in cat.items():
+            c.add(batch.column(name))
         if progress is not None:
             progress(rows)
     schema = pa.schema([source.schema.field(c) for c in columns])
@@ -313,9 +318,9 @@ def scan(source: Source, kinds: dict[str, str], sample_rows: int = SAMPLE_ROWS,
         points, weights = acc.sketch()
         out.numeric[name] = NumericSummary(acc.rows, acc.missing, acc.minimum, acc.maximum,
                                            mean, std, points, weights, acc.distinct)
-    for name, acc in cat.items():
-        levels, counts = acc.finish()
-        out.categorical[name] = CategoricalSummary(acc.rows, acc.missing, levels, counts)
+    for name, c in cat.items():
+        levels, counts = c.finish()
+        out.categorical[name] = CategoricalSummary(c.rows, c.missing, levels, counts)
     return out
 
 

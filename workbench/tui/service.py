@@ -313,3 +313,21 @@ def root_watcher(catalog, **options: Any):
     from workbench.ingest.watch import RootWatcher
 
     return RootWatcher(catalog, **options)
+
+
+# -- drift ---------------------------------------------------------------------------------------
+
+
+def check_drift(
+    catalog: CatalogLike, reference: str, current: str, *,
+    progress: Any = None, cancelled: Any = None,
+) -> Any:
+    """Compare the `current` file with the `reference` one and store the report; returns the
+    DriftReport, or None when `cancelled()` stopped the check. Unreadable files raise."""
+    from workbench.drift.engine import DriftCancelled
+    from workbench.drift.service import check_drift as _check_drift
+
+    try:
+        return _check_drift(catalog, reference, current, progress=progress, cancelled=cancelled)
+    except DriftCancelled:
+        return None

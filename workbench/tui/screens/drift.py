@@ -14,24 +14,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
+from workbench.tui import service
 from workbench.tui.messages import DriftFailed, DriftFinished, DriftProgress
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.theme import resolve
 
 if TYPE_CHECKING:
-    from workbench.catalog.connection import Catalog
     from workbench.drift.report import ColumnDrift, DriftReport
+    from workbench.tui.service import Catalog
 
-_STATE_STYLE = {"drift": "bold red", "significant but small": "yellow", "stable": "green",
-                "skipped": "dim"}
+#: How a column's state reads in the table (theme variables, resolved against the theme).
+STATE_STYLE = {"drift": "bold $text-error", "significant but small": "$text-warning",
+               "stable": "$text-success", "skipped": "dim"}
 
 
 class DistributionPlot(PlotextPlot):
     """One chart of a column: histogram, ECDF or category shares, on the widget's own plt."""
-
-    DEFAULT_CSS = "DistributionPlot { width: 1fr; height: 1fr; min-height: 6; }"
 
     def show(self, column: ColumnDrift | None, which: str) -> None:
         plt = self.plt
@@ -59,31 +61,21 @@ class DistributionPlot(PlotextPlot):
         self.refresh()
 
 
-class DriftScreen(Screen):
+class DriftScreen(WorkbenchScreen):
     """Compare two files column by column; the check runs in a worker and can be cancelled."""
 
-    TITLE = "Drift"
+    CSS_PATH = "drift.tcss"
+    HELP_TITLE = "Drift"
+    HELP_TEXT = "Enter in the reference field moves to the current one; enter there runs the check."
+
     BINDINGS = [
-        Binding("ctrl+r", "run_check", "Check", priority=True),
-        Binding("x", "cancel_check", "Cancel"),
-        Binding("t", "focus_table", "Table", show=False),
-        Binding("i", "focus_inputs", "Files", show=False),
-        Binding("escape", "app.pop_screen", "Back", show=False),
+        Binding("ctrl+r", "run_check", "Check", priority=True,
+                tooltip="Compare the current file with the reference"),
+        Binding("x", "cancel_check", "Cancel", tooltip="Stop the check in progress"),
+        Binding("t", "focus_table", "Table", show=False, tooltip="Move to the table of columns"),
+        Binding("i", "focus_inputs", "Files", show=False, tooltip="Move to the file fields"),
+        Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
-    COMMANDS_TABLE = [
-        ("Run drift check", "Compare the current file with the reference (ctrl+r)", "run_check"),
-        ("Cancel drift check", "Stop the check in progress (x)", "cancel_check"),
-        ("Focus column table", "Move to the table of columns (t)", "focus_table"),
-    ]
-    DEFAULT_CSS = """
-    DriftScreen #drift-files { height: 3; }
-    DriftScreen #drift-files Input { width: 1fr; }
-    DriftScreen #drift-status { height: 1; padding: 0 1; color: $text-muted; }
-    DriftScreen #drift-status.-error { color: $text-error; }
-    DriftScreen #drift-table { height: 1fr; min-height: 5; }
-    DriftScreen #drift-plots { height: 9; }
-    DriftScreen #drift-reason { height: 1; padding: 0 1; }
-    """
 
     def __init__(self, catalog: Catalog, reference: str = "", current: str = "") -> None:
         super().__init__()
@@ -136,23 +128,26 @@ class DriftScreen(Screen):
             self._cancel.set()
             self._status("cancelling ...")
 
-    @work(thread=True, exclusive=True, group="drift", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="drift", exit_on_error=False,
+          name="check drift")
     def _check(self, reference: str, current: str) -> None:
-        from workbench.drift.engine import DriftCancelled
-        from workbench.drift.service import check_drift
-
         def progress(phase: str, rows: int) -> None:
             self.post_message(DriftProgress(phase, rows))
 
-        try:
-            report = check_drift(self.catalog, reference, current, progress=progress,
-                                 cancelled=self._cancel.is_set)
-        except DriftCancelled:
+        report = service.check_drift(self.catalog, reference, current, progress=progress,
+                                     cancelled=self._cancel.is_set)
+        if report is None:
             self.post_message(DriftFailed("cancelled", cancelled=True))
-        except Exception as exc:  # shown in the status line, never a traceback
-            self.post_message(DriftFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
         else:
             self.post_message(DriftFinished(report))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """A check that fails (a missing or unreadable file) says so in the status line."""
+        if worker.group != "drift":
+            return False
+        self.running = False
+        self._status(f"error: {error_sentence(error)}", error=True)
+        return True
 
     @on(DriftProgress)
     def _progress(self, message: DriftProgress) -> None:
@@ -176,7 +171,8 @@ class DriftScreen(Screen):
         for c in message.report.columns:
             effect = c.effects.get("wasserstein_sd", c.effects.get("jensen_shannon"))
             q = c.min_adjusted_pvalue
-            table.add_row(Text(c.column), Text(c.kind), Text(c.state, style=_STATE_STYLE.get(c.state, "")),
+            style = resolve(self, STATE_STYLE.get(c.state, ""))
+            table.add_row(Text(c.column), Text(c.kind), Text(c.state, style=style),
                           Text("" if effect is None else f"{effect:.3f}"),
                           Text("" if q is None else f"{q:.2g}"), key=c.column)
         if message.report.columns:
@@ -207,3 +203,6 @@ class DriftScreen(Screen):
 
     def action_focus_inputs(self) -> None:
         self.query_one("#drift-reference", Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
