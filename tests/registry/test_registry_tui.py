@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from _registry_env import make_env
+from _tui import screen_text, shows, wait_for
 from test_registry_unpickle import trapped_env
 
 from workbench import registry
@@ -14,25 +14,6 @@ from workbench.formats.registry_log import encode_event
 from workbench.tui.app import make_app
 
 pytestmark = pytest.mark.anyio
-
-TIMEOUT = 30.0  # generous: the machine may be busy; every wait ends as soon as the state is there
-
-
-async def wait_until(pilot, predicate, timeout: float = TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception:  # noqa: BLE001 - widgets may not exist yet
-            pass
-        await pilot.pause(0.05)
-    return bool(predicate())
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
 
 async def open_models(pilot, versions: int):
     from workbench.tui.screens.models import ModelsScreen
@@ -44,7 +25,7 @@ async def open_models(pilot, versions: int):
         return (isinstance(screen, ModelsScreen) and screen.overview is not None
                 and len(screen.overview.versions) == versions)  # fmt: skip
 
-    assert await wait_until(pilot, ready), screen_text(pilot.app)
+    assert await wait_for(pilot, ready), screen_text(pilot.app)
     await pilot.pause()
     return pilot.app.screen
 
@@ -66,9 +47,9 @@ async def test_promote_dialog_shows_gates_refuses_then_forces(tmp_path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         models = await open_models(pilot, 2)
         await pilot.press("tab", "down")  # versions table, second row: v1 (auc 0.8)
-        assert await wait_until(pilot, lambda: models.selected_version() == 1)
+        assert await wait_for(pilot, lambda: models.selected_version() == 1)
         await pilot.press("p")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, PromoteDialog)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
                                 and app.screen.check is not None)  # fmt: skip
         dialog = app.screen
         text = screen_text(app)
@@ -76,13 +57,13 @@ async def test_promote_dialog_shows_gates_refuses_then_forces(tmp_path) -> None:
         assert "Forcing records the promotion as forced" in text
         await pilot.press(*"not good enough")
         await pilot.press("ctrl+s")
-        assert await wait_until(pilot, lambda: "refused" in screen_text(app))
+        assert await wait_for(pilot, lambda: "refused" in screen_text(app))
         assert isinstance(app.screen, PromoteDialog)
         assert [e["kind"] for e in env.events()].count("promote") == 0
         dialog.query_one("#force").value = True
         await pilot.press("ctrl+s")
-        assert await wait_until(pilot, lambda: app.screen is models)
-        assert await wait_until(pilot, lambda: "champion=v1" in screen_text(app))
+        assert await wait_for(pilot, lambda: app.screen is models)
+        assert await wait_for(pilot, lambda: "champion=v1" in screen_text(app))
         last = env.events()[-1]
         assert last["kind"] == "promote" and last["forced"] is True
         assert last["reason"] == "not good enough" and last["gates"][0]["status"] == "fail"
@@ -96,16 +77,16 @@ async def test_the_dialog_rechecks_gates_for_another_alias(tmp_path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await open_models(pilot, 2)
         await pilot.press("tab", "p")  # v2, the newest
-        assert await wait_until(pilot, lambda: isinstance(app.screen, PromoteDialog)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
                                 and app.screen.check is not None)  # fmt: skip
         assert app.screen.check.allowed and "pass" in screen_text(app)
         alias = app.screen.query_one("#alias")
         alias.value = "production"
-        assert await wait_until(pilot, lambda: app.screen.check is not None
+        assert await wait_for(pilot, lambda: app.screen.check is not None
                                 and app.screen.check.alias == "production")  # fmt: skip
         assert "unavailable" in screen_text(app) and "no drift" in screen_text(app)
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: not isinstance(app.screen, PromoteDialog))
+        assert await wait_for(pilot, lambda: not isinstance(app.screen, PromoteDialog))
     assert [e["kind"] for e in env.events()].count("promote") == 0
 
 
@@ -120,24 +101,24 @@ async def test_history_timeline_and_rollback_with_confirmation(tmp_path) -> None
     async with app.run_test(size=(100, 30)) as pilot:
         models = await open_models(pilot, 2)
         await pilot.press("h")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen)
                                 and app.screen.events is not None)  # fmt: skip
         text = screen_text(app)
         forced = text.index("champion: v2 -> v1 (forced)")
         assert forced < text.index("champion: nobody -> v2") < text.index("registered v1")
         assert "first [b]cut[/b]" in text
         await pilot.press("escape")
-        assert await wait_until(pilot, lambda: app.screen is models)
+        assert await wait_for(pilot, lambda: app.screen is models)
         await pilot.press("R")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, RollbackDialog)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RollbackDialog)
                                 and app.screen.target == 2)  # fmt: skip
         assert "champion: v1 -> v2" in screen_text(app)
         await pilot.press("ctrl+s")  # no reason yet: refused in the dialog
-        assert await wait_until(pilot, lambda: "give a reason" in screen_text(app))
+        assert await wait_for(pilot, lambda: "give a reason" in screen_text(app))
         await pilot.press(*"drill over")
         await pilot.press("ctrl+s")
-        assert await wait_until(pilot, lambda: app.screen is models)
-        assert await wait_until(pilot, lambda: "champion=v2" in screen_text(app))
+        assert await wait_for(pilot, lambda: app.screen is models)
+        assert await wait_for(pilot, lambda: "champion=v2" in screen_text(app))
     last = env.events()[-1]
     assert (last["kind"], last["from_version"], last["to_version"]) == ("rollback", 1, 2)
     assert last["reason"] == "drill over"
@@ -170,18 +151,18 @@ async def test_no_screen_loads_a_model(tmp_path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         models = await open_models(pilot, 2)
         await pilot.press("tab", "p")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, PromoteDialog)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
                                 and app.screen.check is not None)  # fmt: skip
         await pilot.press(*"ship", "ctrl+s")
-        assert await wait_until(pilot, lambda: app.screen is models)
+        assert await wait_for(pilot, lambda: app.screen is models)
         await pilot.press("h")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen)
                                 and app.screen.events is not None)  # fmt: skip
         await pilot.press("escape", "R")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, RollbackDialog)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RollbackDialog)
                                 and app.screen.target == 1)  # fmt: skip
         await pilot.press(*"back", "ctrl+s")
-        assert await wait_until(pilot, lambda: app.screen is models)
+        assert await wait_for(pilot, lambda: app.screen is models)
     assert [e["kind"] for e in env.events()][-2:] == ["promote", "rollback"]
     assert not marker.exists()
 
@@ -224,27 +205,50 @@ def test_models_snapshot(snap_compare, size, tmp_path) -> None:
 
     async def ready(pilot) -> None:
         screen = await open_models(pilot, 3)
-        assert await wait_until(pilot, lambda: "Promote" in screen_text(pilot.app))
+        assert await wait_for(pilot, lambda: "Promote" in screen_text(pilot.app))
         assert screen.query_one("#models").row_count == 2
 
     assert snap_compare(make_app(db, roots_watch=False), terminal_size=size, run_before=ready)
 
 
+def help_lines(app) -> list[str]:
+    """The help screen's lines between its title and the 'Everywhere' table."""
+    lines = [line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Keys:"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Everywhere"))
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+async def check_help(pilot) -> None:
+    """`?` on the active screen lists exactly its keys; escape comes back to it."""
+    screen = pilot.app.screen
+    screen.set_focus(None)  # ? in an input is a character
+    await pilot.press("question_mark")
+    assert await shows(pilot, f"Keys: {screen.HELP_TITLE}", "Everywhere")
+    rows = screen.help_rows()
+    lines = help_lines(pilot.app)
+    assert len(lines) == len(rows), lines
+    for line, row in zip(lines, rows, strict=True):
+        assert line.startswith(row.keys) and row.title in line, (line, row)
+    await pilot.press("escape")
+    assert await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
 async def test_help_and_palette_list_the_models_keys(tmp_path) -> None:
-    from workbench.tui.screens.help import HelpScreen
-    from workbench.tui.screens.models import ModelsScreen
+    from workbench.tui.commands import screen_commands
+    from workbench.tui.screens.models import HistoryScreen, ModelsScreen
 
     db = fixed_registry(tmp_path / "keys")
     app = make_app(db, roots_watch=False)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await open_models(pilot, 3)
-        await pilot.press("question_mark")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        text = screen_text(app)
-        for key, what in (("p", "Promote the version"), ("h", "as a timeline"),
-                          ("R", "Move an alias back")):
-            assert any(key in line.split() and what in line for line in text.splitlines()), (
-                key, text,
-            )  # fmt: skip
-    actions = {row.action for row in ModelsScreen.palette_rows()}
-    assert {"promote", "history", "rollback"} <= actions
+    async with app.run_test(size=(100, 40)) as pilot:
+        models = await open_models(pilot, 3)
+        await check_help(pilot)
+        assert {"Promote", "History", "Rollback"} <= set(screen_text(app).split())
+        await pilot.press("h")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                              and app.screen.events is not None)  # fmt: skip
+        await check_help(pilot)
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is models)
+    offered = {row.action for row in screen_commands(ModelsScreen)}
+    assert {"promote", "history", "rollback", "reload", "back"} <= offered

@@ -38,6 +38,8 @@ def test_the_app_has_its_screens() -> None:
     names = {cls.__name__ for cls in SCREENS}
     assert {"RunsScreen", "RunDetailScreen", "CompareScreen", "SqlScreen"} <= names
     assert {"DatasetsScreen", "ProfileScreen", "DiffScreen", "LineageScreen"} <= names
+    # the model registry's screen, its history and its dialogs follow the same rules
+    assert {"ModelsScreen", "HistoryScreen", "PromoteDialog", "RollbackDialog"} <= names
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)

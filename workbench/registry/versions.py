@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -149,17 +149,17 @@ def register(
     return result
 
 
-def _pick_model(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
-    logged = [asdict(m) for m in detail.models]
+def _pick_model(detail: queries.RunDetail, model: str | None) -> queries.ModelUse:
+    logged = detail.models
     if not logged:
         raise NotFoundError(f"run {detail.id} ({detail.project}/{detail.name}) logged no model")
     if model is not None:
-        matches = [m for m in logged if m.get("name") == model]
+        matches = [m for m in logged if m.name == model]
         if not matches:
-            shown = ", ".join(sorted({str(m.get("name")) for m in logged}))
+            shown = ", ".join(sorted({str(m.name) for m in logged}))
             raise NotFoundError(f"run {detail.id} logged no model named {model!r} (it logged: {shown})")
         return matches[-1]
-    names = sorted({str(m.get("name")) for m in logged})
+    names = sorted({str(m.name) for m in logged})
     if len(names) > 1:
         raise RegistryError(
             f"run {detail.id} logged several models ({', '.join(names)}); name the one to register"
@@ -173,24 +173,24 @@ def snapshot(detail: queries.RunDetail, model: str | None) -> dict[str, Any]:
     run_dir = Path(detail.path)
     if detail.missing or not run_dir.is_dir():
         raise NotFoundError(f"the folder of run {detail.id} is missing: {run_dir}")
-    listing = model_files(run_dir, str(logged["path"]), logged.get("sha256"))
+    listing = model_files(run_dir, str(logged.path), logged.sha256)
     record: dict[str, Any] = _clean(
         {
             "run_id": detail.id,
             "project": detail.project,
             "run_name": detail.name,
             "run_path": str(run_dir),
-            "logged_name": logged.get("name"),
-            "path": logged.get("path"),
-            "flavor": logged.get("flavor"),
-            "sha256": logged.get("sha256"),
-            "size": logged.get("size"),
+            "logged_name": logged.name,
+            "path": logged.path,
+            "flavor": logged.flavor,
+            "sha256": logged.sha256,
+            "size": logged.size,
             "files": listing,
-            "metadata": logged.get("metadata") if isinstance(logged.get("metadata"), dict) else {},
+            "metadata": logged.metadata if isinstance(logged.metadata, dict) else {},
             "params": detail.params,
             "metrics": {m.key: m.last for m in detail.metrics},
-            "datasets": [_dataset(asdict(d)) for d in detail.datasets],
-            "libraries": libraries(run_dir, logged.get("flavor"), asdict(detail.environment)),
+            "datasets": [_dataset(d) for d in detail.datasets],
+            "libraries": libraries(run_dir, logged.flavor, detail.environment.python),
             "notes": detail.notes,
         }
     )
@@ -223,10 +223,10 @@ def model_files(run_dir: Path, relative: str, logged_sha: Any) -> list[dict[str,
     return listing
 
 
-def libraries(run_dir: Path, flavor: Any, environment: dict[str, Any]) -> list[str]:
+def libraries(run_dir: Path, flavor: Any, python: str | None) -> list[str]:
     """`python==X` and the `name==version` lines of requirements.txt that matter to the flavor."""
     wanted = {"numpy", "scipy", *_FLAVOR_LIBRARIES.get(str(flavor or "").lower(), ())}
-    found = [f"python=={environment['python']}"] if environment.get("python") else []
+    found = [f"python=={python}"] if python else []
     try:
         text = (run_dir / spec.REQUIREMENTS_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -238,9 +238,9 @@ def libraries(run_dir: Path, flavor: Any, environment: dict[str, Any]) -> list[s
     return found
 
 
-def _dataset(row: dict[str, Any]) -> dict[str, Any]:
+def _dataset(use: queries.DatasetUse) -> dict[str, Any]:
     keep = ("name", "path", "role", "sha256", "size", "rows", "format")
-    return {k: row.get(k) for k in keep}
+    return {k: getattr(use, k) for k in keep}
 
 
 def _clean(value: Any) -> Any:

@@ -156,3 +156,41 @@ class LineageLoaded(Message):
     """The `Lineage` graph around one run, dataset version or model."""
 
     graph: Any
+
+
+@dataclass
+class ModelsLoaded(Message):
+    """The registry's models, the chosen model's versions and any log warning."""
+
+    overview: Any  # service.ModelsOverview
+
+
+@dataclass
+class ModelEventsLoaded(Message):
+    """One model's registry events, newest first (`registry.history`)."""
+
+    events: list[Any]
+
+
+@dataclass
+class GatesChecked(Message):
+    """The gates of `alias` judged for a promotion (`registry.PromotionCheck`)."""
+
+    alias: str
+    check: Any
+
+
+@dataclass
+class RollbackPreviewed(Message):
+    """What rolling back `alias` would do: the version holding it now and the one it gets."""
+
+    alias: str
+    current: int | None
+    target: int | None
+
+
+@dataclass
+class RegistryChanged(Message):
+    """A promotion or rollback was written to the registry's log as `event`."""
+
+    event: Any

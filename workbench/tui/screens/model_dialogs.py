@@ -3,7 +3,7 @@ and the rollback confirmation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -11,46 +11,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.worker import Worker
 
 from workbench.tui import service
+from workbench.tui.keys import keys_for
+from workbench.tui.messages import GatesChecked, RegistryChanged, RollbackPreviewed
+from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.screens.models import error_text
+from workbench.tui.theme import ERROR_STYLE, resolve
 
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "unavailable": "bold yellow"}
+if TYPE_CHECKING:
+    from workbench.tui.service import Catalog
 
-
-class GatesChecked(Message):
-    """A worker judged the gates for (alias): the PromotionCheck, or the error."""
-
-    def __init__(self, alias: str, check: Any = None, error: BaseException | None = None) -> None:
-        super().__init__()
-        self.alias = alias
-        self.check = check
-        self.error = error
+#: gate status -> style with theme variables.
+_STATUS_STYLE = {"pass": "$text-success", "fail": "bold $text-error",
+                 "unavailable": "bold $text-warning"}  # fmt: skip
+_REASON_NEEDED = "give a reason: it is recorded with the change"
 
 
-class ActionDone(Message):
-    """A promotion or rollback finished: the event, or the error."""
-
-    def __init__(self, event: Any = None, error: BaseException | None = None) -> None:
-        super().__init__()
-        self.event = event
-        self.error = error
-
-
-class RollbackPreview(Message):
-    """A worker found what a rollback of `alias` would do: current holder and target."""
-
-    def __init__(self, alias: str, current: int | None, target: int | None) -> None:
-        super().__init__()
-        self.alias = alias
-        self.current = current
-        self.target = target
-
-
-def gates_table(check: Any) -> Table | Text:
+def gates_table(node: DOMNode, check: Any) -> Table | Text:
     """Each gate's result as a small table (literal text); a line when there are no gates."""
     if not check.gates:
         return Text("No gates for this alias: the promotion is not checked.", style="dim")
@@ -58,33 +40,77 @@ def gates_table(check: Any) -> Table | Text:
     table.add_column(no_wrap=True)
     table.add_column(ratio=1)
     for gate in check.gates:
-        table.add_row(Text(gate.status, style=_STATUS_STYLE.get(gate.status, "")),
-                      Text(f"{gate.expr}: {gate.detail}"))  # fmt: skip
+        style = resolve(node, _STATUS_STYLE.get(gate.status, ""))
+        table.add_row(Text(gate.status, style=style), Text(f"{gate.expr}: {gate.detail}"))
     return table
 
 
-class PromoteDialog(ModalScreen[bool]):
-    """Promote NAME vVERSION to an alias: shows every gate's result before you confirm."""
+def _hint(bindings: list[Binding], confirm: str) -> str:
+    return (f"alias · reason · {keys_for(bindings, 'confirm')} {confirm}"
+            f" · {keys_for(bindings, 'cancel')} cancel")  # fmt: skip
 
-    CSS_PATH = "models.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "confirm", "Promote"),
-    ]
 
-    def __init__(self, catalog: Any, name: str, version: int, alias: str = "champion") -> None:
+class RegistryDialog(WorkbenchScreen, ModalScreen[bool]):
+    """A registry change to confirm: dismissed with True once it is written to the log."""
+
+    CSS_PATH = "model_dialogs.tcss"
+    HELP_TITLE = "Registry change"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything")]
+
+    def __init__(self, catalog: Catalog, name: str, alias: str) -> None:
         super().__init__()
         self.catalog = catalog
         self.model_name = name
+        self.alias = alias
+
+    def status(self, text: str) -> None:
+        self.query_one("#status", Static).update(Text(text))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """A failed change or check shows in the dialog's status line."""
+        self.status(error_text(error))
+        return True
+
+    @on(RegistryChanged)
+    def _changed(self, message: RegistryChanged) -> None:
+        self.app.notify(f"{self.model_name} {message.event.summary}", markup=False)
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_confirm(self) -> None:
+        raise NotImplementedError
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+
+class PromoteDialog(RegistryDialog):
+    """Promote NAME vVERSION to an alias: shows every gate's result before you confirm."""
+
+    HELP_TITLE = "Promote"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without promoting"),
+        Binding("ctrl+s", "confirm", "Promote",
+                tooltip="Promote (refused while a gate fails, unless forced)"),
+    ]
+
+    def __init__(self, catalog: Catalog, name: str, version: int, alias: str = "champion") -> None:
+        super().__init__(catalog, name, alias)
         self.version = version
         self.check: Any = None
-        self.alias = alias
-        self.done_event: Any = None
+        self._checking: Worker | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(f"Promote {self.model_name} v{self.version}"), classes="title")
-            yield Label("alias · reason · ctrl+s promote · esc cancel", classes="hint")
+            yield Label(_hint(self.BINDINGS, "promote"), classes="hint", markup=False)
             yield Input(value=self.alias, placeholder="alias (champion, challenger, ...)", id="alias")
             yield Input(placeholder="reason (recorded with the event)", id="reason")
             yield Static(Text("checking gates…", style="dim"), id="gates")
@@ -97,15 +123,21 @@ class PromoteDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
-        self._check(self.alias)
+        self._checking = self._check(self.alias)
 
-    @work(thread=True, exclusive=True, group="gates", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="gates", exit_on_error=False, name="check the gates")
     def _check(self, alias: str) -> None:
-        try:
-            check = service.check_promotion(self.catalog, self.model_name, self.version, alias)
-            self.post_message(GatesChecked(alias, check))
-        except Exception as exc:  # noqa: BLE001 - shown in the dialog
-            self.post_message(GatesChecked(alias, error=exc))
+        check = service.check_promotion(self.catalog, self.model_name, self.version, alias)
+        self.post_message(GatesChecked(alias, check))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """A failed gate check shows where the gates would be; a failed promotion below."""
+        if worker.group != "gates":
+            return super().worker_failed(worker, error)
+        if worker is self._checking:
+            self.query_one("#gates", Static).update(Text(error_text(error), style=resolve(self, ERROR_STYLE)))
+            self.query_one("#force-note", Static).update("")
+        return True
 
     @on(Input.Changed, "#alias")
     def _alias_changed(self, event: Input.Changed) -> None:
@@ -113,20 +145,14 @@ class PromoteDialog(ModalScreen[bool]):
         self.check = None
         self.query_one("#gates", Static).update(Text("checking gates…", style="dim"))
         if self.alias:
-            self._check(self.alias)
+            self._checking = self._check(self.alias)
 
     @on(GatesChecked)
     def _checked(self, message: GatesChecked) -> None:
         if message.alias != self.alias:
             return  # an answer for an alias typed over since
-        gates = self.query_one("#gates", Static)
-        if message.error is not None:
-            self.check = None
-            gates.update(Text(error_text(message.error), style="red"))
-            self.query_one("#force-note", Static).update("")
-            return
         self.check = check = message.check
-        gates.update(gates_table(check))
+        self.query_one("#gates", Static).update(gates_table(self, check))
         held = "nobody" if check.current is None else f"v{check.current}"
         note = f"{self.alias} is held by {held}. "
         if check.allowed:
@@ -137,69 +163,43 @@ class PromoteDialog(ModalScreen[bool]):
         self.query_one("#force-note", Static).update(Text(note))
 
     def action_confirm(self) -> None:
-        status = self.query_one("#status", Static)
         reason = self.query_one("#reason", Input).value.strip()
         force = self.query_one("#force", Checkbox).value
         if self.check is None:
-            status.update(Text("wait for the gates to be checked"))
+            self.status("wait for the gates to be checked")
         elif not reason:
-            status.update(Text("give a reason: it is recorded with the change"))
+            self.status(_REASON_NEEDED)
             self.query_one("#reason", Input).focus()
         elif not self.check.allowed and not force:
-            status.update(Text(self.check.refusal()))
+            self.status(self.check.refusal())
         else:
-            status.update("")
+            self.status("")
             self._promote(self.alias, reason, force)
 
-    @work(thread=True, exclusive=True, group="promote", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="promote", exit_on_error=False, name="promote")
     def _promote(self, alias: str, reason: str, force: bool) -> None:
-        try:
-            done = service.promote(self.catalog, self.model_name, self.version, alias, reason, force)
-            self.post_message(ActionDone(done.event))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(ActionDone(error=exc))
-
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        if message.error is not None:
-            self.query_one("#status", Static).update(Text(error_text(message.error)))
-            return
-        self.done_event = message.event
-        self.app.notify(Text(f"{self.model_name} {message.event.summary}"), markup=False)
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
+        done = service.promote(self.catalog, self.model_name, self.version, alias, reason, force)
+        self.post_message(RegistryChanged(done.event))
 
 
-class RollbackDialog(ModalScreen[bool]):
+class RollbackDialog(RegistryDialog):
     """Confirm moving an alias back to the version that held it before."""
 
-    CSS_PATH = "models.tcss"
+    HELP_TITLE = "Roll back"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "confirm", "Roll back"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without rolling back"),
+        Binding("ctrl+s", "confirm", "Roll back",
+                tooltip="Move the alias back to its previous version"),
     ]
 
-    def __init__(self, catalog: Any, name: str, alias: str = "champion") -> None:
-        super().__init__()
-        self.catalog = catalog
-        self.model_name = name
-        self.alias = alias
+    def __init__(self, catalog: Catalog, name: str, alias: str = "champion") -> None:
+        super().__init__(catalog, name, alias)
         self.target: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(f"Roll back an alias of {self.model_name}"), classes="title")
-            yield Label("alias · reason · ctrl+s roll back · esc cancel", classes="hint")
+            yield Label(_hint(self.BINDINGS, "roll back"), classes="hint", markup=False)
             yield Input(value=self.alias, placeholder="alias", id="alias")
             yield Input(placeholder="reason (recorded with the event)", id="reason")
             yield Static(id="preview", markup=False)
@@ -212,16 +212,14 @@ class RollbackDialog(ModalScreen[bool]):
         self.query_one("#reason", Input).focus()
         self._preview(self.alias)
 
-    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False,
+          name="find the version to roll back to")
     def _preview(self, alias: str) -> None:
-        try:
-            current, target = service.rollback_target(self.catalog, self.model_name, alias)
-            self.post_message(RollbackPreview(alias, current, target))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(ActionDone(error=exc))
+        current, target = service.rollback_target(self.catalog, self.model_name, alias)
+        self.post_message(RollbackPreviewed(alias, current, target))
 
-    @on(RollbackPreview)
-    def _show_preview(self, message: RollbackPreview) -> None:
+    @on(RollbackPreviewed)
+    def _show_preview(self, message: RollbackPreviewed) -> None:
         if message.alias != self.alias:
             return
         alias, target = message.alias, message.target
@@ -240,36 +238,13 @@ class RollbackDialog(ModalScreen[bool]):
 
     def action_confirm(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
-        status = self.query_one("#status", Static)
         if self.target is None:
-            status.update(Text(f"{self.alias} of {self.model_name} has no earlier version to roll back to"))
+            self.status(f"{self.alias} of {self.model_name} has no earlier version to roll back to")
         elif not reason:
-            status.update(Text("give a reason: it is recorded with the change"))
+            self.status(_REASON_NEEDED)
         else:
             self._rollback(self.alias, reason)
 
-    @work(thread=True, exclusive=True, group="rollback", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="rollback", exit_on_error=False, name="roll back")
     def _rollback(self, alias: str, reason: str) -> None:
-        try:
-            self.post_message(ActionDone(service.rollback(self.catalog, self.model_name, alias, reason)))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(ActionDone(error=exc))
-
-    @on(ActionDone)
-    def _done(self, message: ActionDone) -> None:
-        if message.error is not None:
-            self.query_one("#status", Static).update(Text(error_text(message.error)))
-            return
-        self.app.notify(Text(f"{self.model_name} {message.event.summary}"), markup=False)
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
+        self.post_message(RegistryChanged(service.rollback(self.catalog, self.model_name, alias, reason)))

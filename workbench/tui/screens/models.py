@@ -3,50 +3,35 @@ and the History screen (a model's events as a timeline)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
+from textual.dom import DOMNode
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
 from workbench.tui import service
-from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.messages import ModelEventsLoaded, ModelsLoaded
+from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.theme import ERROR_STYLE, resolve
+
+if TYPE_CHECKING:
+    from workbench.tui.service import Catalog
 
 #: Metric columns shown per version (the first keys by name).
 KEY_METRICS = 3
 
 
-class ModelsLoaded(Message):
-    """A worker read the registry: models, the chosen model's versions, any log warning."""
-
-    def __init__(self, overview: service.ModelsOverview) -> None:
-        super().__init__()
-        self.overview = overview
-
-
-class HistoryLoaded(Message):
-    """A worker read one model's events (newest first)."""
-
-    def __init__(self, events: list[Any]) -> None:
-        super().__init__()
-        self.events = events
-
-
-class RegistryFailed(Message):
-    """A registry worker failed; the screen shows the error in one line."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__()
-        self.error = error
-
-
 def error_text(error: BaseException) -> str:
-    return str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
+    """An error in one line, for a dialog's status or where a timeline would be."""
+    if isinstance(error, WorkbenchError):
+        return error_sentence(error)
+    return f"{type(error).__name__}: {error_sentence(error)}"
 
 
 def _number(value: Any) -> str:
@@ -56,23 +41,23 @@ def _number(value: Any) -> str:
 class ModelsScreen(WorkbenchScreen):
     """Registered models above, the chosen model's versions below; promote, history, rollback."""
 
+    CSS_PATH = "models.tcss"
     HELP_TITLE = "Models"
     HELP_TEXT = (
         "Promotion checks every gate first and shows the results; a failing gate refuses\n"
         "unless you force it, which the log records as forced with your reason.\n"
         "Every change is an event in the registry's log (see `workbench models verify`)."
     )
-    CSS_PATH = "models.tcss"
     BINDINGS = [
-        Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor"),
-        Binding("h", "history", "History", tooltip="The model's events as a timeline"),
+        Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
+        Binding("h", "history", "History", tooltip="Every event of the model as a timeline"),
         Binding("R", "rollback", "Rollback", key_display="R",
-                tooltip="Move an alias back to the version that held it before"),
+                tooltip="Move an alias back to its previous version"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
         Binding("escape", "back", "Back", show=False, tooltip="Back to the runs"),
     ]
 
-    def __init__(self, catalog: Any) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         super().__init__()
         self.catalog = catalog
         self.overview: service.ModelsOverview | None = None
@@ -96,28 +81,15 @@ class ModelsScreen(WorkbenchScreen):
     def load(self, chosen: str | None = None) -> None:
         self._load(chosen or (self.overview.chosen if self.overview else None))
 
-    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False,
+          name="read the registry")
     def _load(self, chosen: str | None) -> None:
-        try:
-            self.post_message(ModelsLoaded(service.models_overview(self.catalog, chosen)))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.post_message(RegistryFailed(exc))
+        self.post_message(ModelsLoaded(service.models_overview(self.catalog, chosen)))
 
     @on(ModelsLoaded)
     def _loaded(self, message: ModelsLoaded) -> None:
-        shown = self._models_shown
         self.overview = overview = message.overview
-        models = self.query_one("#models", DataTable)
-        rows = [(m.name, m.versions, m.latest_version, tuple(m.aliases.items()))
-                for m in overview.models]  # fmt: skip
-        if rows != shown:
-            self._models_shown = rows
-            models.clear()
-            for name, count, latest, aliases in rows:
-                held = ", ".join(f"{a}=v{v}" for a, v in aliases)
-                models.add_row(Text(name), str(count), f"v{latest}", Text(held), key=name)
-            if overview.chosen is not None:
-                models.move_cursor(row=models.get_row_index(overview.chosen))
+        self._show_models(overview)
         self._show_versions(overview)
         warning = self.query_one("#warning", Static)
         warning.update(Text(f"registry log: {overview.warning}" if overview.warning else ""))
@@ -127,24 +99,33 @@ class ModelsScreen(WorkbenchScreen):
                 Text("No models registered yet: workbench models register RUN NAME")
             )
 
+    def _show_models(self, overview: service.ModelsOverview) -> None:
+        """Refill the models table only when what it shows changed (the cursor stays put)."""
+        rows = [(m.name, m.versions, m.latest_version, tuple(m.aliases.items()))
+                for m in overview.models]  # fmt: skip
+        if rows == self._models_shown:
+            return
+        self._models_shown = rows
+        models = self.query_one("#models", DataTable)
+        models.clear()
+        for name, count, latest, aliases in rows:
+            held = ", ".join(f"{a}=v{v}" for a, v in aliases)
+            models.add_row(Text(name), str(count), f"v{latest}", Text(held), key=name)
+        if overview.chosen is not None:
+            models.move_cursor(row=models.get_row_index(overview.chosen))
+
     def _show_versions(self, overview: service.ModelsOverview) -> None:
         table = self.query_one("#versions", DataTable)
         keys = sorted({k for v in overview.versions for k in v.metrics})[:KEY_METRICS]
         table.clear(columns=True)
         table.add_columns("version", "aliases", *keys, "run", "registered")
         for v in overview.versions:
+            run = v.run_name if v.run_name and v.run_name != v.run_id else v.run_id[:8]
             table.add_row(f"v{v.version}", Text(", ".join(v.aliases)),
-                          *(_number(v.metrics.get(k)) for k in keys),
-                          Text(v.run_name if v.run_name and v.run_name != v.run_id
-                               else v.run_id[:8]),
-                          v.registered_at[:16].replace("T", " "),
-                          key=str(v.version))  # fmt: skip
+                          *(_number(v.metrics.get(k)) for k in keys), Text(run),
+                          v.registered_at[:16].replace("T", " "), key=str(v.version))  # fmt: skip
         title = f"Versions of {overview.chosen}" if overview.chosen else "Versions"
         self.query_one("#versions-title", Static).update(Text(title))
-
-    @on(RegistryFailed)
-    def _failed(self, message: RegistryFailed) -> None:
-        self.notify(Text(error_text(message.error)), title="registry", severity="error", markup=False)
 
     @on(DataTable.RowHighlighted, "#models")
     def _model_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -173,7 +154,7 @@ class ModelsScreen(WorkbenchScreen):
             self.notify("choose a version to promote", severity="warning")
             return
         dialog = PromoteDialog(self.catalog, self.overview.chosen, version)
-        self.app.push_screen(dialog, lambda done: self.load() if done else None)
+        self.app.push_screen(dialog, self._after_dialog)
 
     def action_rollback(self) -> None:
         from workbench.tui.screens.model_dialogs import RollbackDialog
@@ -181,7 +162,11 @@ class ModelsScreen(WorkbenchScreen):
         if self.overview is None or self.overview.chosen is None:
             return
         dialog = RollbackDialog(self.catalog, self.overview.chosen)
-        self.app.push_screen(dialog, lambda done: self.load() if done else None)
+        self.app.push_screen(dialog, self._after_dialog)
+
+    def _after_dialog(self, changed: bool | None) -> None:
+        if changed:
+            self.load()
 
     def action_history(self) -> None:
         if self.overview is not None and self.overview.chosen is not None:
@@ -194,19 +179,38 @@ class ModelsScreen(WorkbenchScreen):
         self.app.pop_screen()
 
 
-_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unavailable": ("?", "yellow")}
+#: gate status -> (glyph, style with theme variables).
+_MARKS = {
+    "pass": ("✓", "$text-success"),
+    "fail": ("✗", "$text-error"),
+    "unavailable": ("?", "$text-warning"),
+}
+_RAIL = "$text-primary"
 
 
-def timeline(events: list[Any]) -> Text:
-    """The events as a timeline (newest first), every user text literal."""
+def _gate_line(node: DOMNode, gates: list[Any]) -> Text:
     out = Text()
+    out.append("│   ", style=resolve(node, _RAIL))
+    for gate in gates:
+        mark, style = _MARKS.get(str(gate.get("status")), ("·", ""))
+        out.append(f"{mark} ", style=resolve(node, style))
+        out.append(str(gate.get("expr", "")))
+        out.append("  ")
+    out.append("\n")
+    return out
+
+
+def timeline(node: DOMNode, events: list[Any]) -> Text:
+    """The events as a timeline (newest first) in `node`'s theme, every user text literal."""
+    out = Text()
+    rail, forced = resolve(node, _RAIL), resolve(node, f"bold {ERROR_STYLE}")
     for i, e in enumerate(events):
-        style = "bold red" if e.forced else ("bold" if e.kind in ("promote", "rollback") else "")
-        out.append("● ", style="cyan")
+        style = forced if e.forced else ("bold" if e.kind in ("promote", "rollback") else "")
+        out.append("● ", style=rail)
         out.append(f"{e.at[:19].replace('T', ' ')}  ", style="dim")
         out.append(e.summary, style=style)
         out.append(f"   #{e.seq}\n", style="dim")
-        out.append("│   ", style="cyan")
+        out.append("│   ", style=rail)
         out.append(e.who, style="dim")
         if e.reason:
             out.append("  “")
@@ -214,29 +218,23 @@ def timeline(events: list[Any]) -> Text:
             out.append("”")
         out.append("\n")
         if e.gates:
-            out.append("│   ", style="cyan")
-            for g in e.gates:
-                mark, colour = _MARKS.get(str(g.get("status")), ("·", ""))
-                out.append(f"{mark} ", style=colour)
-                out.append(str(g.get("expr", "")))
-                out.append("  ")
-            out.append("\n")
+            out.append_text(_gate_line(node, e.gates))
         if i < len(events) - 1:
-            out.append("│\n", style="cyan")
+            out.append("│\n", style=rail)
     return out
 
 
 class HistoryScreen(WorkbenchScreen):
     """One model's registry events, newest first, as a timeline."""
 
-    HELP_TITLE = "Model history"
     CSS_PATH = "models.tcss"
+    HELP_TITLE = "Model history"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the models"),
         Binding("r", "reload", "Refresh", tooltip="Read the model's events again"),
     ]
 
-    def __init__(self, catalog: Any, name: str) -> None:
+    def __init__(self, catalog: Catalog, name: str) -> None:
         super().__init__()
         self.catalog = catalog
         self.model_name = name
@@ -252,21 +250,24 @@ class HistoryScreen(WorkbenchScreen):
         self.query_one(VerticalScroll).focus()
         self.action_reload()
 
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def action_reload(self) -> None:
-        try:
-            self.post_message(HistoryLoaded(service.model_history(self.catalog, self.model_name)))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(RegistryFailed(exc))
+        self._load()
 
-    @on(HistoryLoaded)
-    def _loaded(self, message: HistoryLoaded) -> None:
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False,
+          name="read the model's history")
+    def _load(self) -> None:
+        self.post_message(ModelEventsLoaded(service.model_history(self.catalog, self.model_name)))
+
+    @on(ModelEventsLoaded)
+    def _loaded(self, message: ModelEventsLoaded) -> None:
         self.events = message.events
-        self.query_one("#timeline", Static).update(timeline(message.events))
+        self.query_one("#timeline", Static).update(timeline(self, message.events))
 
-    @on(RegistryFailed)
-    def _failed(self, message: RegistryFailed) -> None:
-        self.query_one("#timeline", Static).update(Text(error_text(message.error), style="red"))
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """The error shows where the timeline would be."""
+        text = Text(error_text(error), style=resolve(self, ERROR_STYLE))
+        self.query_one("#timeline", Static).update(text)
+        return True
 
     def action_back(self) -> None:
         self.app.pop_screen()
