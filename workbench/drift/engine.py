@@ -258,7 +258,7 @@ def _report(ref_src: Source, cur_src: Source, ref_sum: ReferenceSummary, cur_sum
     assert all(c.state in SEVERITY for c in results)
     return DriftReport(
         report_id=uuid.uuid4().hex[:12],
-        created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # orders reports made within one second
         reference=ref_src.label, current=cur_src.label,
         reference_fingerprint=ref_sum.fingerprint, current_fingerprint=cur_sum.fingerprint,
         reference_rows=ref_sum.rows, current_rows=cur_sum.rows, drift=drift,
