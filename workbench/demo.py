@@ -194,6 +194,6 @@ def ingest_demo(root: Path, db_path: Path) -> str:
 
     report = ingest_paths(Catalog(db_path), [root])
     return (
-        f"ingested {report.runs_seen} runs, {report.points:,} metric points, "
+        f"Ingested {report.runs_seen} runs, {report.points:,} metric points, "
         f"{report.errors} bad lines into {db_path}"
     )

@@ -97,3 +97,15 @@ def test_bash_written_run_ingests(tmp_path: Path) -> None:
     assert runs["status"].to_list() == ["finished"]
     history = queries.metric_history(cat, runs["id"].to_list())
     assert history.height >= 7
+
+
+def test_ingest_summary_shows_the_catalog_path_as_it_is(tmp_path) -> None:
+    """The summary once went through str.capitalize(), which lower-cased the whole path."""
+    from workbench.demo import ingest_demo
+
+    root = tmp_path / "Runs"
+    root.mkdir()
+    db = tmp_path / "MyCatalog" / "Catalog.duckdb"
+    summary = ingest_demo(root, db)
+    assert summary.startswith("Ingested 0 runs")
+    assert summary.endswith(str(db))

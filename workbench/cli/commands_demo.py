@@ -46,7 +46,7 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
         "tags.json, metrics.jsonl, requirements.txt and artifacts/; some also datasets.jsonl "
         "and models.jsonl (see docs/run-format.md)."
     )
-    click.echo(result.ingest_summary.capitalize() if result.ingest_summary else "")
+    click.echo(result.ingest_summary or "")
     click.echo(f"Took {result.seconds:.1f} s.")
     click.echo("")
     click.echo(f"Try: workbench --db {result.db_path} runs --sort -metrics.val_acc --limit 5")
