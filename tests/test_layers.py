@@ -195,3 +195,18 @@ def test_formatting_is_standard_library_only() -> None:
 
     imported = _imported(PACKAGE / "formatting.py")
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_duckdb_version_differences_live_in_compat_only() -> None:
+    """`con.complete()` exists in DuckDB 2.x only: code calls compat.finish_pending instead."""
+    offenders = [
+        f"{p.relative_to(PACKAGE)}:{node.lineno}"
+        for p in _modules()
+        if p != PACKAGE / "catalog" / "compat.py"
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "complete"
+        and not node.args
+    ]
+    assert offenders == []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from workbench.catalog.compat import finish_pending
+
 if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
@@ -166,7 +168,7 @@ def version_count(con: DuckDBPyConnection) -> int:
 
 def list_datasets(con: DuckDBPyConnection) -> pl.DataFrame:
     """One row per dataset name: versions, the latest version's size and rows, runs that used it."""
-    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
+    finish_pending(con)  # finish any half-read execute() result, else DuckDB refuses con.sql()
     frame: pl.DataFrame = con.sql(
         """
         WITH latest AS (

@@ -7,6 +7,8 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
+from workbench.catalog.compat import finish_pending
+
 if TYPE_CHECKING:
     import polars as pl
     from duckdb import DuckDBPyConnection
@@ -91,7 +93,7 @@ def list_reports(con: DuckDBPyConnection, limit: int | None = None) -> pl.DataFr
     sql = f"SELECT {_LIST_COLUMNS} FROM drift_report ORDER BY created_at DESC, report_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    con.complete()  # finish any half-read execute() result, else DuckDB refuses con.sql()
+    finish_pending(con)  # finish any half-read execute() result, else DuckDB refuses con.sql()
     frame: pl.DataFrame = con.sql(sql).pl()
     return frame
 
