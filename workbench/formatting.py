@@ -128,3 +128,38 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return value
+
+
+# Code points a terminal may act on instead of printing: C0 controls, DEL, the C1 range
+# (U+0080-U+009F: U+009B is a CSI to xterm in UTF-8 mode) and the bidirectional overrides and
+# isolates that reorder what is shown. Tab and newline are kept only where asked.
+_UNSAFE = (
+    [chr(c) for c in range(0x20)]
+    + [chr(0x7F)]
+    + [chr(c) for c in range(0x80, 0xA0)]
+    + [chr(c) for c in (0x200E, 0x200F, 0x2028, 0x2029)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_ONE_LINE = str.maketrans({char: _escape(char) for char in _UNSAFE})
+_MULTI_LINE = str.maketrans({char: _escape(char) for char in _UNSAFE if char not in "\n\t"})
+
+
+def printable(text: object, *, multiline: bool = False) -> str:
+    """`text` made safe to put on a terminal: every control character shown as a visible
+    escape (ESC as the four characters ``\\x1b``), so no byte from a run folder can clear the
+    screen, retitle the window or write the clipboard. One-line text (names, keys, cells) also
+    escapes tab and newline; ``multiline=True`` keeps them (notes, previews). None is ''."""
+    if text is None:
+        return ""
+    value = text if isinstance(text, str) else str(text)
+    if value.isprintable() and not multiline:
+        return value
+    return value.translate(_MULTI_LINE if multiline else _ONE_LINE)
