@@ -281,11 +281,11 @@ def versions(con: DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
         con,
         """
         SELECT v.name, v.version, v.fingerprint, v.first_seen_at, c.format, c.size, c.rows,
-               c.files, c.schema_json,
-               (SELECT count(DISTINCT rd.run_key) FROM run_datasets rd
-                WHERE rd.name = v.name AND rd.sha256 = v.fingerprint) AS runs
+               c.files, c.schema_json, coalesce(u.runs, 0) AS runs
         FROM dataset_versions v JOIN dataset_contents c USING (fingerprint)
-        WHERE v.name = ? ORDER BY v.version
+        LEFT JOIN (SELECT sha256, count(DISTINCT run_key) AS runs FROM run_datasets
+                   WHERE name = $1 GROUP BY sha256) u ON u.sha256 = v.fingerprint
+        WHERE v.name = $1 ORDER BY v.version
         """,
         [name],
     )

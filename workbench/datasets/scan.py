@@ -14,6 +14,7 @@ since they are two datasets, not two versions of one.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -154,7 +155,7 @@ def _walk(
     """The candidates in one listed folder (`prefix` is its path relative to the scan's top,
     with a trailing '/'), then those in its sub-folders."""
     files, folders = listing
-    data: list[tuple[os.DirEntry[str], str, Any]] = []
+    data: list[tuple[os.DirEntry[str], str, str, bool]] = []  # entry, format, stem, is a file
     descend = []
     for entry in folders:
         try:
@@ -163,20 +164,20 @@ def _walk(
             continue
         names = ([e.name for e in sub[0]], [e.name for e in sub[1]])
         if datafiles.parquet_folder_rule(Path(entry.path), *names):
-            data.append((entry, "parquet", None))
+            data.append((entry, "parquet", _stem(entry.name), False))
         elif not entry.is_symlink():  # like os.walk: a linked folder is not walked into
             descend.append((entry, sub))
     for entry in files:
-        fmt = datafiles.FORMATS_BY_SUFFIX.get(datafiles.suffix_of(entry.name))
+        suffix = datafiles.suffix_of(entry.name)
+        fmt = datafiles.FORMATS_BY_SUFFIX.get(suffix)
         if fmt in datafiles.TABULAR_FORMATS:
-            data.append((entry, fmt, entry))
-    stems = Counter(_stem(entry.name) for entry, _, _ in data)
+            data.append((entry, fmt, entry.name[: len(entry.name) - len(suffix)], True))
+    stems = Counter(stem for _, _, stem, _ in data)
     data.sort(key=lambda item: item[0].name)
-    for entry, fmt, file in data:
-        stem = _stem(entry.name)
+    for entry, fmt, stem, is_file in data:
         name = prefix + (entry.name if stems[stem] > 1 else stem)
         try:
-            stat = file.stat() if file is not None else None
+            stat = entry.stat() if is_file else None
         except OSError:
             stat = None
         yield Candidate(name, entry.path, fmt, stat)
@@ -209,9 +210,15 @@ def _known(cat: CatalogLike, tops: list[Path]) -> _Known:
     return _Known({(r["path"], r["size"], r["mtime"]): r for r in rows})
 
 
+@functools.lru_cache(maxsize=256)
+def _schema(text: str | None) -> list[dict[str, str | None]]:
+    """A stored schema decoded (files in one tree mostly share a few)."""
+    return json.loads(text) if text else []
+
+
 def _from_catalog(candidate: Candidate, row: dict[str, Any]) -> ScannedFile:
     """A file the catalog knows as it is: described from the catalog, not read."""
-    schema = json.loads(row["schema_json"]) if row["schema_json"] else []
+    schema = _schema(row["schema_json"])
     return ScannedFile(
         candidate.name, candidate.path, row["fingerprint"], row["format"] or candidate.format,
         row["size"], row["rows"], row["files"], schema, row["mtime"], unchanged=True,
@@ -240,6 +247,22 @@ def _examine(candidate: Candidate, cache: FingerprintCache) -> ScannedFile | str
     )  # fmt: skip
 
 
+_SCHEMA_TEXTS: dict[tuple[tuple[Any, ...], ...], str] = {}
+
+
+def _schema_text(schema: list[dict[str, str | None]]) -> str | None:
+    """The JSON text of a schema (memoised: files in one tree mostly share a few)."""
+    if not schema:
+        return None
+    key = tuple(tuple(c.items()) for c in schema)
+    text = _SCHEMA_TEXTS.get(key)
+    if text is None:
+        if len(_SCHEMA_TEXTS) > 256:
+            _SCHEMA_TEXTS.clear()
+        text = _SCHEMA_TEXTS[key] = json.dumps(schema)
+    return text
+
+
 def _sighting_columns(files: list[ScannedFile], seen_at: float) -> dict[str, list[Any]]:
     """The catalog's sightings of `files`, as one list per column."""
     return {
@@ -250,7 +273,7 @@ def _sighting_columns(files: list[ScannedFile], seen_at: float) -> dict[str, lis
         "size": [f.size for f in files],
         "rows": [f.rows for f in files],
         "files": [f.files for f in files],
-        "schema_json": [json.dumps(f.schema) if f.schema else None for f in files],
+        "schema_json": [_schema_text(f.schema) for f in files],
         "mtime": [f.mtime for f in files],
         "source": ["scan"] * len(files),
         "seen_at": [seen_at] * len(files),
