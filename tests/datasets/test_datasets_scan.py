@@ -191,3 +191,52 @@ def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path: Path) -> None
     path.write_text("a\n1\n2\n")
     with pytest.raises(DataChangedError, match="changed while it was being fingerprinted"):
         fingerprint_small(str(path), stale)
+
+
+def test_progress_reaches_the_total_and_an_unreadable_file_is_one_sentence(
+    tmp_path: Path, cat: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _tree(tmp_path / "data", 450)
+    locked = files[7]
+    real = scan_module.fingerprint_small
+
+    def refuse(path, stat):
+        if path == str(locked):  # as for a file without read permission (tests may run as root)
+            raise PermissionError(13, "Permission denied", path)
+        return real(path, stat)
+
+    monkeypatch.setattr(scan_module, "fingerprint_small", refuse)
+    calls: list[tuple[int, int]] = []
+    report = scan_paths(cat, [tmp_path / "data"], progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(200, 450), (400, 450), (450, 450)]
+    assert len(report.files) == 449
+    assert report.errors == [(str(locked), f"{locked} cannot be read: Permission denied")]
+    from workbench.datasets.versions import scan_errors
+
+    assert [e["path"] for e in scan_errors(cat)] == [str(locked)]
+    monkeypatch.setattr(scan_module, "fingerprint_small", real)
+    again = scan_paths(cat, [tmp_path / "data"])  # readable now: registered, its error gone
+    assert (again.errors, again.new_versions, again.unchanged) == ([], 1, 449)
+    assert scan_errors(cat) == []
+
+
+def test_scan_command_says_what_was_unchanged_and_json_lists_every_file(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from workbench.cli.main import cli
+
+    _tree(tmp_path / "data", 4)
+    db = str(tmp_path / "c.duckdb")
+    first = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data")])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("4 data files found, 4 new versions in ")
+    again = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data"), "--json"])
+    body = json.loads(again.stdout)
+    assert (body["new_versions"], body["unchanged"], body["errors"]) == (0, 4, [])
+    assert [(f["name"], f["rows"], f["unchanged"]) for f in body["files"]] == [
+        ("d0/f000", 2, True), ("d0/f003", 2, True), ("d1/f001", 2, True), ("d2/f002", 2, True),
+    ]
+    text = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data")])
+    assert text.stdout.startswith("4 data files found (4 unchanged since the last scan), 0 new")
