@@ -227,16 +227,16 @@ def _from_catalog(candidate: Candidate, row: dict[str, Any]) -> ScannedFile:
 
 def _examine(candidate: Candidate, cache: FingerprintCache) -> ScannedFile | str:
     """The file registered, or one sentence saying why it cannot be."""
-    path, fmt, stat = Path(candidate.path), candidate.format, candidate.stat
+    path, fmt, stat = candidate.path, candidate.format, candidate.stat
     if fmt not in datafiles.TABULAR_FORMATS:
         return f"{path} is not a data file the catalog reads (csv, tsv, parquet, arrow, jsonl)"
     try:
         if stat is not None and stat.st_size < SMALL_FILE:
-            found, data = fingerprint_small(candidate.path, stat)
+            found, data = fingerprint_small(path, stat)  # described from these bytes
             description = datafiles.describe(path, fmt, found.lines, data)
         else:
-            found = fingerprint(path, cache, count_lines=fmt in _COUNTED)
-            description = datafiles.describe(path, fmt, found.lines)
+            found = fingerprint(Path(path), cache, count_lines=fmt in _COUNTED)
+            description = datafiles.describe(Path(path), fmt, found.lines)
     except DataFileError as exc:
         return str(exc)
     except OSError as exc:

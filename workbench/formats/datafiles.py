@@ -111,7 +111,7 @@ def parquet_parts(path: Path) -> list[Path]:
 
 
 def describe(
-    path: Path, fmt: str | None = None, lines: int | None = None, data: bytes | None = None
+    path: Path | str, fmt: str | None = None, lines: int | None = None, data: bytes | None = None
 ) -> DataDescription:
     """Schema and row count of a data file or Parquet folder, from metadata only.
 
@@ -120,12 +120,12 @@ def describe(
     already read (it is not opened again). Raises DataFileError naming the file for a
     corrupt or unreadable one.
     """
-    fmt = fmt or format_of(path)
+    fmt = fmt or format_of(Path(path))
     try:
         if fmt == "parquet":
-            return _describe_parquet(path)
+            return _describe_parquet(Path(path))
         if fmt == "arrow":
-            return _describe_arrow(path)
+            return _describe_arrow(Path(path))
         if fmt in ("csv", "tsv"):
             header = csv_header(path, "," if fmt == "csv" else "\t", data)
             rows = max(lines - 1, 0) if lines is not None else None
@@ -182,14 +182,14 @@ def _describe_arrow(path: Path) -> DataDescription:
         return DataDescription("arrow", rows, _schema_of(reader.schema))
 
 
-def _text(path: Path, data: bytes | None, newline: str | None) -> io.TextIOBase:
+def _text(path: Path | str, data: bytes | None, newline: str | None) -> io.TextIOBase:
     """The file as UTF-8 text, from `data` when the caller has already read it."""
     if data is None:
         return open(path, encoding="utf-8", newline=newline)  # noqa: SIM115 - caller closes
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=newline)
 
 
-def csv_header(path: Path, delimiter: str, data: bytes | None = None) -> list[str]:
+def csv_header(path: Path | str, delimiter: str, data: bytes | None = None) -> list[str]:
     """The header row of a delimited text file (empty for an empty file)."""
     with _text(path, data, "") as handle:
         first = handle.readline(1 << 20)
@@ -199,7 +199,7 @@ def csv_header(path: Path, delimiter: str, data: bytes | None = None) -> list[st
     return [cell.strip() for cell in row]
 
 
-def _jsonl_keys(path: Path, data: bytes | None = None) -> list[str]:
+def _jsonl_keys(path: Path | str, data: bytes | None = None) -> list[str]:
     with _text(path, data, None) as handle:
         for line in handle:
             if line.strip():
