@@ -61,17 +61,19 @@ print(time.perf_counter() - t)
 """
 
 
-def _child(code: str, path: Path) -> tuple[float, float]:
-    """(seconds the child reports, its peak RSS in MB), measured in a fresh process."""
+def _child(code: str, path: Path) -> tuple[float, float, float]:
+    """(seconds the child reports, its peak RSS in MB, its CPU seconds: user + system, all
+    threads), measured in a fresh process. CPU time moves less than wall time with load."""
     wrapper = (
         "import resource, runpy, sys\n"
         f"exec(compile({code!r}, 'bench', 'exec'))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "use = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(use.ru_maxrss / 1024, use.ru_utime + use.ru_stime)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", wrapper, str(path)], capture_output=True, text=True, check=True
     ).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def generate_wide(path: Path, rows: int) -> None:
@@ -128,10 +130,12 @@ def _cli(*args: str) -> float:
 
 
 def bench_profile(path: Path, base: Path) -> None:
-    ours, rss = _child(_CHILD_PROFILE, path)
-    peer, peer_rss = _child(_CHILD_POLARS, path)
+    ours, rss, cpu = _child(_CHILD_PROFILE, path)
+    peer, peer_rss, peer_cpu = _child(_CHILD_POLARS, path)
     print(f"profile      {ours:.2f} s (target < 10), peak RSS {rss:,.0f} MB (target < 1500);"
           f" polars directly {peer:.2f} s, {peer_rss:,.0f} MB; ratio {ours / peer:.2f} (aim <= 1.5)")
+    print(f"profile CPU  {cpu:.1f} s user+system (all threads); polars directly {peer_cpu:.1f} s;"
+          f" ratio {cpu / peer_cpu:.2f}")
     from workbench.catalog.connection import Catalog
     from workbench.datasets.profiles import profile_version
     from workbench.datasets.scan import scan_paths
