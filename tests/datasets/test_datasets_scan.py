@@ -232,11 +232,12 @@ def test_scan_command_says_what_was_unchanged_and_json_lists_every_file(tmp_path
     first = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data")])
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith("4 data files found, 4 new versions in ")
-    again = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data"), "--json"])
+    scan = ["--db", db, "datasets", "scan", str(tmp_path / "data")]
+    again = CliRunner().invoke(cli, [*scan, "--json"])
     body = json.loads(again.stdout)
     assert (body["new_versions"], body["unchanged"], body["errors"]) == (0, 4, [])
     assert [(f["name"], f["rows"], f["unchanged"]) for f in body["files"]] == [
         ("d0/f000", 2, True), ("d0/f003", 2, True), ("d1/f001", 2, True), ("d2/f002", 2, True),
     ]
-    text = CliRunner().invoke(cli, ["--db", db, "datasets", "scan", str(tmp_path / "data")])
+    text = CliRunner().invoke(cli, scan)
     assert text.stdout.startswith("4 data files found (4 unchanged since the last scan), 0 new")

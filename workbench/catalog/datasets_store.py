@@ -15,10 +15,9 @@ from workbench.catalog.compat import finish_pending
 
 if TYPE_CHECKING:
     import polars as pl
-    import pyarrow as pa
     from duckdb import DuckDBPyConnection
 
-#: Columns of a sightings table handed to `record_sightings`.
+#: Columns of a sightings table (one list each handed to `record_scan`).
 SIGHTING_COLUMNS = (
     "name", "fingerprint", "path", "format", "size", "rows", "files", "schema_json", "mtime",
     "source", "seen_at",
@@ -69,17 +68,9 @@ def link_run_datasets(con: DuckDBPyConnection) -> int:
     return count
 
 
-def record_sightings(con: DuckDBPyConnection, sightings: pa.Table) -> None:
-    """Insert the names, contents, versions and locations a table of sightings implies."""
-    con.register("_wb_sightings", sightings)
-    try:
-        _record_from(con)
-    finally:
-        con.unregister("_wb_sightings")
-
-
 def _record_from(con: DuckDBPyConnection) -> None:
-    """The inserts of `record_sightings`, from the relation (view or table) _wb_sightings."""
+    """Insert the names, contents, versions and locations the sightings in the temporary
+    table _wb_sightings imply."""
     con.execute(
         f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM _wb_sightings"
         " GROUP BY name ON CONFLICT DO NOTHING"
@@ -146,15 +137,6 @@ def _load_sightings(con: DuckDBPyConnection, columns: dict[str, list[Any]]) -> N
         f"CREATE OR REPLACE TEMP TABLE _wb_sightings AS SELECT {select}",
         [columns[name] for name in SIGHTING_COLUMNS],
     )
-
-
-def sightings_schema() -> pa.Schema:
-    """The Arrow schema of a sightings table (SIGHTING_COLUMNS with their types)."""
-    import pyarrow as pa
-
-    text, num = pa.string(), pa.int64()
-    types = (text, text, text, text, num, num, num, text, pa.float64(), text, pa.float64())
-    return pa.schema(list(zip(SIGHTING_COLUMNS, types, strict=True)))
 
 
 def record_scan(

@@ -119,9 +119,8 @@ def _stem_is_shared(path: Path) -> bool:
     except OSError:
         return False
     stem = _stem(path.name)
-    return any(
-        e.name != path.name and _stem(e.name) == stem for e in _data_entries(path.parent, files, folders)
-    )
+    others = [e for e in _data_entries(path.parent, files, folders) if e.name != path.name]
+    return any(_stem(e.name) == stem for e in others)
 
 
 def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
@@ -303,7 +302,8 @@ def scan_paths(
             same.append(_from_catalog(candidate, row))
             report.files.append(same[-1])
         else:
-            result = _from_catalog(candidate, row) if row is not None else _examine(candidate, cache)
+            # known content under a new name: not read, but recorded for that name
+            result = _from_catalog(candidate, row) if row else _examine(candidate, cache)
             if isinstance(result, str):
                 report.errors.append((candidate.path, result))
             else:
