@@ -47,9 +47,14 @@ class WorkbenchGroup(click.RichGroup):
     default=None,
     help="Catalog file. Default: $WORKBENCH_DB, else the per-user data folder.",
 )
+@click.option(
+    "--no-pager",
+    is_flag=True,
+    help="Print long tables directly instead of through $PAGER (default: less -FRSX).",
+)
 @click.version_option(__version__, prog_name="workbench")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, no_pager: bool) -> None:
     """A local-first MLOps workbench: runs, metrics, models and data in one file.
 
     With no command, opens the terminal app on the catalog.
@@ -58,6 +63,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
     # Only the explicit flag; commands pass it to resolve_db_path, which falls back to
     # $WORKBENCH_DB and then the per-user default. `workbench demo` ignores $WORKBENCH_DB.
     ctx.obj["db"] = db
+    ctx.obj["no_pager"] = no_pager
     if ctx.invoked_subcommand is None:
         from workbench.cli.commands_ui import open_app
 
