@@ -113,7 +113,7 @@ def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
         columns=cols,
     )
     if fmt == "json":
-        emit(rows, fmt, json_data=queries.runs_to_records(rows))
+        emit(rows, fmt, json_data=queries.runs_to_records(rows), json_is_ready=True)
     elif fmt == "csv":
         emit(rows, fmt)
     else:

@@ -95,13 +95,22 @@ def to_tuples(data: Any) -> tuple[list[str], Sequence[Sequence[Any]]]:
     return columns, [tuple(row.get(c) for c in columns) for row in rows]
 
 
-def render_json(data: Any) -> str:
-    """JSON text: a list of objects (or the given object), NaN as null, times as ISO UTC."""
+def render_json(data: Any, *, ready: bool = False) -> str:
+    """JSON text, NaN as null, times as ISO UTC: a list as "[", one object per line, "]"
+    (encoded by the C encoder; an indented dump of 2,000 runs takes ~3x as long); anything
+    else indented. `ready` says the data is already JSON-safe (json_ready applied)."""
     if isinstance(data, (list, dict)):
         payload = data
     else:
         _, payload = to_rows(data)
-    return json.dumps(json_ready(payload), indent=2, ensure_ascii=False, allow_nan=False)
+    if not ready:
+        payload = json_ready(payload)
+    if not isinstance(payload, list):
+        return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+    if not payload:
+        return "[]"
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    return "[\n" + ",\n".join("  " + encode(item) for item in payload) + "\n]"
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -116,6 +125,8 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _csv_value(value: Any) -> Any:
+    if value.__class__ is float and math.isfinite(value):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -127,6 +138,10 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return json.dumps(json_ready(value), ensure_ascii=False)
     return value
+
+
+#: Values the csv module writes as they should read (floats may be NaN: not plain).
+_CSV_PLAIN = frozenset({str, int})
 
 
 def render_csv(data: Any) -> str:
@@ -149,7 +164,10 @@ def render_csv(data: Any) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(flat_columns)
-    writer.writerows([[_csv_value(v) for v in row] for row in rows])
+    plain = _CSV_PLAIN
+    writer.writerows(
+        [[v if v.__class__ in plain else _csv_value(v) for v in row] for row in rows]
+    )
     return buffer.getvalue()
 
 
@@ -244,12 +262,15 @@ def emit(
     title: str | None = None,
     empty: str = "nothing to show",
     hint_hidden: bool = True,
+    json_is_ready: bool = False,
 ) -> None:
     """Print `data` as a table (default; paged when long on a terminal), JSON (`json_data`
-    if given) or CSV on stdout."""
+    if given; `json_is_ready` when it is JSON-safe already) or CSV on stdout."""
     fmt = fmt or "table"
     if fmt == "json":
-        click.echo(render_json(json_data if json_data is not None else data))
+        if json_data is None:
+            json_data, json_is_ready = data, False
+        click.echo(render_json(json_data, ready=json_is_ready))
     elif fmt == "csv":
         click.echo(render_csv(data), nl=False)
     else:

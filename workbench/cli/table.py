@@ -16,6 +16,8 @@ from typing import IO, Any
 
 #: Widest a table cell may grow before it is cut with an ellipsis.
 MAX_CELL_WIDTH = 40
+#: Rows whose cells are formatted to see whether a column can fit at all, before the rest.
+_SAMPLE = 50
 #: Between two columns.
 GAP = "  "
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -122,8 +124,13 @@ def layout_table(
             hidden.append(name)  # not even its header fits
             continue
         values = [row[i] for row in rows]
-        cells = [fmt(v) for v in values]
+        cells = [fmt(v) for v in values[:_SAMPLE]]  # a lower bound on the width first
         natural = max(display_width(title), 1, *(display_width(c) for c in cells))
+        if i >= keep and used + gap + min(MAX_CELL_WIDTH, natural) > budget:
+            hidden.append(name)
+            continue
+        cells += [fmt(v) for v in values[_SAMPLE:]]
+        natural = max(natural, *(display_width(c) for c in cells[_SAMPLE:]), 0)
         width = min(MAX_CELL_WIDTH, natural)
         if i >= keep and used + gap + width > budget:
             hidden.append(name)

@@ -307,6 +307,10 @@ def _select_columns(wide: pl.DataFrame, fields: list[Field]) -> pl.DataFrame:
     return wide.select(_chosen_columns(wide.columns, fields))
 
 
+#: Values JSON takes as they are (json_safe changes floats, times, bytes and containers).
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def runs_to_records(data: pl.DataFrame | Rows) -> list[dict[str, Any]]:
     """list_runs rows (a frame or list_run_rows' Rows) as nested dicts for JSON: id, project,
     name, status, started_at, ended_at, duration_s, params {}, metrics {}, tags {} (ISO UTC
@@ -319,14 +323,15 @@ def runs_to_records(data: pl.DataFrame | Rows) -> list[dict[str, Any]]:
         head, dot, key = name.partition(".")
         where.append((head, key) if dot and head in SECTIONS else (None, name))
     records = []
+    plain = _PLAIN_TYPES
     for row in rows:
         record: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
         for (section, key), value in zip(where, row, strict=True):
             if section is None:
-                record[key] = json_safe(value)
-            elif value is not None:
-                nested[section][key] = json_safe(value)
+                record[key] = value if value.__class__ in plain else json_safe(value)
+            elif value is not None:  # a NaN metric is kept, as null
+                nested[section][key] = value if value.__class__ in plain else json_safe(value)
         record.update(nested)
         records.append(record)
     return records
