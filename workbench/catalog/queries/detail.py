@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.catalog.queries.common import (
     Params,
@@ -17,6 +17,9 @@ from workbench.catalog.queries.common import (
 )
 from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
 from workbench.formatting import json_safe
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 @dataclass(frozen=True)
@@ -126,39 +129,29 @@ class RunDetail:
         return result
 
 
-#: Everything about one run in one statement: its row, then each part as a list of structs
-#: (uncorrelated subqueries on $k, so each is a filtered scan of its table, not a join).
 _RUN_SQL = f"""
     SELECT r.run_id, r.project, r.name, {STATUS_SQL}, r.started_at, r.ended_at,
            r.heartbeat_at, {DURATION_SQL}, r.path, r.root, r.missing, r.host,
            r.user_name, r.pid, r.python, r.platform, r.command, r.cwd, r.git_commit,
-           r.git_branch, r.git_dirty, r.format_version, r.notes,
-           (SELECT list((key, value_text, value_num, value_type) ORDER BY key)
-            FROM params WHERE run_key = $k),
-           (SELECT list((key, value) ORDER BY key) FROM tags WHERE run_key = $k),
-           (SELECT list((key, last_value, min_value, max_value, last_step, count) ORDER BY key)
-            FROM metric_summary WHERE run_key = $k),
-           (SELECT list((path, size, sha256) ORDER BY path) FROM artifacts WHERE run_key = $k),
-           (SELECT list((name, path, role, sha256, size, rows, format, logged_at, extra)
-                        ORDER BY logged_at, name) FROM run_datasets WHERE run_key = $k),
-           (SELECT list((name, path, flavor, sha256, size, metadata, logged_at)
-                        ORDER BY logged_at, name) FROM run_models WHERE run_key = $k),
-           (SELECT list((path, line, message, seen_at) ORDER BY seen_at, path, line)
-            FROM ingest_errors WHERE run_key = $k)
+           r.git_branch, r.git_dirty, r.format_version, r.notes
     FROM runs r WHERE r.run_key = $k
 """
 
 
 def get_run(cat: Source, ref: str) -> RunDetail:
     """Everything about one run: params, tags, metric summary, artifacts, datasets, models,
-    environment, notes and ingest errors (two statements: the reference, then the run)."""
+    environment, notes and ingest errors."""
     with open_source(cat) as con:
         k: Params = {"k": resolve_ref(con, ref).run_key}
         row = fetch_all(con, _RUN_SQL, k)[0]
-    params, tags, metrics, artifacts, datasets, models, errors = (
-        [item if isinstance(item, tuple) else tuple(item.values()) for item in part or ()]
-        for part in row[23:30]
-    )
+        params = fetch_all(
+            con,
+            "SELECT key, value_text, value_num, value_type FROM params WHERE run_key = $k"
+            " ORDER BY key",
+            k,
+        )
+        tags = fetch_all(con, "SELECT key, value FROM tags WHERE run_key = $k ORDER BY key", k)
+        parts = _parts(con, k)
     return RunDetail(
         id=row[0],
         project=row[1],
@@ -175,12 +168,46 @@ def get_run(cat: Source, ref: str) -> RunDetail:
         notes=row[22],
         params={p[0]: typed_param(p[1], p[2], p[3]) for p in params},
         tags={t[0]: t[1] for t in tags},
-        metrics=[MetricSummary(*m) for m in metrics],
-        artifacts=[Artifact(*a) for a in artifacts],
-        datasets=[_dataset(d) for d in datasets],
-        models=[_model(m) for m in models],
-        errors=[IngestIssue(*e) for e in errors],
+        **parts,
     )
+
+
+def _parts(con: DuckDBPyConnection, k: Params) -> dict[str, Any]:
+    """The run's metrics, artifacts, datasets, models and ingest errors, as dataclasses."""
+    metrics = fetch_all(
+        con,
+        "SELECT key, last_value, min_value, max_value, last_step, count FROM metric_summary"
+        " WHERE run_key = $k ORDER BY key",
+        k,
+    )
+    artifacts = fetch_all(
+        con, "SELECT path, size, sha256 FROM artifacts WHERE run_key = $k ORDER BY path", k
+    )
+    datasets = fetch_all(
+        con,
+        "SELECT name, path, role, sha256, size, rows, format, logged_at, extra"
+        " FROM run_datasets WHERE run_key = $k ORDER BY logged_at, name",
+        k,
+    )
+    models = fetch_all(
+        con,
+        "SELECT name, path, flavor, sha256, size, metadata, logged_at"
+        " FROM run_models WHERE run_key = $k ORDER BY logged_at, name",
+        k,
+    )
+    errors = fetch_all(
+        con,
+        "SELECT path, line, message, seen_at FROM ingest_errors WHERE run_key = $k"
+        " ORDER BY seen_at, path, line",
+        k,
+    )
+    return {
+        "metrics": [MetricSummary(*m) for m in metrics],
+        "artifacts": [Artifact(*a) for a in artifacts],
+        "datasets": [_dataset(d) for d in datasets],
+        "models": [_model(m) for m in models],
+        "errors": [IngestIssue(*e) for e in errors],
+    }
 
 
 def _dataset(row: tuple[Any, ...]) -> DatasetUse:
