@@ -65,7 +65,7 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
         values = [row[i] for i in at]
         if id_at >= 0:
             values[id_at] = _short_id(values[id_at])
-        out.append(values)
+        out.append(tuple(values))
     return Rows(names, out)
 
 

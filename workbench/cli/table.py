@@ -165,7 +165,9 @@ def layout_pairs(out: TextOut, pairs: Sequence[tuple[str, str]]) -> None:
 def _fold(text: str, width: int) -> list[str]:
     if display_width(text) <= width:
         return [text] if text else []
-    chunks, current, used = [], [], 0
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
     for ch in text:
         w = display_width(ch)
         if used + w > width:
