@@ -92,6 +92,7 @@ def check(ctx, reference, current, columns, types, classifier, fail_on_drift, ex
           no_store, fmt) -> None:
     """Compare CURRENT with REFERENCE (file paths) and print each column's verdict."""
     from workbench.drift.service import check_drift
+    from workbench.errors import WorkbenchError
 
     kinds = {}
     for spec in types:
@@ -104,6 +105,8 @@ def check(ctx, reference, current, columns, types, classifier, fail_on_drift, ex
         report = check_drift(_catalog(ctx), reference, current, columns=chosen,
                              column_types=kinds or None, classifier=classifier, store=not no_store)
     except ValueError as exc:
+        if isinstance(exc, WorkbenchError):  # e.g. a dataset whose file is gone: one line, exit 1
+            raise
         raise click.BadParameter(str(exc), param_hint="--type") from None
     _print_report(report, fmt)
     if export_path:

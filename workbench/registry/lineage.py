@@ -31,8 +31,9 @@ def version_node(con: Any, key: str) -> str | None:
         return None
     found = lineage_store.version_key(con, name, part if sep else None)
     if found is None:
-        what = f"version {part}" if part.isdigit() else f"the alias {part!r}"
-        raise NotFoundError(f"model {name!r} has no {what}")
+        if part.isdigit():
+            raise NotFoundError(f"model {name!r} has no version {part}")
+        raise NotFoundError(f"no version of model {name!r} holds the alias {part!r}")
     return f"{VERSION_KIND}:{found}"
 
 
