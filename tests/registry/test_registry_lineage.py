@@ -49,7 +49,7 @@ def test_down_from_the_training_data_to_the_drift_report(env) -> None:
     } <= _edges(graph)
     assert (run2, "version:churn@2", "registered") in _edges(graph)
     assert graph.nodes["version:churn@1"].label == "churn@1 [champion]"
-    assert graph.nodes[report].label.startswith(env.report.report_id[:8] + " no drift")
+    assert graph.nodes[report].label.startswith(f"report {env.report.report_id[:8]}: no drift, ")
 
 
 def test_up_from_the_drift_report_to_the_training_data(env) -> None:
@@ -104,7 +104,7 @@ def test_the_cli_prints_the_tree_and_json(env) -> None:
     assert text.exit_code == 0, text.output
     assert "version churn@1 [champion]" in text.output
     assert "dataset predictions@1  (production)" in text.output
-    assert f"drift {env.report.report_id[:8]} no drift" in text.output
+    assert f"drift report {env.report.report_id[:8]}: no drift" in text.output
     data = json.loads(runner.invoke(cli, [*base, "drift:" + env.report.report_id, "--up",
                                           "--json"]).output)  # fmt: skip
     assert data["root"] == f"drift:{env.report.report_id}"

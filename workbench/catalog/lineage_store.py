@@ -152,8 +152,9 @@ def version_key(con: DuckDBPyConnection, name: str, part: str | None) -> str | N
 # -- drift reports ----------------------------------------------------------------------------
 
 _REPORT_LABEL = """
-    substr(r.report_id, 1, 8) || ' ' || CASE WHEN r.drift THEN 'drift' ELSE 'no drift' END
-    || ' · ' || strftime(r.created_at, '%Y-%m-%d %H:%M')
+    'report ' || substr(r.report_id, 1, 8) || ': '
+    || CASE WHEN r.drift THEN 'drift' ELSE 'no drift' END
+    || ', ' || strftime(r.created_at, '%Y-%m-%d %H:%M')
 """
 
 
