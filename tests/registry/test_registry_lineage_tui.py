@@ -72,3 +72,20 @@ async def test_without_a_version_l_says_so(tmp_path) -> None:
         assert await wait_for(pilot, lambda: any(
             "choose a version to see its lineage" in str(n.message) for n in app._notifications))
         assert type(app.screen).__name__ == "ModelsScreen"
+
+
+async def test_the_drift_screen_takes_a_model_s_training_data_and_production_batch(tmp_path) -> None:
+    from _tui import ScreenHost
+
+    from workbench.tui.screens.drift import DriftScreen
+
+    env = trained_env(tmp_path)
+    log_batch(env, frame(1, shift=1.0))
+    app = ScreenHost(lambda: DriftScreen(env.cat, "churn@champion:train", "churn@champion:production"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        assert await wait_for(pilot, lambda: screen.report is not None and not screen.running,
+                              timeout=60)  # fmt: skip
+        assert screen.report.drift and screen.report.current == "predictions@1 (churn@1:production)"
+        assert screen.report.column("tenure").state == "drift"

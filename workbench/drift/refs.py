@@ -8,11 +8,11 @@ latest batch whichever version made it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.catalog import datasets_store
+from workbench.catalog import datasets_store, registry_store
 from workbench.catalog.contract import CatalogLike
 from workbench.errors import DataFileError, NotFoundError
 
@@ -74,19 +74,21 @@ def dataset_data(cat: CatalogLike, ref: str) -> ResolvedData:
     return ResolvedData(version.readable_path(), version.ref, version.fingerprint)
 
 
-def _catalogued(cat: CatalogLike, name: str, sha256: str, recorded: str | None,
+def _catalogued(con: Any, name: str, sha256: str, recorded: str | None,
                 base: str | None, what: str) -> ResolvedData:  # fmt: skip
-    """The file of dataset `name` with content `sha256`: a catalogued location that is still
-    there, else the path a run recorded (relative to the run folder `base`)."""
-    with cat.connect(read_only=True) as con:
-        rows = datasets_store.versions(con, name)
+    """The file of dataset `name` with content `sha256`, on an open catalog connection: a
+    catalogued location that is still there, else the path a run recorded (relative to the
+    run folder `base`)."""
+    from workbench.datasets.refs import DatasetRef
+    from workbench.datasets.versions import version_in
+
+    rows = datasets_store.versions(con, name)
     number = next((int(r["version"]) for r in rows if r["fingerprint"] == sha256), None)
     label = f"{name}@{number}" if number is not None else name
     if number is not None:
-        try:
-            return replace(dataset_data(cat, label), label=f"{label} ({what})")
-        except DataFileError:
-            pass
+        found = version_in(con, DatasetRef(name, number))
+        if any(loc.exists for loc in found.locations):
+            return ResolvedData(found.readable_path(), f"{label} ({what})", sha256)
     if recorded:
         path = Path(recorded)
         if not path.is_absolute() and base:
@@ -109,24 +111,22 @@ def training_data(cat: CatalogLike, version: Any) -> ResolvedData:
             f"{who} was trained on {len(train)} datasets ({names}); compare one by NAME@VERSION"
         )
     (sha256, used), = train.items()
-    return _catalogued(cat, str(used.get("name")), sha256, used.get("path"), version.run_path,
-                       f"{who}:train")  # fmt: skip
+    with cat.connect(read_only=True) as con:
+        return _catalogued(con, str(used.get("name")), sha256, used.get("path"),
+                           version.run_path, f"{who}:train")  # fmt: skip
 
 
 def production_batch(cat: CatalogLike, name: str, version: int | None = None) -> ResolvedData:
     """The latest production batch (`log_predictions`) of model `name`, or of one of its
     versions. NotFoundError when it has made none."""
-    from workbench import registry
-
-    batches = [b for b in registry.production_batches(cat, name, version) if b.get("sha256")]
     who = name if version is None else f"{name}@{version}"
-    if not batches:
-        raise NotFoundError(
-            f"{who} has no production batch yet: wb.log_predictions records one"
-        )
-    batch = batches[0]
-    return _catalogued(cat, str(batch["dataset"]), str(batch["sha256"]), batch.get("path"),
-                       batch.get("run_path"), f"{who}:production")  # fmt: skip
+    with cat.connect(read_only=True) as con:
+        batches = [b for b in registry_store.production_batches(con, name, version) if b.get("sha256")]
+        if not batches:
+            raise NotFoundError(f"{who} has no production batch yet: wb.log_predictions records one")
+        batch = batches[0]
+        return _catalogued(con, str(batch["dataset"]), str(batch["sha256"]), batch.get("path"),
+                           batch.get("run_path"), f"{who}:production")  # fmt: skip
 
 
 def model_data(cat: CatalogLike, model: str, part: str, registry: Any = None) -> ResolvedData:
