@@ -120,3 +120,21 @@ def test_names_with_markup_are_printed_literally(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(env.cat.path), "lineage", "[red]m[/]@champion"])
     assert result.exit_code == 0, result.output
     assert "version [red]m[/]@1 [champion]" in result.output
+
+
+def test_a_catalog_rebuilt_from_run_folders_and_the_log_has_the_same_registry_lineage(env) -> None:
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
+
+    def registry_edges(cat) -> set[tuple[str, str, str]]:
+        graph = lineage(cat, "train-set@1", "down")
+        return {e for e in _edges(graph) if not e[1].startswith("drift:")}
+
+    before = registry_edges(env.cat)
+    assert ("version:churn@1", "dataset:predictions@1", "production") in before
+    rebuilt = Catalog(env.tmp / "rebuilt" / "catalog.duckdb")
+    ingest_paths(rebuilt, [env.root])
+    # no log beside the new catalog yet: runs and data only
+    assert not any("version:" in a or "version:" in b for a, b, _ in registry_edges(rebuilt))
+    graph = lineage(rebuilt, "train-set@1", "down", registry=env.registry)
+    assert {e for e in _edges(graph) if not e[1].startswith("drift:")} == before
