@@ -9,11 +9,19 @@ moves `champion` between v2 and v3 (both pass every gate). Timings are best and 
 (a fresh process) and `queries.list_runs` (in-process): the ratio says what a promotion
 costs next to the cheapest read. --events N first pads the log with N gate events, to see
 how replaying a longer log scales.
+
+--drift-rows N (default 100000; 0 skips it) adds the `no drift` gate: a model trained on an
+N-row Parquet file with a production batch of N rows. It times promote through 5 gates with
+`no drift` among them (the stored report reused), the gate's first judgement of a new batch
+(a drift check runs and is stored) against `check_drift` alone on the same data (the peer:
+a copy of the batch, so neither has its hash remembered; both reuse the cached reference
+summary), and the gate reusing the stored report.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,10 +78,101 @@ def build(folder: Path, padding: int):
     return cat
 
 
+def frame(rows: int, seed: int):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame({
+        "tenure": rng.normal(10, 3, rows), "spend": rng.gamma(2.0, 50.0, rows),
+        "age": rng.normal(40, 10, rows), "visits": rng.poisson(4, rows),
+        "plan": rng.choice(["basic", "plus", "pro"], rows),
+    })  # fmt: skip
+
+
+def build_drift(folder: Path, rows: int):
+    """Model `churn` v1..v3 trained on one N-row file, v1 champion, one production batch."""
+    import workbench as wb
+    from workbench import registry
+    from workbench.catalog.connection import Catalog
+    from workbench.ingest import ingest_paths
+
+    train = folder / "train.parquet"
+    frame(rows, 0).write_parquet(train)
+    model = folder / "model.bin"
+    model.write_bytes(b"\x00" * 4096)
+    root = folder / "runs"
+    ids = []
+    for auc in (0.6, 0.9, 0.95):
+        with wb.start_run(project="churn", root=root, notes="bench",
+                          capture_requirements=False) as run:  # fmt: skip
+            run.log_metrics({"auc": auc, "loss": 1 - auc})
+            run.log_params({"data": "v3"})
+            run.log_dataset(train, name="train-set", role="train")
+            run.log_model(model, "clf", flavor="sklearn")
+            ids.append(run.id)
+    cat = Catalog(folder / "catalog.duckdb")
+    ingest_paths(cat, [root])
+    for run_id in ids:
+        registry.register(cat, run_id, "churn")
+    for expr, alias in [*GATES[:4], ("no drift", "champion")]:
+        registry.change_gate(cat, "churn", expr, alias=alias)
+    registry.promote(cat, "churn", 1, "challenger", "baseline")
+    return cat, root
+
+
+def bench_drift(folder: Path, rows: int, repeat: int) -> None:
+    import workbench as wb
+    from workbench import registry
+    from workbench.drift.refs import production_batch, training_data
+    from workbench.drift.service import check_drift
+    from workbench.ingest import ingest_paths
+    from workbench.registry.gates import drift_gate_result
+
+    cat, root = build_drift(folder, rows)
+    version = registry.get_version(cat, "churn@3")
+    first, peer = [], []
+    for seed in range(1, repeat + 1):  # a new batch each time: no stored report to reuse
+        wb.log_predictions("churn@challenger", frame(rows, seed), root=root,
+                           registry=registry.event_log(cat).directory, name=f"batch-{seed}")  # fmt: skip
+        ingest_paths(cat, [root])
+        t0 = time.perf_counter()
+        gate = drift_gate_result(cat, version)
+        first.append((time.perf_counter() - t0) * 1000)
+        assert gate.status == "pass" and "stored report" not in gate.detail, gate
+        train, batch = training_data(cat, version).data, production_batch(cat, "churn").data
+        fresh = shutil.copy(batch, folder / f"peer-{seed}.parquet")  # a hash not yet remembered
+        t0 = time.perf_counter()
+        check_drift(cat, train, fresh, store=False)
+        peer.append((time.perf_counter() - t0) * 1000)
+    reused = timed(lambda: drift_gate_result(cat, version), repeat)
+    turn = [2]
+
+    def promote() -> None:
+        turn[0] = 5 - turn[0]
+        done = registry.promote(cat, "churn", turn[0], "champion", "bench")
+        assert len(done.check.gates) == 5 and done.check.allowed, done.check.gates
+
+    promoted = timed(promote, repeat)
+    print(f"\nno drift gate on {rows:,} rows x 5 columns (training data vs production batch)")
+    rows_out = [
+        ("promote, 5 gates incl. no drift (reused)", promoted),
+        ("no drift gate, first judgement of a batch", (min(first), statistics.median(first))),
+        ("peer: check_drift alone, same files", (min(peer), statistics.median(peer))),
+        ("no drift gate, stored report reused", reused),
+    ]
+    for label, (best, median) in rows_out:
+        print(f"{label:<46} best {best:8.1f} ms   median {median:8.1f} ms")
+    print(f"ratio first judgement / check_drift alone (medians): "
+          f"{rows_out[1][1][1] / rows_out[2][1][1]:.2f}x")  # fmt: skip
+    print(f"ratio reused / first judgement (medians): {reused[1] / rows_out[1][1][1]:.3f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--events", type=int, default=0)
+    parser.add_argument("--drift-rows", type=int, default=100_000)
     args = parser.parse_args()
     from workbench import registry
     from workbench.catalog import queries
@@ -114,6 +213,9 @@ def main() -> None:
         print(f"log length at the end: {events} events")
         print(f"ratio promote / runs (fresh process, medians): {fresh:.2f}x")
         print(f"ratio promote / list_runs (in-process, medians): {inproc:.2f}x")
+    if args.drift_rows:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_drift(Path(tmp), args.drift_rows, args.repeat)
 
 
 if __name__ == "__main__":

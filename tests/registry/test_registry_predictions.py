@@ -78,3 +78,16 @@ def test_the_registry_beside_the_catalog_is_found_from_workbench_db(env, monkeyp
     (env.tmp / "runs" / "x.csv").write_text("a\n1\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["2", "[]"]
+
+
+def test_two_frames_logged_in_one_run_keep_both_files(env) -> None:
+    """Frames go through the one frame writer log_dataset uses: a second batch of the same
+    name in the same run gets a new file instead of overwriting the first."""
+    first, second = pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3, 4, 5]})
+    with wb.start_run(project="serving", root=env.root, capture_requirements=False) as run:
+        one = wb.log_predictions("churn@1", first, run=run, name="hourly")
+        two = wb.log_predictions("churn@1", second, run=run, name="hourly")
+    assert one["path"] != two["path"]
+    assert pl.read_parquet(one["path"]).equals(first)
+    assert pl.read_parquet(two["path"]).equals(second)
+    assert one["sha256"] != two["sha256"]

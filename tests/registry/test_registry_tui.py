@@ -140,6 +140,7 @@ async def test_markup_names_and_a_damaged_log_warning(tmp_path) -> None:
 
 
 async def test_no_screen_loads_a_model(tmp_path) -> None:
+    from workbench.tui.screens.lineage import LineageScreen
     from workbench.tui.screens.model_dialogs import PromoteDialog, RollbackDialog
     from workbench.tui.screens.models import HistoryScreen
 
@@ -163,6 +164,9 @@ async def test_no_screen_loads_a_model(tmp_path) -> None:
                                 and app.screen.target == 1)  # fmt: skip
         await pilot.press(*"back", "ctrl+s")
         assert await wait_for(pilot, lambda: app.screen is models)
+        await pilot.press("l")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen)
+                                and app.screen.graph is not None)  # fmt: skip
     assert [e["kind"] for e in env.events()][-2:] == ["promote", "rollback"]
     assert not marker.exists()
 

@@ -7,8 +7,10 @@ import pickle
 from pathlib import Path
 
 from _registry_env import make_env
+from click.testing import CliRunner
 
 from workbench import registry
+from workbench.cli.main import cli
 
 
 class Trap:
@@ -59,6 +61,11 @@ def test_no_command_loads_the_model(tmp_path) -> None:
     # the service functions the app uses
     registry.check_promotion(env.cat, "churn", 2, "champion")
     registry.list_versions(env.cat, "churn")
+    # lineage through the registry, and the no drift gate
+    graph = CliRunner().invoke(cli, ["--db", str(env.cat.path), "lineage", "churn@champion"])
+    assert graph.exit_code == 0 and "version churn@1 [champion]" in graph.output, graph.output
+    registry.change_gate(env.cat, "churn", "no drift", alias="challenger")
+    assert registry.check_promotion(env.cat, "churn", 1, "challenger").gates[-1].status == "unavailable"
     assert not marker.exists()
     # the trap works: loading it would have created the file
     pickle.loads((tmp_path / "model-0.8.pkl").read_bytes()).close()

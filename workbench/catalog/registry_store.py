@@ -268,7 +268,7 @@ def production_batches(con: Any, name: str, version: int | None = None) -> list[
     rows = _dicts(
         con,
         """
-        SELECT r.run_id, r.project, d.name AS dataset, d.rows,
+        SELECT r.run_id, r.project, r.path AS run_path, d.name AS dataset, d.rows,
                make_timestamp(CAST(d.logged_at * 1000000 AS BIGINT)) AS logged_at, d.sha256, d.path,
                TRY_CAST(json_extract_string(d.extra, '$.metadata.model_version') AS INTEGER)
                    AS version

@@ -184,18 +184,23 @@ def profile(ctx: click.Context, ref: str, refresh: bool, fmt: str | None) -> Non
 @click.argument("ref")
 @click.option("--up", "direction", flag_value="up", help="Only where it came from.")
 @click.option("--down", "direction", flag_value="down", help="Only what came from it.")
+@click.option("--registry", "registry_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the registry's event log. Default: $WORKBENCH_REGISTRY, else "
+              "registry/ beside the catalog.")
 @_json_option
 @click.pass_context
-def lineage(ctx: click.Context, ref: str, direction: str | None, fmt: str | None) -> None:
-    """The graph data -> runs -> models around REF: a run, NAME@VERSION, or a model name;
-    both directions unless --up or --down."""
+def lineage(ctx: click.Context, ref: str, direction: str | None, registry_dir: str | None,
+            fmt: str | None) -> None:  # fmt: skip
+    """The graph data -> runs -> models -> production batches -> drift reports around REF:
+    a run, NAME@VERSION (a dataset, else a registered model), MODEL@ALIAS, a logged model's
+    name or a node id (version:NAME@N, drift:REPORT); both directions unless --up or --down."""
     from rich.text import Text
     from rich.tree import Tree
 
     from workbench.cli.output import printable
-    from workbench.datasets.lineage import lineage as build
+    from workbench.registry.lineage import lineage as build
 
-    graph = build(_catalog(ctx), ref, direction or "both")
+    graph = build(_catalog(ctx), ref, direction or "both", registry_dir)
     if fmt == "json":
         emit(None, fmt, json_data=graph.to_dict())
         return

@@ -70,8 +70,10 @@ def _print_report(report, fmt: str | None) -> None:
 def drift() -> None:
     """Compare a reference and a current dataset column by column, and read stored reports.
 
-    workbench drift REF CUR compares two files (Parquet, CSV, Arrow/Feather, JSON Lines);
-    the report is stored in the catalog. workbench drift show / list read stored reports.
+    workbench drift REF CUR compares two datasets, each a file (Parquet, CSV, Arrow/Feather,
+    JSON Lines), NAME@VERSION, or MODEL@ALIAS:train / MODEL@ALIAS:production (a model
+    version's training data, its latest production batch); the report is stored in the
+    catalog. workbench drift show / list read stored reports.
     """
 
 
@@ -90,8 +92,10 @@ def drift() -> None:
 @click.pass_context
 def check(ctx, reference, current, columns, types, classifier, fail_on_drift, export_path,
           no_store, fmt) -> None:
-    """Compare CURRENT with REFERENCE (file paths) and print each column's verdict."""
+    """Compare CURRENT with REFERENCE (paths, NAME@VERSION, MODEL@ALIAS:train or
+    MODEL@ALIAS:production) and print each column's verdict."""
     from workbench.drift.service import check_drift
+    from workbench.errors import WorkbenchError
 
     kinds = {}
     for spec in types:
@@ -104,6 +108,8 @@ def check(ctx, reference, current, columns, types, classifier, fail_on_drift, ex
         report = check_drift(_catalog(ctx), reference, current, columns=chosen,
                              column_types=kinds or None, classifier=classifier, store=not no_store)
     except ValueError as exc:
+        if isinstance(exc, WorkbenchError):  # e.g. a dataset whose file is gone: one line, exit 1
+            raise
         raise click.BadParameter(str(exc), param_hint="--type") from None
     _print_report(report, fmt)
     if export_path:

@@ -4,7 +4,8 @@ came from it) from any node.
 Nodes are named `kind:key`: `run:<run id>`, `dataset:<name>@<version>`,
 `model:<run id>/<name>`. The edges come from EDGE_SOURCES, functions of an open catalog
 connection; another domain (registry versions, drift reports) adds its kind of node by
-appending one function with `add_edge_source`.
+appending one function with `add_edge_source`, and says how a user names such a node with
+`add_node_resolver`.
 """
 
 from __future__ import annotations
@@ -24,11 +25,29 @@ EDGE_SOURCES: list[EdgeSource] = [lineage_store.dataset_run_edges, lineage_store
 KINDS = ("run", "dataset", "model")
 DIRECTIONS = ("both", "up", "down")
 
+#: A function of an open connection and the text a user typed, returning the node id it
+#: names, None when it names nothing of this kind, or raising NotFoundError with a sentence
+#: when it names this kind of thing wrongly (a version that does not exist).
+NodeResolver = Callable[[Any, str], "str | None"]
+#: kind -> resolver of `kind:KEY` references.
+NODE_RESOLVERS: dict[str, NodeResolver] = {}
+#: Resolvers tried, in order, for a reference without a kind that no run, dataset or logged
+#: model answers to.
+BARE_RESOLVERS: list[NodeResolver] = []
+
 
 def add_edge_source(source: EdgeSource) -> None:
     """Register the edges of another kind of node (the registry and drift reports do)."""
     if source not in EDGE_SOURCES:
         EDGE_SOURCES.append(source)
+
+
+def add_node_resolver(kind: str, resolver: NodeResolver, *, bare: bool = False) -> None:
+    """Say how `kind:KEY` names a node of another kind; with `bare`, the resolver is also
+    tried for references written without a kind."""
+    NODE_RESOLVERS[kind] = resolver
+    if bare and resolver not in BARE_RESOLVERS:
+        BARE_RESOLVERS.append(resolver)
 
 
 @dataclass(frozen=True)
@@ -110,19 +129,53 @@ def _walk(root: str, edges: list[Edge], downwards: bool) -> list[Edge]:
 
 def _resolve(con: Any, text: str, nodes: dict[str, Node]) -> str:
     """The node id a user's reference names: `kind:key`, `NAME@VERSION`, a run, a dataset
-    name (its latest version) or a model name (the most recently logged)."""
+    name (its latest version), a model name (the most recently logged), or what another
+    kind's resolver answers to."""
+    text = text.strip()
+    kind, sep, key = text.partition(":")
+    if sep and kind in NODE_RESOLVERS:
+        found = NODE_RESOLVERS[kind](con, key.strip())
+        if found is None:
+            raise NotFoundError(f"nothing in the lineage is called {text!r}")
+        return found
+    if sep and kind in {n.kind for n in nodes.values()} | set(KINDS):
+        return _kind_node(con, kind, key)
+    try:
+        return _builtin_node(con, text)
+    except NotFoundError as error:
+        for resolve in BARE_RESOLVERS:
+            found = resolve(con, text)
+            if found is not None:
+                return found
+        if "@" in text and not _dataset_named(con, text):
+            raise NotFoundError(
+                f"nothing in the lineage is called {text!r}: no dataset or model of that name"
+            ) from error
+        raise
+
+
+def _kind_node(con: Any, kind: str, key: str) -> str:
+    from workbench.catalog.queries import resolve_ref
+    from workbench.datasets.refs import parse_ref
+
+    if kind == "run":
+        return f"run:{resolve_ref(con, key).id}"
+    if kind == "dataset":
+        return _dataset_node(con, parse_ref(key))
+    return f"{kind}:{key}"
+
+
+def _dataset_named(con: Any, text: str) -> bool:
+    from workbench.catalog import datasets_store
+
+    return bool(datasets_store.versions(con, text.rpartition("@")[0]))
+
+
+def _builtin_node(con: Any, text: str) -> str:
     from workbench.catalog import datasets_store
     from workbench.catalog.queries import resolve_ref
     from workbench.datasets.refs import parse_ref
 
-    text = text.strip()
-    kind, sep, key = text.partition(":")
-    if sep and kind in {n.kind for n in nodes.values()} | set(KINDS):
-        if kind == "run":
-            return f"run:{resolve_ref(con, key).id}"
-        if kind == "dataset":
-            return _dataset_node(con, parse_ref(key))
-        return f"{kind}:{key}"
     if "@" in text:
         return _dataset_node(con, parse_ref(text))
     try:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import polars as pl
 
 from workbench.catalog import drift_store
 from workbench.catalog.contract import CatalogLike
+from workbench.drift import refs
 from workbench.drift.engine import OnColumn, Progress, compare_datasets
 from workbench.drift.report import DriftReport, Thresholds
 from workbench.errors import NotFoundError
@@ -47,15 +47,12 @@ def resolve_dataset(cat: CatalogLike, spec: Any) -> Any:
     """What a drift check reads for `spec`: a file path or an in-memory frame.
 
     Accepts a path (str or os.PathLike) to a Parquet, CSV, Arrow IPC / Feather or JSON Lines
-    file, resolved to an absolute path, or a polars / pandas DataFrame, polars LazyFrame or
-    pyarrow Table, returned as it is. Raises NotFoundError for a path with no file.
+    file, resolved to an absolute path; a dataset version (`NAME@VERSION`, `NAME@latest`);
+    a registered model's data (`MODEL@ALIAS:train`, `MODEL@ALIAS:production`, see
+    workbench.drift.refs); or a polars / pandas DataFrame, polars LazyFrame or pyarrow Table,
+    returned as it is. Raises NotFoundError, in one sentence, for a reference naming nothing.
     """
-    if isinstance(spec, (str, os.PathLike)):
-        path = Path(spec).expanduser()
-        if not path.exists():
-            raise NotFoundError(f"No dataset file at {spec}.")
-        return path.absolute()
-    return spec
+    return refs.resolve(cat, spec).data
 
 
 def check_drift(
@@ -64,14 +61,17 @@ def check_drift(
     classifier: bool = False, store: bool = True, progress: Progress | None = None,
     cancelled=None, on_column: OnColumn | None = None,
 ) -> DriftReport:
-    """Compare `current` with `reference`, reusing the reference's cached summary; store the report."""
-    ref = resolve_dataset(cat, reference)
-    cur = resolve_dataset(cat, current)
+    """Compare `current` with `reference` (each a path, a frame or a reference that
+    `resolve_dataset` reads), reusing the reference's cached summary; store the report."""
+    ref = refs.resolve(cat, reference)
+    cur = refs.resolve(cat, current)
     report = compare_datasets(
-        ref, cur, columns=columns, column_types=column_types, thresholds=thresholds,
+        ref.data, cur.data, columns=columns, column_types=column_types, thresholds=thresholds,
         classifier=classifier, cache=CatalogSummaryCache(cat), progress=progress,
         cancelled=cancelled, on_column=on_column,
     )
+    report.reference = ref.label or report.reference
+    report.current = cur.label or report.current
     if store:
         with cat.connect() as con:
             drift_store.insert_report(con, report.to_dict())

@@ -33,8 +33,8 @@ def write_frame(frame: object, folder: Path, name: str) -> Path:
     kind = _frame_kind(frame)
     if kind is None:
         raise RunFormatError(
-            "log_dataset takes a path or a polars, pyarrow or pandas frame, "
-            f"got {type(frame).__name__}."
+            "data must be a path or a polars, pyarrow or pandas frame, "
+            f"not {type(frame).__name__}."
         )
     folder.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9._ +=@,-]", "_", name).strip(" .")[:100] or "dataset"

@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from workbench.catalog import registry_store as store
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.filters import compile_filter, parse_field_spec
 from workbench.catalog.queries import metric_direction
-from workbench.errors import FilterSyntaxError, RegistryError
+from workbench.errors import FilterSyntaxError, RegistryError, WorkbenchError
 from workbench.registry.state import Gate, ModelVersion, RegisteredModel
 
 PASS, FAIL, UNAVAILABLE = "pass", "fail", "unavailable"
+NO_DRIFT = "no drift"
 
 _BEATS_RE = re.compile(
     r"^beats\s+(?P<alias>\S+)\s+on\s+(?P<field>\S+|metrics?\.\"[^\"]*\")"
@@ -95,19 +97,24 @@ def check_expression(expr: str) -> str:
 def evaluate(
     cat: CatalogLike, model: RegisteredModel, candidate: ModelVersion, alias: str
 ) -> list[GateResult]:
-    """Every gate of `model` for `alias`, judged on `candidate` (one catalog read)."""
+    """Every gate of `model` for `alias`, judged on `candidate` (one catalog read, and a
+    drift check for `no drift` unless a stored report answers it)."""
     gates = model.gates_for(alias)
     if not gates:
         return []
-    results: list[GateResult] = []
+    results: list[GateResult | None] = []
     with cat.connect(read_only=True) as con:
         for gate in gates:
-            results.append(_judge(con, cat, model, candidate, gate))
-    return results
+            drift = gate.expr.lower() == NO_DRIFT
+            results.append(None if drift else _judge(con, model, candidate, gate))
+    # `no drift` may run a check, which opens the catalog itself: after the read above
+    return [r if r is not None else drift_gate_result(cat, candidate, model.name, g.expr)
+            for r, g in zip(results, gates, strict=True)]  # fmt: skip
 
 
-def _judge(con: object, cat: CatalogLike, model: RegisteredModel, candidate: ModelVersion,
-           gate: Gate) -> GateResult:  # fmt: skip
+def _judge(con: object, model: RegisteredModel, candidate: ModelVersion, gate: Gate) -> GateResult:
+
+
     expr = gate.expr
     lowered = expr.lower()
     if lowered == "has notes":
@@ -115,11 +122,6 @@ def _judge(con: object, cat: CatalogLike, model: RegisteredModel, candidate: Mod
         if notes and notes.strip():
             return GateResult(expr, PASS, f"run {candidate.run_id[:8]} has notes")
         return GateResult(expr, FAIL, f"run {candidate.run_id[:8]} has no notes")
-    if lowered == "no drift":
-        found = drift_gate_result(cat, candidate)
-        if found is None:
-            return GateResult(expr, UNAVAILABLE, "no drift report is available for this version")
-        return found
     beats = parse_beats(expr)
     if beats is not None:
         return _judge_beats(model, candidate, gate, beats)
@@ -164,12 +166,52 @@ def _metric(version: ModelVersion, key: str) -> float | None:
     return float(value)
 
 
-def drift_gate_result(cat: CatalogLike, version: ModelVersion) -> GateResult | None:
-    """The `no drift` gate's verdict on `version`, from the drift engine's latest report on
-    the production data linked to it (workbench.drift fills this in).
-
-    Returns None while no drift report exists: the gate is then shown as "unavailable" and
-    blocks the promotion like a failure (never passed silently).
+def drift_gate_result(
+    cat: CatalogLike, version: ModelVersion, model: str | None = None, expr: str = NO_DRIFT
+) -> GateResult:
+    """The `no drift` gate's verdict on `version`: its training data against the latest
+    production batch of `model` (default: the version's own model), by a stored report on
+    exactly these two contents if there is one covering every column, else by a check run
+    now (and stored). Pass on a no-drift verdict, fail on drift; "unavailable", with the
+    reason, when there is no batch, no training data or no file left to read (never a pass).
     """
-    del cat, version
-    return None
+    from workbench.drift import refs
+
+    name = model or version.name
+    try:
+        train = refs.training_data(cat, version)
+        batch = refs.production_batch(cat, name)
+    except WorkbenchError as exc:
+        return GateResult(expr, UNAVAILABLE, str(exc))
+    report, reused = _drift_report(cat, train, batch)
+    if report is None:
+        return GateResult(expr, UNAVAILABLE, reused)
+    how = "stored report" if reused else "report"
+    detail = (f"{how} {report.report_id} of {train.label} against {batch.label}: "
+              f"{report.summary}")  # fmt: skip
+    return GateResult(expr, FAIL if report.drift else PASS, detail)
+
+
+def _drift_report(cat: CatalogLike, train: Any, batch: Any) -> tuple[Any, Any]:
+    """(report, True) reused, (report, False) checked now, or (None, why) when unreadable."""
+    from workbench.drift.service import check_drift, find_report
+
+    if train.fingerprint and batch.fingerprint:
+        found = find_report(cat, train.fingerprint, batch.fingerprint)
+        if found is not None and _covers(found, train.data):
+            return found, True
+    try:
+        return check_drift(cat, train.data, batch.data), False
+    except WorkbenchError as exc:
+        return None, f"the drift check could not run: {exc}"
+
+
+def _covers(report: Any, path: Any) -> bool:
+    """Whether a stored report tested every column of the training data (not a --columns subset)."""
+    from workbench.drift.sources import open_source
+
+    try:
+        names = set(open_source(path).schema.names)
+    except (WorkbenchError, OSError):
+        return False
+    return names <= {c.column for c in report.columns}

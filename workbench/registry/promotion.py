@@ -115,6 +115,7 @@ def promote(
     """
     alias = check_name(alias, "alias")
     why = _reason(reason)
+    _check_drift_first(cat, name, version, alias, registry)
     with event_log(cat, registry).locked() as log:
         check = _check(cat, replay(log.events), name, version, alias)
         if not check.allowed and not force:
@@ -125,6 +126,18 @@ def promote(
         )  # fmt: skip
     sync_after_write(cat, registry)
     return Promotion(check, RegistryEvent.from_dict(event))
+
+
+def _check_drift_first(
+    cat: CatalogLike, name: str, version: int, alias: str, registry: RegistryDir
+) -> None:
+    """Run a `no drift` gate's check before the log is locked: the check can take seconds,
+    and the judgement under the lock then reuses its stored report."""
+    model = replay(event_log(cat, registry).read()).model(name)
+    if model is None or version not in model.versions:
+        return
+    if any(g.expr.lower() == gate_rules.NO_DRIFT for g in model.gates_for(alias)):
+        gate_rules.drift_gate_result(cat, model.versions[version], name)
 
 
 def remove_alias(

@@ -1,8 +1,9 @@
 """`log_predictions`: record a production batch as a dataset linked to the exact model version.
 
 Standard library only on import: a polars / pyarrow / pandas frame is written as Parquet by
-the library it came from, imported inside the call. `NAME@ALIAS` is resolved to a version
-number now, from the registry's event log (read as a file; the catalog is never opened).
+`formats.frames` (the writer `log_dataset` uses too), with the frame's own library, imported
+inside the call. `NAME@ALIAS` is resolved to a version number now, from the registry's event
+log (read as a file; the catalog is never opened).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import NotFoundError, RunFormatError
-from workbench.formats import registry_log
-from workbench.tracking import files
+from workbench.formats import frames, registry_log
 from workbench.tracking.run import Run, start_run
 
 PRODUCTION_ROLE = "production"
@@ -37,27 +37,6 @@ def resolve_model(ref: str, registry: str | os.PathLike[str] | None = None) -> t
             f"no version of model {name!r} holds the alias {part!r} in the registry at {folder}"
         )
     return name, version
-
-
-def _write_frame(data: Any, target: Path) -> bool:
-    """Write a polars / pyarrow / pandas frame as Parquet; False when `data` is none of them."""
-    family = type(data).__module__.split(".")[0]
-    if family == "polars":
-        if hasattr(data, "collect"):  # a LazyFrame
-            data = data.collect()
-        data.write_parquet(target)
-    elif family == "pyarrow":
-        import pyarrow.parquet as pq
-
-        pq.write_table(data, target)
-    elif family == "pandas":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.Table.from_pandas(data), target)
-    else:
-        return False
-    return True
 
 
 def log_predictions(
@@ -93,15 +72,7 @@ def log_predictions(
     try:
         source: Any = data
         if not isinstance(data, (str, os.PathLike)):
-            folder = target_run.path / DATASETS_DIR
-            folder.mkdir(exist_ok=True)
-            stem = files.safe_project_dirname(name or "predictions")
-            source = folder / f"{stem}.parquet"
-            if not _write_frame(data, source):
-                raise RunFormatError(
-                    "data must be a path or a polars, pyarrow or pandas frame, "
-                    f"not {type(data).__name__}"
-                )
+            source = frames.write_frame(data, target_run.path / DATASETS_DIR, name or "predictions")
         record = target_run.log_dataset(
             source, name=name or "predictions", role=PRODUCTION_ROLE, metadata=link
         )

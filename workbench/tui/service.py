@@ -233,8 +233,8 @@ def diff_versions(catalog, ref_a: str, ref_b: str):
 
 
 def lineage(catalog, ref: str, direction: str = "both"):
-    """The Lineage graph around a run, dataset version or model."""
-    from workbench.datasets.lineage import lineage as build
+    """The Lineage graph around a run, dataset version, model, model version or drift report."""
+    from workbench.registry.lineage import lineage as build
 
     return build(catalog, ref, direction)
 

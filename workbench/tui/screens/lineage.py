@@ -1,5 +1,6 @@
-"""The lineage view: where a run, dataset version or model came from and what came from it,
-as a tree walked with the arrow keys; enter re-centres the view on the highlighted node."""
+"""The lineage view: where a run, dataset version, model, registered model version or drift
+report came from and what came from it, as a tree walked with the arrow keys; enter re-centres
+the view on the highlighted node."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 #: Levels drawn in each direction (a long chain is walked by re-centring with enter).
 MAX_DEPTH = 6
 #: Style of each kind of node's name, with theme variables (`theme.resolve`).
-KIND_STYLE = {"dataset": "bold $text-accent", "run": "bold", "model": "bold $text-secondary"}
+KIND_STYLE = {"dataset": "bold $text-accent", "run": "bold", "model": "bold $text-secondary",
+              "version": "bold $text-success", "drift": "bold $text-warning"}
 
 
 def node_label(node: Any, edge: str | None = None, kind_style: str | None = None) -> Text:
@@ -44,7 +46,9 @@ class LineageScreen(WorkbenchScreen):
     HELP_TITLE = "Lineage"
     HELP_TEXT = (
         "Upstream: where it came from. Downstream: what came from it.\n"
-        "Arrows move and fold; enter also re-centres on the highlighted run, dataset or model."
+        "Arrows move and fold; enter also re-centres on the highlighted node.\n"
+        "Nodes: dataset versions, runs, logged models, registered model versions\n"
+        "(version), production batches (datasets a version made) and drift reports."
     )
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the screen before"),

@@ -39,7 +39,8 @@ def _number(value: Any) -> str:
 
 
 class ModelsScreen(WorkbenchScreen):
-    """Registered models above, the chosen model's versions below; promote, history, rollback."""
+    """Registered models above, the chosen model's versions below; promote, history,
+    rollback, and the lineage of the version under the cursor."""
 
     CSS_PATH = "models.tcss"
     HELP_TITLE = "Models"
@@ -51,6 +52,7 @@ class ModelsScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
         Binding("h", "history", "History", tooltip="Every event of the model as a timeline"),
+        Binding("l", "lineage", "Lineage", tooltip="Data, run, batches and drift of the version"),
         Binding("R", "rollback", "Rollback", key_display="R",
                 tooltip="Move an alias back to its previous version"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
@@ -171,6 +173,15 @@ class ModelsScreen(WorkbenchScreen):
     def action_history(self) -> None:
         if self.overview is not None and self.overview.chosen is not None:
             self.app.push_screen(HistoryScreen(self.catalog, self.overview.chosen))
+
+    def action_lineage(self) -> None:
+        from workbench.tui.screens.lineage import LineageScreen
+
+        version = self.selected_version()
+        if self.overview is None or self.overview.chosen is None or version is None:
+            self.notify("choose a version to see its lineage", severity="warning")
+            return
+        self.app.push_screen(LineageScreen(self.catalog, f"version:{self.overview.chosen}@{version}"))
 
     def action_reload(self) -> None:
         self.load()
