@@ -7,7 +7,12 @@ import sys
 import rich_click as click
 
 from workbench import __version__
-from workbench.errors import ReadOnlyError, RunNotFoundError, WorkbenchError
+from workbench.errors import (
+    CatalogNotEmptyError,
+    ReadOnlyError,
+    RunNotFoundError,
+    WorkbenchError,
+)
 
 click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
@@ -16,6 +21,7 @@ click.rich_click.SHOW_ARGUMENTS = True
 HINTS: dict[type[WorkbenchError], str] = {
     RunNotFoundError: "see `workbench runs`",
     ReadOnlyError: "change the catalog with `workbench ingest`",
+    CatalogNotEmptyError: "`--replace` sets the existing one aside first",
 }
 
 
@@ -70,6 +76,7 @@ def _register() -> None:
         commands_datasets,
         commands_demo,
         commands_drift,
+        commands_export,
         commands_ingest,
         commands_models,
         commands_serve,
@@ -85,6 +92,7 @@ def _register() -> None:
         commands_drift,
         commands_ui,
         commands_serve,
+        commands_export,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
