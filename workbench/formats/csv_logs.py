@@ -67,7 +67,7 @@ def parse_hparams(text: str, where: str = "hparams.yaml") -> dict[str, Any]:
     a RunFormatError naming the line.
     """
     out: dict[str, Any] = {}
-    stack: list[tuple[int, str]] = []  # (indent, dotted prefix) of the open mappings
+    stack: list[tuple[int, str, int]] = []  # open mappings: (indent, prefix, child indent)
     pending: tuple[int, str] | None = None  # a key with no value yet: a mapping or list follows
     items: list[Any] | None = None
     items_key = ""
@@ -93,14 +93,18 @@ def parse_hparams(text: str, where: str = "hparams.yaml") -> dict[str, Any]:
         if not match:
             raise RunFormatError(f"{where}, line {number}: expected 'key: value', got {line.strip()[:60]!r}")
         indent = len(match.group("indent"))
+        if match.group("key").startswith("- "):
+            raise RunFormatError(f"{where}, line {number}: a list item where a key was expected")
         if pending is not None:
             if indent > pending[0]:
-                stack.append(pending)
+                stack.append((pending[0], pending[1], indent))
             else:
                 out[pending[1]] = None  # `key:` with nothing under it is null
             pending = None
         while stack and indent <= stack[-1][0]:
             stack.pop()
+        if indent != (stack[-1][2] if stack else 0):
+            raise RunFormatError(f"{where}, line {number}: unexpected indentation")
         key = _unquote(match.group("key").strip())
         full = f"{stack[-1][1]}.{key}" if stack else key
         value = match.group("value")
