@@ -43,7 +43,7 @@ def test_export_runs_as_parquet_csv_and_json(tmp_path: Path, catalog: Catalog) -
     frame = pl.read_parquet(tmp_path / "runs.parquet")
     assert frame["name"].to_list() == ["[red]x[/]"]
     assert frame["metrics.loss"].to_list() == [0.25] and frame["tags.stage"].to_list() == ["[b]prod[/b]"]
-    rows = list(csv.DictReader(open(tmp_path / "runs.csv")))
+    rows = list(csv.DictReader((tmp_path / "runs.csv").read_text().splitlines()))
     assert rows[0]["params.model"] == "svm" and rows[0]["id"] == "run1"
     records = json.loads((tmp_path / "runs.json").read_text())
     assert records[0]["params"] == {"lr": 0.1, "model": "svm"} and records[0]["metrics"]["acc"] == 0.9
@@ -60,7 +60,7 @@ def test_export_metrics_one_row_per_point(tmp_path: Path, catalog: Catalog) -> N
     assert loss["step"].to_list() == [0, 1, 2] and loss["value"].to_list() == [1.0, 0.5, 0.25]
     result = run_cli(catalog.path, "export", "metrics", "-f", "name = 'b'", str(tmp_path / "b.csv"))
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(open(tmp_path / "b.csv")))
+    rows = list(csv.DictReader((tmp_path / "b.csv").read_text().splitlines()))
     assert [(r["run_id"], r["key"], r["value"]) for r in rows] == [("run2", "loss", "2"), ("run2", "loss", "1")]
 
 
