@@ -92,3 +92,39 @@ async def test_a_bad_file_name_is_one_line_and_nothing_is_written(tmp_path: Path
         await pilot.press("escape")  # cancel writes nothing
         assert await wait_for(pilot, lambda: not isinstance(app.screen, ExportViewDialog))
         assert not list(tmp_path.glob("runs-*.csv"))
+
+
+def write_dataset(tmp_path: Path, db: Path) -> None:
+    """Two versions of a CSV file whose name is markup, registered in the catalog."""
+    import os
+    import time
+
+    from workbench.catalog.connection import Catalog
+    from workbench.datasets.scan import scan_paths
+
+    table = tmp_path / "data" / "[red]x.csv"
+    table.parent.mkdir()
+    for version, rows in enumerate(([1, 2, 3], [1, 2, 3, 4]), start=1):
+        table.write_text("x,label\n" + "".join(f"{x},[b]{x}[/b]\n" for x in rows))
+        old = time.time() - 60.0 * (3 - version)  # files written just now are not fingerprinted
+        os.utime(table, (old, old))
+        scan_paths(Catalog(db), [table])
+
+
+@pytest.mark.anyio
+async def test_export_key_on_a_plain_table_writes_its_text(tmp_path: Path) -> None:
+    from workbench.tui.screens.datasets import DatasetsScreen
+
+    db, _root = build_catalog(tmp_path, write_fixture_runs)
+    write_dataset(tmp_path, db)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("d")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, DatasetsScreen)
+                              and len(app.screen.versions) == 2)
+        out = tmp_path / "datasets.csv"
+        await export_to(pilot, "e", out)
+        frame = pl.read_csv(out)
+        assert frame.height >= 1 and "[red]x" in frame.row(0)
+        assert await wait_for(pilot, lambda: any(m.startswith("Wrote ") for m in notifications(app)))

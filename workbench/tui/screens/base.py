@@ -77,8 +77,13 @@ class WorkbenchScreen(Screen):
     # -- export of the table on screen (a screen opts in with EXPORT_BINDING) -------------
 
     def export_view(self) -> tuple[str, Any] | None:
-        """(file stem, polars frame or Arrow table) of the table as shown; None: nothing yet."""
-        return None
+        """(file stem, polars frame or Arrow table) of the table as shown; None: nothing yet.
+        By default the focused DataTable's text (screens with richer data override this)."""
+        from workbench.tui.screens.export_view import focused_table_view
+
+        view = focused_table_view(self)
+        stem = (self.HELP_TITLE or "table").lower().replace(" ", "-")
+        return None if view is None else (stem, view)
 
     def action_export_view(self) -> None:
         from workbench.tui.screens.export_view import ExportViewDialog, default_path
