@@ -128,3 +128,19 @@ async def test_export_key_on_a_plain_table_writes_its_text(tmp_path: Path) -> No
         frame = pl.read_csv(out)
         assert frame.height >= 1 and "[red]x" in frame.row(0)
         assert await wait_for(pilot, lambda: any(m.startswith("Wrote ") for m in notifications(app)))
+
+
+def test_export_dialog_snapshot(snap_compare) -> None:
+    """The dialog over the runs table at 80x24 (a fixed path typed in, so the picture is fixed)."""
+    from test_tui_snapshots import _home_ready, fixed_catalog
+
+    async def dialog_ready(pilot) -> None:
+        await _home_ready(pilot)
+        await pilot.press("ctrl+s")
+        assert await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportViewDialog))
+        pilot.app.screen.query_one(Input).value = "/tmp/exports/runs.parquet"
+        await pilot.pause()
+
+    with fixed_catalog("export-80") as db:
+        app = make_app(db, roots_watch=False)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=dialog_ready)
