@@ -201,3 +201,31 @@ def test_hparams_parser_reads_what_lightning_writes_and_constructs_nothing() -> 
     assert params["url"] == "http://host:8080/x"
     with pytest.raises(RunFormatError, match="line 1"):
         parse_hparams("just words\n")
+
+
+def test_a_running_watcher_imports_a_lightning_folder_as_it_appears_and_grows(tmp_path: Path) -> None:
+    import time
+
+    from workbench.ingest.watch import RootWatcher
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    cat = Catalog(tmp_path / "cat.duckdb")
+    ingest_paths(cat, [logs])
+
+    def points() -> int:
+        return len(history(cat))
+
+    def wait(predicate, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "the watcher did not pick the log up"
+            time.sleep(0.05)
+
+    with RootWatcher(cat, [str(logs)], poll=True, interval=0.1):
+        folder = lightning_folder(logs, name="exp")
+        wait(lambda: points() == 10)  # 4 rows: epoch twice per row plus 6 metric cells
+        with open(folder / "metrics.csv", "a") as fh:  # the trainer logs another step
+            fh.write("2,149,0.5,,\n")
+        wait(lambda: points() == 12)
+    assert queries.list_runs(cat)["name"].to_list() == ["version_0"]

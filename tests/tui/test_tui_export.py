@@ -144,3 +144,19 @@ def test_export_dialog_snapshot(snap_compare) -> None:
     with fixed_catalog("export-80") as db:
         app = make_app(db, roots_watch=False)
         assert snap_compare(app, terminal_size=(80, 24), run_before=dialog_ready)
+
+
+def test_every_screen_with_a_table_declares_the_export_key() -> None:
+    from workbench.tui.screens.compare import CompareScreen
+    from workbench.tui.screens.dataset_detail import DiffScreen, ProfileScreen
+    from workbench.tui.screens.datasets import DatasetsScreen
+    from workbench.tui.screens.drift import DriftScreen
+    from workbench.tui.screens.export_view import EXPORT_BINDING
+    from workbench.tui.screens.models import ModelsScreen
+    from workbench.tui.screens.runs import RunsScreen
+
+    assert EXPORT_BINDING.tooltip and len(EXPORT_BINDING.tooltip) <= 48
+    for screen in (RunsScreen, CompareScreen, DatasetsScreen, ProfileScreen, DiffScreen,
+                   ModelsScreen, DriftScreen):
+        rows = {row.action: row for row in screen.help_rows()}
+        assert rows["export_view"].keys == "ctrl+s, e", screen
