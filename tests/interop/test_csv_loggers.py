@@ -229,3 +229,15 @@ def test_a_running_watcher_imports_a_lightning_folder_as_it_appears_and_grows(tm
             fh.write("2,149,0.5,,\n")
         wait(lambda: points() == 12)
     assert queries.list_runs(cat)["name"].to_list() == ["version_0"]
+
+
+def test_a_keras_log_with_another_separator_and_a_wall_time_column(tmp_path: Path) -> None:
+    log = tmp_path / "log.tsv.csv"
+    log.write_text("epoch;loss;time\n0;0.9;1700000000.5\n1;0.7;1700000060.5\n")
+    cat = Catalog(tmp_path / "cat.duckdb")
+    import_csv(cat, log)
+    with cat.connect(read_only=True) as con:
+        rows = con.execute("SELECT key, step, value, ts FROM metric_points ORDER BY step").fetchall()
+    assert rows == [("loss", 0, 0.9, 1700000000.5), ("loss", 1, 0.7, 1700000060.5)]
+    run = queries.runs_to_records(queries.list_runs(cat))[0]
+    assert run["tags"]["imported.from"] == "keras"

@@ -239,7 +239,8 @@ def read_metric_csv(path: Path, log: CsvLog, step_column: str | None = None) -> 
     the row number. A cell that is not a number is skipped and reported with its line.
     """
     text = _read_text(path)
-    rows = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _delimiter(text)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(rows, None)
     if not header or not any(h.strip() for h in header):
         raise RunFormatError(f"{path} has no header line")
@@ -253,7 +254,7 @@ def read_metric_csv(path: Path, log: CsvLog, step_column: str | None = None) -> 
             f"{path} has no step column (one of {', '.join(STEP_COLUMNS)})"
         )
     step_at = header.index(step_name) if step_name else None
-    time_at = _time_column(header, text)
+    time_at = _time_column(header, text, delimiter)
     metric_at = [i for i, h in enumerate(header) if h and i not in (step_at, time_at)]
     if step_name == "epoch" and log.kind != "lightning":
         metric_at = [i for i in metric_at if header[i] != "epoch"]
@@ -285,12 +286,19 @@ def read_metric_csv(path: Path, log: CsvLog, step_column: str | None = None) -> 
             log.points.append((header[i], step, value, ts))
 
 
-def _time_column(header: list[str], text: str) -> int | None:
+def _delimiter(text: str) -> str:
+    """The header line's separator: ',' unless it holds more ';' or tabs (Keras' `separator`)."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
+
+
+def _time_column(header: list[str], text: str, delimiter: str = ",") -> int | None:
     """The index of a wall-time column holding epoch seconds (judged by its first value)."""
     for name in TIME_COLUMNS:
         if name in header:
             at = header.index(name)
-            for row in list(csv.reader(io.StringIO(text, newline="")))[1:3]:
+            head = text.split("\n", 3)[:3]
+            for row in list(csv.reader(head, delimiter=delimiter))[1:3]:
                 value = _number(row[at]) if at < len(row) else None
                 if value is not None and value > _EPOCH_FLOOR:
                     return at
@@ -322,8 +330,8 @@ def read_csv_file(file: str | os.PathLike[str], project: str | None = None) -> C
     path = Path(file).resolve()
     if not path.is_file():
         raise RunFormatError(f"{path} is not a file")
-    first = _read_text(path).split("\n", 1)[0]
-    header = [h.strip() for h in next(csv.reader([first]), [])]
+    text = _read_text(path)
+    header = [h.strip() for h in next(csv.reader([text.split("\n", 1)[0]], delimiter=_delimiter(text)), [])]
     kind = "keras" if header[:1] == ["epoch"] and "step" not in header else "csv"
     log = CsvLog(kind, str(path), project or path.parent.name or "csv", path.stem)
     log.files[path.name] = str(path)
