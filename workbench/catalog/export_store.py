@@ -123,8 +123,10 @@ def restore_file(
                 finally:
                     con.unregister("_wb_restore")
         for name, last in sequences.items():
-            con.execute(f"DROP SEQUENCE IF EXISTS {_q(name)}")
-            con.execute(f"CREATE SEQUENCE {_q(name)} START WITH {int(last) + 1}")
+            # advanced, not recreated: a column default may depend on the sequence
+            if int(last) > 0 and name in sequence_values(con):
+                con.execute(f"SELECT max(nextval('{name.replace(chr(39), '')}')) FROM range(?)",
+                            [int(last)]).fetchall()
         if version == schema.SCHEMA_VERSION:
             con.execute(schema.VIEWS)  # an older file gets them from its migration on open
         con.execute("COMMIT")
