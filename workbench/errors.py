@@ -68,3 +68,12 @@ class RegistryBusyError(RegistryError):
 
 class RegistryDamagedError(RegistryError):
     """The registry log fails verification (an event was altered, removed or reordered)."""
+
+
+class ExportError(WorkbenchError):
+    """An export or a restore cannot be done as asked (unknown file type, folder not empty,
+    an export from a newer workbench, a damaged export)."""
+
+
+class CatalogNotEmptyError(ExportError):
+    """A restore would overwrite a catalog that already holds runs, datasets or models."""

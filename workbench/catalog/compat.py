@@ -18,3 +18,12 @@ def finish_pending(con: Any) -> None:
     complete = getattr(con, "complete", None)
     if complete is not None:
         complete()
+
+
+def arrow_reader(relation: Any, batch_size: int) -> Any:
+    """A pyarrow RecordBatchReader streaming a relation's rows in batches.
+
+    DuckDB 1.5 and 2.x name it `to_arrow_reader`; 1.4 has only `fetch_record_batch`.
+    """
+    method = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    return method(batch_size)

@@ -7,7 +7,12 @@ import sys
 import rich_click as click
 
 from workbench import __version__
-from workbench.errors import ReadOnlyError, RunNotFoundError, WorkbenchError
+from workbench.errors import (
+    CatalogNotEmptyError,
+    ReadOnlyError,
+    RunNotFoundError,
+    WorkbenchError,
+)
 
 click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
@@ -16,6 +21,7 @@ click.rich_click.SHOW_ARGUMENTS = True
 HINTS: dict[type[WorkbenchError], str] = {
     RunNotFoundError: "see `workbench runs`",
     ReadOnlyError: "change the catalog with `workbench ingest`",
+    CatalogNotEmptyError: "`--replace` sets the existing one aside first",
 }
 
 
@@ -117,6 +123,7 @@ def _register(only: str | None = None) -> None:
         "commands_drift",
         "commands_ui",
         "commands_serve",
+        "commands_export",
     )
     for name in modules if only is None else (only,):
         if name in _loaded:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from workbench.catalog.ingest_store import IngestState
+from workbench.errors import WorkbenchError
 from workbench.formats import spec
+from workbench.formats.csv_logs import is_lightning_folder
 
 #: JSON Lines files, read incrementally from a remembered offset: file name -> kind.
 LINE_KINDS = {
@@ -41,10 +44,19 @@ class Discovery:
     paths: set[str] = field(default_factory=set)
     scanned_roots: list[str] = field(default_factory=list)  # roots that exist
     missing_roots: list[str] = field(default_factory=list)  # roots whose folder is gone
+    problems: list[tuple[str, int | None, str]] = field(default_factory=list)  # bad CSV logs
 
 
-def discover(root: str) -> list[RunFolder]:
-    """Every folder under `root` (at any depth) that holds a run.json; never enters artifacts/."""
+def discover(
+    root: str,
+    import_root: str | None = None,
+    problems: list[tuple[str, int | None, str]] | None = None,
+) -> list[RunFolder]:
+    """Every folder under `root` (at any depth) that holds a run.json; never enters artifacts/.
+
+    With `import_root`, a Lightning CSVLogger folder met on the way is written as a run folder
+    there (ingest/csv_mirror.py) and listed too; what it could not read goes to `problems`.
+    """
     found: list[RunFolder] = []
     stack = [root]
     while stack:
@@ -60,6 +72,8 @@ def discover(root: str) -> list[RunFolder]:
             run = _run_folder(folder, root, names)
             if run is not None:
                 found.append(run)
+        elif import_root is not None and is_lightning_folder(names.keys()):
+            found.extend(_lightning_run(folder, import_root, problems))
         for entry in entries:
             if entry.name.startswith(".") or (is_run and entry.name == spec.ARTIFACTS_DIR):
                 continue
@@ -89,15 +103,37 @@ def _run_folder(folder: str, root: str, names: dict[str, os.DirEntry[str]]) -> R
     return RunFolder(folder, root, stats, bool(art and art.is_dir()))
 
 
-def discover_roots(roots: list[str]) -> Discovery:
-    """Run folders under every root; a folder reachable from two roots is listed once."""
+def _lightning_run(
+    folder: str, import_root: str, problems: list[tuple[str, int | None, str]] | None
+) -> list[RunFolder]:
+    """The run folder written from a Lightning CSVLogger folder ([] when it cannot be read)."""
+    from workbench.ingest.csv_mirror import mirror
+
+    try:
+        mirrored = mirror("lightning", folder, Path(import_root))
+    except (WorkbenchError, OSError) as exc:
+        if problems is not None:
+            problems.append((folder, None, str(exc)))
+        return []
+    if problems is not None and mirrored.log is not None:
+        problems.extend(mirrored.log.problems)
+    with os.scandir(mirrored.folder) as it:
+        run = _run_folder(str(mirrored.folder), import_root, {e.name: e for e in it})
+    return [run] if run is not None else []
+
+
+def discover_roots(roots: list[str], import_root: str | None = None) -> Discovery:
+    """Run folders under every root; a folder reachable from two roots is listed once.
+
+    With `import_root`, Lightning CSVLogger folders under the roots are read too (`discover`).
+    """
     found = Discovery()
     for root in roots:
         if os.path.isdir(root):
             found.scanned_roots.append(root)
         else:
             found.missing_roots.append(root)
-        for folder in discover(root):
+        for folder in discover(root, import_root, found.problems):
             if folder.path not in found.paths:
                 found.paths.add(folder.path)
                 found.folders.append(folder)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from workbench.catalog import ingest_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.ingest.csv_mirror import import_root_for
 from workbench.ingest.discover import discover_roots, missing_runs
 from workbench.ingest.plan import RunWork, batches, plan
 from workbench.ingest.report import IngestReport
@@ -76,10 +77,12 @@ def _ingest_pass(
     if roots is None:
         roots = state.roots
     report = IngestReport()
-    found = discover_roots(roots)
+    found = discover_roots(roots, import_root=str(import_root_for(cat.path)))
     for root in found.missing_roots:
         report.error_list.append((root, None, "root folder not found"))
         report.errors += 1
+    report.error_list.extend(found.problems)  # Lightning CSV logs that could not be read
+    report.errors += len(found.problems)
     report.runs_seen = len(found.folders)
     gone = missing_runs(state, roots, found.paths)
     work = plan(found.folders, state)

@@ -203,3 +203,12 @@ class RegistryChanged(Message):
     """A promotion or rollback was written to the registry's log as `event`."""
 
     event: Any
+
+
+@dataclass
+class ViewExported(Message):
+    """The table a screen shows was written to `path` (`rows` rows, as `format`)."""
+
+    path: Path
+    rows: int
+    format: str

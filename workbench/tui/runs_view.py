@@ -258,3 +258,11 @@ def sort_spec(state: ViewState) -> list[str]:
     if state.sort:
         spec.append(("-" if state.descending else "") + state.sort)
     return spec
+
+
+def view_frame(frame: pl.DataFrame, state: ViewState) -> pl.DataFrame:
+    """The runs as the table shows them, for export: id, then the visible columns, in
+    display order, with their values as stored (not as formatted for the screen)."""
+    cols = ["id", *[c for c in visible_columns(frame, state) if c != "id"]]
+    return frame.select([c for c in cols if c in frame.columns]).select(
+        pl.all().gather(display_order(frame, state)))

@@ -333,3 +333,11 @@ def check_drift(
                             on_column=on_column)
     except DriftCancelled:
         return None
+
+
+def write_view(data: Any, path: str | os.PathLike[str]) -> Any:
+    """Write a table the app shows (polars frame or Arrow table) to `path`; the extension
+    (.csv, .parquet, .json) picks the format. Returns what was written (path, format, rows)."""
+    from workbench.interop.export import write_frame
+
+    return write_frame(data, path)

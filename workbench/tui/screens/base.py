@@ -8,15 +8,18 @@ workers that raise on failure: the help screen, the palette and error reporting 
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import printable
 from workbench.tui.keys import KeyHelp, PaletteAction, bindings_help, palette_actions
+from workbench.tui.messages import ViewExported
 
 log = logging.getLogger("workbench.tui")
 
@@ -70,3 +73,43 @@ class WorkbenchScreen(Screen):
             return
         if not self.worker_failed(worker, worker.error):
             report_failure(self, f"could not {worker.name or 'finish'}", worker.error)
+
+    # -- export of the table on screen (a screen opts in with EXPORT_BINDING) -------------
+
+    def export_view(self) -> tuple[str, Any] | None:
+        """(file stem, polars frame or Arrow table) of the table as shown; None: nothing yet.
+        By default the focused DataTable's text (screens with richer data override this)."""
+        from workbench.tui.screens.export_view import focused_table_view
+
+        view = focused_table_view(self)
+        stem = (self.HELP_TITLE or "table").lower().replace(" ", "-")
+        return None if view is None else (stem, view)
+
+    def action_export_view(self) -> None:
+        from workbench.tui.screens.export_view import ExportViewDialog, default_path
+
+        view = self.export_view()
+        if view is None:
+            self.notify("There is no table to export yet.", severity="warning", markup=False)
+            return
+        stem, data = view
+
+        def write(path: Path | None) -> None:
+            if path is not None:
+                self._write_view(data, path)
+
+        self.app.push_screen(ExportViewDialog("this table", default_path(stem)), write)
+
+    @work(thread=True, exclusive=True, group="export-view", exit_on_error=False,
+          name="export the table")
+    def _write_view(self, data: Any, path: Path) -> None:
+        from workbench.tui import service
+
+        written = service.write_view(data, path)
+        self.post_message(ViewExported(written.path, written.rows, written.format))
+
+    @on(ViewExported)
+    def _view_exported(self, message: ViewExported) -> None:
+        noun = "row" if message.rows == 1 else "rows"
+        where = printable(str(message.path))
+        self.notify(f"Wrote {message.rows:,} {noun} to {where} ({message.format})", markup=False)

@@ -22,6 +22,7 @@ from workbench.formatting import format_number
 from workbench.tui import service
 from workbench.tui.messages import CatalogChanged, CompareLoaded, HistoryLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.screens.export_view import EXPORT_BINDING
 from workbench.tui.service import Comparison
 from workbench.tui.widgets.charts import MetricChart, next_smoothing, next_x_axis
 
@@ -47,6 +48,8 @@ class CompareTable:
     labels: dict[str, str]
     rows: list[tuple[str, str, list[str]]] = field(default_factory=list)
     metric_keys: list[str] = field(default_factory=list)
+    #: The comparison the rows were built from (values as logged), for export.
+    source: Comparison | None = None
 
     def to_arrow(self):
         import pyarrow as pa
@@ -67,7 +70,7 @@ def build_compare_table(comparison: Comparison, run_ids: list[str]) -> CompareTa
     if len(comparison.labels) != len(run_ids):
         raise ValueError("compare_runs returned a different number of runs than asked for")
     labels = dict(zip(run_ids, comparison.labels, strict=True))
-    table = CompareTable(run_ids=list(run_ids), labels=labels)
+    table = CompareTable(run_ids=list(run_ids), labels=labels, source=comparison)
     for row in comparison.rows:
         values = []
         for label, value in zip(comparison.labels, row.values, strict=True):
@@ -124,6 +127,7 @@ class CompareScreen(WorkbenchScreen):
         Binding("s", "cycle_smoothing", "Smooth", tooltip="Change the chart's smoothing"),
         Binding("x", "cycle_x_axis", "X-axis", tooltip="Chart against step, elapsed or wall time"),
         Binding("v", "cycle_view", "View", tooltip="Show table and chart, the table, or the chart"),
+        EXPORT_BINDING,
         Binding("escape,q", "back", "Back", tooltip="Back to the runs"),
     ]
 
@@ -391,6 +395,11 @@ class CompareScreen(WorkbenchScreen):
         if self.view != "table" and self.current_metric is not None:
             # the chart's width changed: fetch as many points as it can now show
             self.call_after_refresh(self._load_chart)
+
+    def export_view(self):
+        if self.table is None or self.table.source is None:
+            return None
+        return "compare", self.table.source.to_frame()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -22,6 +22,7 @@ from workbench.tui.keys import keys_for
 from workbench.tui.messages import DiffLoaded, ProfileLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.screens.datasets import cell
+from workbench.tui.screens.export_view import EXPORT_BINDING
 
 if TYPE_CHECKING:
     from workbench.tui.service import Catalog
@@ -45,6 +46,7 @@ class ProfileScreen(WorkbenchScreen):
         Binding("x", "cancel", "Cancel", tooltip="Stop the profile being computed"),
         Binding("r", "refresh", "Recompute", tooltip="Profile the file again"),
         Binding("l", "lineage", "Lineage", tooltip="Runs and models that used this version"),
+        EXPORT_BINDING,
     ]
 
     def __init__(self, catalog: Catalog, ref: str) -> None:
@@ -166,7 +168,7 @@ class DiffScreen(WorkbenchScreen):
     CSS_PATH = "dataset_detail.tcss"
     HELP_TITLE = "Dataset diff"
     HELP_TEXT = "The table compares each column's null rate, mean and distinct count."
-    BINDINGS = [Binding("escape", "back", "Back", tooltip="Back to the datasets")]
+    BINDINGS = [Binding("escape", "back", "Back", tooltip="Back to the datasets"), EXPORT_BINDING]
 
     def __init__(self, catalog: Catalog, ref_a: str, ref_b: str) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from workbench.tui import service
 from workbench.tui.messages import CatalogChanged, DatasetsLoaded, VersionsLoaded
 from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.screens.export_view import EXPORT_BINDING
 
 if TYPE_CHECKING:
     from workbench.tui.service import Catalog
@@ -61,6 +62,7 @@ class DatasetsScreen(WorkbenchScreen):
         Binding("d", "diff", "Diff prev", tooltip="Schema and profile changes from the version before"),
         Binding("l", "lineage", "Lineage", tooltip="Runs and models that used the version"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read the datasets from the catalog again"),
+        EXPORT_BINDING,
     ]
 
     def __init__(self, catalog: Catalog) -> None:

@@ -21,6 +21,7 @@ from textual_plotext import PlotextPlot
 from workbench.tui import service
 from workbench.tui.messages import DriftColumnTested, DriftFailed, DriftFinished, DriftProgress
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.screens.export_view import EXPORT_BINDING
 from workbench.tui.theme import resolve
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class DriftScreen(WorkbenchScreen):
         Binding("x", "cancel_check", "Cancel", tooltip="Stop the check in progress"),
         Binding("t", "focus_table", "Table", show=False, tooltip="Move to the table of columns"),
         Binding("i", "focus_inputs", "Files", show=False, tooltip="Move to the file fields"),
+        EXPORT_BINDING,
         Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
 

@@ -18,6 +18,7 @@ from workbench.errors import WorkbenchError
 from workbench.tui import service
 from workbench.tui.messages import ModelEventsLoaded, ModelsLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
+from workbench.tui.screens.export_view import EXPORT_BINDING
 from workbench.tui.theme import ERROR_STYLE, resolve
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class ModelsScreen(WorkbenchScreen):
         Binding("R", "rollback", "Rollback", key_display="R",
                 tooltip="Move an alias back to its previous version"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
+        EXPORT_BINDING,
         Binding("escape", "back", "Back", show=False, tooltip="Back to the runs"),
     ]
 

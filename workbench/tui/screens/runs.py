@@ -22,9 +22,11 @@ from workbench.tui.runs_view import (
     prepare_frame,
     sort_spec,
     sortable_columns,
+    view_frame,
     visible_columns,
 )
 from workbench.tui.screens.base import WorkbenchScreen
+from workbench.tui.screens.export_view import EXPORT_BINDING
 from workbench.tui.theme import MARK_STYLE, resolve
 from workbench.tui.widgets.filter_bar import FilterBar
 from workbench.tui.widgets.projects import ProjectsTree
@@ -81,6 +83,7 @@ class RunsScreen(WorkbenchScreen):
         Binding("v", "choose_columns", "Columns", show=False, tooltip="Choose columns to show"),
         Binding("g", "group_by", "Group", show=False, tooltip="Group runs by a param"),
         Binding("y", "copy_id", "Copy id", show=False, tooltip="Copy the run id to the clipboard"),
+        EXPORT_BINDING,
         Binding("u", "clear_marks", "Unmark all", show=False, tooltip="Unmark all runs"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Re-scan the run folders and reload"),
         Binding("p", "focus_projects", "Projects", show=False, tooltip="Focus the projects list"),
@@ -332,6 +335,11 @@ class RunsScreen(WorkbenchScreen):
             self.state.sort = column
             self.state.descending = column in ("started_at", "duration_s", "ended_at")
         self.render_runs()
+
+    def export_view(self):
+        if self.frame is None:
+            return None
+        return "runs", view_frame(self.frame, self.state)
 
     def action_cycle_sort(self) -> None:
         if self.frame is None:

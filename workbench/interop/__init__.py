@@ -1,0 +1,1 @@
+"""Interop: other trackers' files in, the catalog's contents out."""
