@@ -29,7 +29,7 @@ class RunFolder:
 
     path: str
     root: str
-    stats: dict[str, tuple[int, float]]  # file name -> (size, mtime)
+    stats: dict[str, tuple[int, float, int, int]]  # file name -> (size, mtime, dev, inode)
     has_artifacts: bool
 
 
@@ -82,7 +82,7 @@ def _run_folder(folder: str, root: str, names: dict[str, os.DirEntry[str]]) -> R
             st = entry.stat()
         except OSError:
             continue
-        stats[name] = (st.st_size, st.st_mtime)
+        stats[name] = (st.st_size, st.st_mtime, st.st_dev, st.st_ino)
     if spec.RUN_FILE not in stats:
         return None
     art = names.get(spec.ARTIFACTS_DIR)
