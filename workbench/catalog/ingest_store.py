@@ -329,6 +329,17 @@ def delete_file_states(con: Connection, paths: list[str]) -> None:
         con.execute("DELETE FROM ingest_files WHERE list_contains(?, path)", [paths])
 
 
+def file_errors(con: Connection, paths: list[str]) -> set[tuple[str, str]]:
+    """(path, message) of the whole-file errors (line NULL) recorded for these files."""
+    if not paths:
+        return set()
+    rows = con.execute(
+        "SELECT path, message FROM ingest_errors WHERE line IS NULL AND list_contains(?, path)",
+        [paths],
+    ).fetchall()
+    return {(p, m) for p, m in rows}
+
+
 def clear_file_errors(con: Connection, paths: list[str]) -> None:
     """Forget the whole-file errors (line NULL) of these files: they were read again."""
     if paths:

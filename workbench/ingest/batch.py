@@ -95,6 +95,7 @@ class _BatchWriter:
         self.small_changed = False
         self.src_keys = np.empty(0, dtype=np.int32)
         self.data_version = state.data_version
+        self.repeated = 0  # errors that repeat what the catalog already said about a file
 
     def write(self, con: Connection, small: Future[SmallFiles]) -> None:
         """Every write of the batch (the caller holds the transaction)."""
@@ -116,6 +117,9 @@ class _BatchWriter:
                 self.reread_paths.extend(synced.hashed)
         store.upsert_file_states(con, self.file_states)
         store.delete_file_states(con, self.removed_paths)
+        # A file still unreadable on a retry is reported again, but is no news to a viewer.
+        before = store.file_errors(con, self.reread_paths)
+        self.repeated = sum(1 for p, line, m, _k in self.errors if line is None and (p, m) in before)
         store.clear_file_errors(con, self.reread_paths)
         store.insert_errors(con, self.errors)
         store.add_roots(con, self.work.add_roots)
@@ -282,7 +286,7 @@ class _BatchWriter:
         report.changed = bool(
             self.rows_written
             or self.parsed_any
-            or self.errors
+            or len(self.errors) > self.repeated
             or self.gone
             or self.ids.forget
             or self.small_changed
