@@ -33,21 +33,23 @@ HEAD_BYTES = 64
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _read_optional(path: StrPath, cap: int) -> bytes | None:
+def _read_optional(path: StrPath, cap: int, checked: bool = False) -> bytes | None:
     """A small file's bytes, or None when it does not exist.
 
     RunFormatError subclasses (safe_files) when it is unreadable, special or over `cap`.
     """
     try:
-        return safe_files.read_capped(path, cap)
+        return safe_files.read_capped(path, cap, checked)
     except FileNotFoundError:
         return None
 
 
-def _load_json_object(path: StrPath, raw: bytes | None = None) -> dict[str, Any]:
+def _load_json_object(
+    path: StrPath, raw: bytes | None = None, checked: bool = False
+) -> dict[str, Any]:
     if raw is None:
         try:
-            raw = safe_files.read_capped(path, spec.MAX_RUN_FILE_BYTES)
+            raw = safe_files.read_capped(path, spec.MAX_RUN_FILE_BYTES, checked)
         except FileNotFoundError:
             raise RunFormatError(f"{path} is missing") from None
     try:
@@ -83,10 +85,13 @@ def _opt_str(obj: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def read_run_json(run_dir: StrPath) -> dict[str, Any]:
-    """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
+def read_run_json(run_dir: StrPath, checked: bool = False) -> dict[str, Any]:
+    """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format.
+
+    `checked=True`: a recent stat found a regular file there (see safe_files.open_regular).
+    """
     path = os.path.join(run_dir, spec.RUN_FILE)
-    obj = _load_json_object(path)
+    obj = _load_json_object(path, checked=checked)
     version = obj.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
         raise RunFormatError(f"{path}: format_version must be an integer")
@@ -162,10 +167,12 @@ def param_row(key: str, value: object) -> tuple[str, str, float | None, str]:
     return key, json.dumps(value, sort_keys=True), None, "string"
 
 
-def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
-    """params.json as catalog rows (empty when the file is absent)."""
+def read_params(
+    run_dir: StrPath, checked: bool = False
+) -> list[tuple[str, str, float | None, str]]:
+    """params.json as catalog rows (empty when the file is absent); `checked` as above."""
     path = os.path.join(run_dir, spec.PARAMS_FILE)
-    raw = _read_optional(path, spec.MAX_PARAMS_FILE_BYTES)
+    raw = _read_optional(path, spec.MAX_PARAMS_FILE_BYTES, checked)
     if raw is None:
         return []
     rows: list[tuple[str, str, float | None, str]] = []
@@ -185,10 +192,10 @@ def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
     return rows
 
 
-def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
+def read_tags(run_dir: StrPath, checked: bool = False) -> list[tuple[str, str]]:
     """tags.json as (key, value) rows; non-string values are kept as JSON text."""
     path = os.path.join(run_dir, spec.TAGS_FILE)
-    raw = _read_optional(path, spec.MAX_TAGS_FILE_BYTES)
+    raw = _read_optional(path, spec.MAX_TAGS_FILE_BYTES, checked)
     if raw is None:
         return []
     return [
@@ -196,9 +203,10 @@ def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
     ]
 
 
-def read_notes(run_dir: StrPath) -> str | None:
+def read_notes(run_dir: StrPath, checked: bool = False) -> str | None:
     """notes.md as text (invalid UTF-8 replaced), or None when absent."""
-    raw = _read_optional(os.path.join(run_dir, spec.NOTES_FILE), spec.MAX_NOTES_FILE_BYTES)
+    path = os.path.join(run_dir, spec.NOTES_FILE)
+    raw = _read_optional(path, spec.MAX_NOTES_FILE_BYTES, checked)
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
@@ -280,14 +288,18 @@ def _scan_entry(
     result.files[os.path.relpath(entry.path, base)] = (st.st_size, st.st_mtime)
 
 
-def sha256_file(path: StrPath, inside: StrPath | None = None) -> str:
-    """SHA-256 of a regular file, streamed; with `inside`, the file must resolve in that folder.
+def sha256_file(
+    path: StrPath, inside: StrPath | None = None, real_inside: str | None = None
+) -> str:
+    """SHA-256 of a regular file, streamed; with `inside`, the file must resolve in that folder
+    (`real_inside`: its realpath, when the caller has it; the file comes from a fresh scan).
 
     Never opens a FIFO or a device (safe_files errors, RunFormatError subclasses).
     """
     digest = hashlib.sha256()
     if inside is not None:
-        fd = safe_files.open_inside(inside, path)
+        fd = safe_files.open_inside(inside, path, checked=real_inside is not None,
+                                    real_folder=real_inside)  # fmt: skip
     else:
         fd, _st = safe_files.open_regular(path)
     try:

@@ -56,20 +56,25 @@ def unreadable(path: str | os.PathLike[str], exc: OSError) -> UnreadableFileErro
     return UnreadableFileError(f"cannot read {os.fspath(path)}: {reason}")
 
 
-def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+def open_regular(
+    path: str | os.PathLike[str], checked: bool = False
+) -> tuple[int, os.stat_result]:
     """An open descriptor of a regular file and its fstat; FileNotFoundError when absent.
 
     The path is stat'ed (following links) before it is opened, so a FIFO or a device is never
-    opened; the open is non-blocking and the descriptor fstat'ed, for a swap in between.
+    opened; `checked=True` says the caller's own recent stat found a regular file there, and
+    saves that second stat. The open is non-blocking and the descriptor fstat'ed, for a swap
+    in between.
     """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise unreadable(path, exc) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise not_regular(path, st.st_mode)
+    if not checked:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise unreadable(path, exc) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(path, st.st_mode)
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
@@ -87,9 +92,11 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, st
 
 
-def read_capped(path: str | os.PathLike[str], cap: int) -> bytes:
-    """A whole small regular file, at most `cap` bytes; FileNotFoundError when absent."""
-    fd, st = open_regular(path)
+def read_capped(path: str | os.PathLike[str], cap: int, checked: bool = False) -> bytes:
+    """A whole small regular file, at most `cap` bytes; FileNotFoundError when absent.
+
+    `checked`: as for open_regular."""
+    fd, st = open_regular(path, checked)
     try:
         if st.st_size > cap:
             raise too_large(path, st.st_size, cap)
@@ -120,25 +127,35 @@ def too_large(path: str | os.PathLike[str], size: int, cap: int) -> FileTooLarge
 
 def is_inside(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
     """True when `path` (links resolved) is `folder` (links resolved) or under it."""
-    real_folder = os.path.realpath(folder)
-    target = os.path.realpath(path)
-    return target == real_folder or target.startswith(real_folder.rstrip(os.sep) + os.sep)
+    return _under(os.path.realpath(folder), os.path.realpath(path))
 
 
-def open_inside(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> int:
+def open_inside(
+    folder: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    checked: bool = False,
+    real_folder: str | None = None,
+) -> int:
     """An open descriptor of the regular file at `path`, which must resolve inside `folder`
     (checked before opening, and again on the descriptor where /proc tells its real path).
 
-    NotRegularFileError for a special file or one that leads outside the folder.
+    `checked=True`: the caller's own recent scan found a regular file inside the folder there
+    (only the check on the descriptor is made); `real_folder`: os.path.realpath(folder), when
+    the caller has it. NotRegularFileError for a special file or one leading out of the folder.
     """
-    if not is_inside(folder, path):
+    real = real_folder if real_folder is not None else os.path.realpath(folder)
+    if not checked and not _under(real, os.path.realpath(path)):
         raise NotRegularFileError(f"{os.fspath(path)} leads outside its run folder; skipped")
-    fd, _st = open_regular(path)
+    fd, _st = open_regular(path, checked)
     try:
         opened = os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
         return fd  # no /proc here: the check before opening stands
-    if not is_inside(folder, opened):
+    if not _under(real, opened):
         os.close(fd)
         raise NotRegularFileError(f"{os.fspath(path)} leads outside its run folder; skipped")
     return fd
+
+
+def _under(real_folder: str, real_path: str) -> bool:
+    return real_path == real_folder or real_path.startswith(real_folder.rstrip(os.sep) + os.sep)

@@ -5,6 +5,7 @@ folder or looping, FIFOs, devices) and files that could not be read.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ def sync_artifacts(con: Connection, item: RunWork, state: IngestState) -> Synced
     folder = Path(item.path)
     scan = item.artifacts
     known = state.artifacts.get(item.run_key, {})
+    real_folder = os.path.realpath(folder)  # the scan found these files inside it just now
     changed = []
     for rel, (size, mtime) in scan.files.items():
         if known.get(rel) == (size, mtime):
@@ -47,7 +49,7 @@ def sync_artifacts(con: Connection, item: RunWork, state: IngestState) -> Synced
         path = folder / spec.ARTIFACTS_DIR / rel
         out.hashed.append(str(path))
         try:
-            digest = runfolder.sha256_file(path, inside=folder)
+            digest = runfolder.sha256_file(path, inside=folder, real_inside=real_folder)
         except FileNotFoundError:
             continue
         except RunFormatError as exc:

@@ -78,7 +78,7 @@ def _read_run_json(
     run_file = item.whole["run"]
     out.read_paths.append(run_file.path)
     try:
-        row = runfolder.read_run_json(Path(item.path))
+        row = runfolder.read_run_json(Path(item.path), item.folder.regular(spec.RUN_FILE))
     except UnreadableFileError as exc:
         # Not read, not recorded as read: a known run goes on with what the catalog has.
         out.retry(item, run_file, str(exc))

@@ -58,6 +58,7 @@ class LineWork:
     ino: int | None = None
     head_after: str | None = None  # the head signature after this read
     error: RunFormatError | None = None  # why the file could not be read (safe_files errors)
+    regular: bool = False  # the pass's stat found a regular file (no second stat needed)
 
     @property
     def expected_offset(self) -> int | None:
@@ -152,7 +153,8 @@ def _changed_line_files(folder: RunFolder, state: IngestState) -> list[LineWork]
         path = os.path.join(folder.path, name)
         fs = state.files.get(path)
         if fs is None or fs.size != st[0] or fs.mtime != st[1] or _other_file(fs, st):
-            lines.append(LineWork(kind, path, st[0], st[1], fs, dev=st[2], ino=st[3]))
+            lines.append(LineWork(kind, path, st[0], st[1], fs, dev=st[2], ino=st[3],
+                                  regular=folder.regular(name)))  # fmt: skip
     return lines
 
 

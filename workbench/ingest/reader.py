@@ -46,7 +46,7 @@ def prepare_lines(lw: LineWork, budget: int) -> None:
     lw.start, lw.lines = (fs.offset, fs.lines) if fs is not None else (0, 0)
     budget = max(budget, 1 << 16)
     try:
-        fd, st = safe_files.open_regular(lw.path)
+        fd, st = safe_files.open_regular(lw.path, checked=lw.regular)
     except FileNotFoundError:
         lw.chunk, lw.more = b"", False  # removed since the stat: nothing to read
         return

@@ -4,6 +4,7 @@ changed (on a helper thread), and write params and tags with one statement per t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,15 +59,16 @@ def _read_one(item: RunWork, whole: WholeFile, out: SmallFiles) -> None:
     folder = Path(item.path)
     kind = whole.kind
     out.read_paths.append(whole.path)
+    checked = item.folder.regular(os.path.basename(whole.path))
     try:
         if kind == "params":
-            item.params = [] if whole.removed else _capped(runfolder.read_params(folder),
+            item.params = [] if whole.removed else _capped(runfolder.read_params(folder, checked),
                                                            whole, item, out)  # fmt: skip
         elif kind == "tags":
-            item.tags = [] if whole.removed else _capped(runfolder.read_tags(folder),
+            item.tags = [] if whole.removed else _capped(runfolder.read_tags(folder, checked),
                                                          whole, item, out)  # fmt: skip
         else:
-            item.notes = None if whole.removed else runfolder.read_notes(folder)
+            item.notes = None if whole.removed else runfolder.read_notes(folder, checked)
             item.notes_read = True
     except UnreadableFileError as exc:
         out.errors.append((whole.path, str(exc), item))
