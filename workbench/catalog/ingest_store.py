@@ -40,6 +40,13 @@ class FileState:
     size: int
     mtime: float
     head: str | None
+    dev: int | None = None  # the file's identity (st_dev, st_ino) when it was read
+    ino: int | None = None
+
+
+#: FileState.size of a file that could not be read (permissions, an I/O error): it differs
+#: from every real size, so each pass tries it again.
+UNREAD_SIZE = -2
 
 
 @dataclass
@@ -51,16 +58,33 @@ class IngestState:
     runs_by_id: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # key, path, missing
     artifacts: dict[int, dict[str, tuple[int, float]]] = field(default_factory=dict)
     roots: list[str] = field(default_factory=list)
+    data_version: int = 0  # catalog_state's data_version when this state was read
+
+
+class CatalogChangedError(Exception):
+    """Another process wrote the catalog since this pass read its state: plan again.
+
+    Raised inside `transaction`, which has rolled back by the time the caller sees it.
+    """
 
 
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
     """One transaction on an open connection: committed when the block ends, rolled back if
-    it raises (anything, KeyboardInterrupt included), so rows and read offsets land together."""
+    it raises (anything, KeyboardInterrupt included), so rows and read offsets land together.
+
+    A constraint violation (another process inserted the same run meanwhile) comes out as
+    CatalogChangedError.
+    """
+    import duckdb
+
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
         con.execute("COMMIT")
+    except duckdb.ConstraintException as exc:
+        con.execute("ROLLBACK")
+        raise CatalogChangedError(str(exc)) from exc
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -70,7 +94,7 @@ def load_state(con: Connection) -> IngestState:
     """Read ingest_files, runs, artifacts and roots into Python dicts."""
     state = IngestState()
     for row in con.execute(
-        'SELECT path, run_key, kind, "offset", lines, size, mtime, head FROM ingest_files'
+        'SELECT path, run_key, kind, "offset", lines, size, mtime, head, dev, ino FROM ingest_files'
     ).fetchall():
         state.files[row[0]] = FileState(*row)
     for run_key, run_id, path, missing in con.execute(
@@ -83,7 +107,14 @@ def load_state(con: Connection) -> IngestState:
     ).fetchall():
         state.artifacts.setdefault(run_key, {})[path] = (size, mtime)
     state.roots = [r[0] for r in con.execute("SELECT path FROM roots ORDER BY path").fetchall()]
+    state.data_version = data_version(con)
     return state
+
+
+def data_version(con: Connection) -> int:
+    """The catalog's data_version counter (bumped by every commit that changed data)."""
+    rows = con.execute("SELECT value FROM catalog_state WHERE key = 'data_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def list_roots(con: Connection) -> list[str]:
@@ -269,19 +300,24 @@ def upsert_file_states(con: Connection, states: list[FileState]) -> None:
             "size": [s.size for s in states],
             "mtime": [s.mtime for s in states],
             "head": [s.head for s in states],
+            "dev": [s.dev for s in states],
+            "ino": [s.ino for s in states],
         },
         schema={
             "path": pl.String, "run_key": pl.Int32, "kind": pl.String, "offset": pl.Int64,
             "lines": pl.Int64, "size": pl.Int64, "mtime": pl.Float64, "head": pl.String,
+            "dev": pl.UInt64, "ino": pl.UInt64,
         },
     )  # fmt: skip
+    cols = 'path, run_key, kind, "offset", lines, size, mtime, head, dev, ino'
     con.register("_wb_files", frame.to_arrow())
     try:
         con.execute(
-            'INSERT INTO ingest_files SELECT path, run_key, kind, "offset", lines, size, mtime, head '
+            f"INSERT INTO ingest_files ({cols}) SELECT {cols} "
             "FROM _wb_files ON CONFLICT (path) DO UPDATE SET run_key = excluded.run_key, "
             'kind = excluded.kind, "offset" = excluded."offset", lines = excluded.lines, '
-            "size = excluded.size, mtime = excluded.mtime, head = excluded.head"
+            "size = excluded.size, mtime = excluded.mtime, head = excluded.head, "
+            "dev = excluded.dev, ino = excluded.ino"
         )
     finally:
         con.unregister("_wb_files")
@@ -291,6 +327,25 @@ def delete_file_states(con: Connection, paths: list[str]) -> None:
     """Forget files that were removed from their run folder."""
     if paths:
         con.execute("DELETE FROM ingest_files WHERE list_contains(?, path)", [paths])
+
+
+def file_errors(con: Connection, paths: list[str]) -> set[tuple[str, str]]:
+    """(path, message) of the whole-file errors (line NULL) recorded for these files."""
+    if not paths:
+        return set()
+    rows = con.execute(
+        "SELECT path, message FROM ingest_errors WHERE line IS NULL AND list_contains(?, path)",
+        [paths],
+    ).fetchall()
+    return {(p, m) for p, m in rows}
+
+
+def clear_file_errors(con: Connection, paths: list[str]) -> None:
+    """Forget the whole-file errors (line NULL) of these files: they were read again."""
+    if paths:
+        con.execute(
+            "DELETE FROM ingest_errors WHERE line IS NULL AND list_contains(?, path)", [paths]
+        )
 
 
 def insert_errors(con: Connection, rows: list[ErrorRow]) -> None:

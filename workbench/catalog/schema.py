@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -154,6 +154,15 @@ def _migrate_to_v4(con: DuckDBPyConnection) -> None:
     con.execute(DRIFT_TABLES)
 
 
+def _migrate_to_v6(con: DuckDBPyConnection) -> None:
+    """Hardening: each read file's identity (device, inode), so a file replaced by rename is
+    told from one appended to, whatever its size and first bytes."""
+    con.execute(
+        "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS dev UBIGINT;"
+        "ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS ino UBIGINT;"
+    )
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
@@ -161,6 +170,7 @@ MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (2, _migrate_to_v2),
     (3, _migrate_to_v3),
     (4, _migrate_to_v4),
+    (6, _migrate_to_v6),
 ]
 
 

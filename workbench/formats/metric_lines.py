@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ def _fast_parse(
             strings = True
         except Exception:
             return None
-    if df.height != total:
+    if df.height != total or not _one_field_each(df, data, total):
         return None
     src = np.repeat(np.array([s for s, _ in chunks], dtype=np.int32), counts)
     line = (
@@ -144,8 +145,9 @@ def _fast_parse(
         text = pl.col("value")
         nonfinite = text.is_in(list(spec.NON_FINITE_STRINGS))
         n_nonfinite = df.select(nonfinite.sum()).item()
-        quoted = data.count(b'"value":"') + data.count(b'"value": "')
-        if quoted != n_nonfinite:
+        if b"\\u" in data:  # an escaped field name would hide from the count below
+            return None
+        if len(_QUOTED_VALUE.findall(data)) != n_nonfinite:
             return None  # some value is a string other than NaN/Infinity/-Infinity
         df = df.with_columns(
             pl.when(text == "NaN")
@@ -163,6 +165,37 @@ def _fast_parse(
     else:
         df = df.with_columns(pl.lit(False).alias("_badvalue"))
     return df.rename({"timestamp": "ts"})
+
+
+#: A key polars read from a JSON number, boolean, object or array (it gives their text).
+_NOT_A_STRING_KEY = r"^(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|[{\[].*)$"
+#: A quoted value, whatever the whitespace around the colon (each line has one "value").
+_QUOTED_VALUE = re.compile(rb'"value"\s*:\s*"')
+
+
+def _one_field_each(df: pl.DataFrame, data: bytes, total: int) -> bool:
+    """Whether every line held the four fields exactly once, the key as a JSON string: what
+    the per-line path checks through json.loads. polars keeps the first of duplicate keys
+    (JSON parsers the last) and reads a number where a string belongs as its text.
+
+    No field is null, so each line has all four (a field under an escaped name that polars
+    did not see would be null); and the input has exactly four colons a line besides those
+    inside keys, so no line has a fifth (a duplicate or an unknown field): one byte count.
+    """
+    import numpy as np
+    import polars as pl
+
+    if any(df.null_count().row(0)):
+        return False
+    keys = df.get_column("key").unique()
+    if keys.str.contains(_NOT_A_STRING_KEY).any():
+        return False  # (or a string key that looks like one: the per-line path decides)
+    colons = 4 * total
+    if keys.str.contains(":", literal=True).any():
+        if b"\\u" in data:  # an escaped colon inside a key would upset the count
+            return False
+        colons += int(df.select(pl.col("key").str.count_matches(":", literal=True).sum()).item())
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 58)) == colons  # b":"
 
 
 def _vector_checks(df: pl.DataFrame, errors: list[LineError]) -> pl.DataFrame:

@@ -10,13 +10,14 @@ import hashlib
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from workbench.errors import RunFormatError
-from workbench.formats import spec
+from workbench.formats import safe_files, spec
 
 # The metrics.jsonl parser, by its names here too (the ingester reads every format from here).
 from workbench.formats.metric_lines import METRIC_COLUMNS as METRIC_COLUMNS
@@ -32,37 +33,25 @@ HEAD_BYTES = 64
 # -- whole files ------------------------------------------------------------------------------
 
 
-def _read_bytes(path: StrPath) -> bytes:
-    """A whole small file in as few system calls as possible (open, read, close)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        data = os.read(fd, 1 << 16)
-        if len(data) < 1 << 16:  # a short read of a regular file is its end
-            return data
-        parts = [data]
-        while block := os.read(fd, 1 << 20):
-            parts.append(block)
-        return b"".join(parts)
-    finally:
-        os.close(fd)
+def _read_optional(path: StrPath, cap: int, checked: bool = False) -> bytes | None:
+    """A small file's bytes, or None when it does not exist.
 
-
-def _read_optional(path: StrPath) -> bytes | None:
-    """A small file's bytes, or None when it does not exist."""
+    RunFormatError subclasses (safe_files) when it is unreadable, special or over `cap`.
+    """
     try:
-        return _read_bytes(path)
+        return safe_files.read_capped(path, cap, checked)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _load_json_object(path: StrPath, raw: bytes | None = None) -> dict[str, Any]:
+def _load_json_object(
+    path: StrPath, raw: bytes | None = None, checked: bool = False
+) -> dict[str, Any]:
     if raw is None:
         try:
-            raw = _read_bytes(path)
-        except OSError as exc:
-            raise RunFormatError(f"cannot read {path}: {exc.strerror}") from None
+            raw = safe_files.read_capped(path, spec.MAX_RUN_FILE_BYTES, checked)
+        except FileNotFoundError:
+            raise RunFormatError(f"{path} is missing") from None
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -96,10 +85,13 @@ def _opt_str(obj: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def read_run_json(run_dir: StrPath) -> dict[str, Any]:
-    """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format."""
+def read_run_json(run_dir: StrPath, checked: bool = False) -> dict[str, Any]:
+    """run.json as a flat dict of catalog columns; RunFormatError when it breaks the format.
+
+    `checked=True`: a recent stat found a regular file there (see safe_files.open_regular).
+    """
     path = os.path.join(run_dir, spec.RUN_FILE)
-    obj = _load_json_object(path)
+    obj = _load_json_object(path, checked=checked)
     version = obj.get("format_version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
         raise RunFormatError(f"{path}: format_version must be an integer")
@@ -175,10 +167,12 @@ def param_row(key: str, value: object) -> tuple[str, str, float | None, str]:
     return key, json.dumps(value, sort_keys=True), None, "string"
 
 
-def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
-    """params.json as catalog rows (empty when the file is absent)."""
+def read_params(
+    run_dir: StrPath, checked: bool = False
+) -> list[tuple[str, str, float | None, str]]:
+    """params.json as catalog rows (empty when the file is absent); `checked` as above."""
     path = os.path.join(run_dir, spec.PARAMS_FILE)
-    raw = _read_optional(path)
+    raw = _read_optional(path, spec.MAX_PARAMS_FILE_BYTES, checked)
     if raw is None:
         return []
     rows: list[tuple[str, str, float | None, str]] = []
@@ -198,10 +192,10 @@ def read_params(run_dir: StrPath) -> list[tuple[str, str, float | None, str]]:
     return rows
 
 
-def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
+def read_tags(run_dir: StrPath, checked: bool = False) -> list[tuple[str, str]]:
     """tags.json as (key, value) rows; non-string values are kept as JSON text."""
     path = os.path.join(run_dir, spec.TAGS_FILE)
-    raw = _read_optional(path)
+    raw = _read_optional(path, spec.MAX_TAGS_FILE_BYTES, checked)
     if raw is None:
         return []
     return [
@@ -209,9 +203,10 @@ def read_tags(run_dir: StrPath) -> list[tuple[str, str]]:
     ]
 
 
-def read_notes(run_dir: StrPath) -> str | None:
+def read_notes(run_dir: StrPath, checked: bool = False) -> str | None:
     """notes.md as text (invalid UTF-8 replaced), or None when absent."""
-    raw = _read_optional(os.path.join(run_dir, spec.NOTES_FILE))
+    path = os.path.join(run_dir, spec.NOTES_FILE)
+    raw = _read_optional(path, spec.MAX_NOTES_FILE_BYTES, checked)
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
@@ -227,41 +222,93 @@ class ArtifactScan:
 
 
 def scan_artifacts(run_dir: Path) -> ArtifactScan:
-    """List artifacts/ recursively; symlinks that leave the run folder are refused."""
+    """List artifacts/ recursively: regular files only, each folder once.
+
+    Refused (reported, never followed or opened): an artifacts/ or a symlink that leads out of
+    the run folder, a FIFO, device or socket, and a link back to a folder already listed (a
+    loop), so the scan stays linear whatever links it meets.
+    """
     result = ArtifactScan()
-    base = run_dir / spec.ARTIFACTS_DIR
+    base = os.path.join(run_dir, spec.ARTIFACTS_DIR)
+    if not safe_files.is_inside(run_dir, base):
+        result.refused.append((base, "artifacts/ leads outside the run folder; not listed"))
+        return result
     real_run = os.path.realpath(run_dir)
+    try:
+        st = os.stat(base)
+    except OSError:
+        return result
+    seen = {(st.st_dev, st.st_ino)}
     stack = [base]
     while stack:
         folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError:
             continue
         for entry in entries:
-            rel = os.path.relpath(entry.path, base)
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if not (target == real_run or target.startswith(real_run + os.sep)):
-                    result.refused.append((entry.path, "symlink points outside the run folder"))
-                    continue
-            try:
-                if entry.is_dir():
-                    stack.append(Path(entry.path))
-                    continue
-                st = entry.stat()
-            except OSError:
-                continue
-            result.files[rel] = (st.st_size, st.st_mtime)
+            _scan_entry(entry, base, real_run, seen, stack, result)
     return result
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, streamed."""
+def _scan_entry(
+    entry: os.DirEntry[str],
+    base: str,
+    real_run: str,
+    seen: set[tuple[int, int]],
+    stack: list[str],
+    result: ArtifactScan,
+) -> None:
+    """One entry of an artifacts folder: list it, queue it (a folder) or refuse it."""
+    try:
+        link = entry.is_symlink()
+        if link:
+            target = os.path.realpath(entry.path)
+            if not (target == real_run or target.startswith(real_run + os.sep)):
+                result.refused.append((entry.path, "symlink points outside the run folder"))
+                return
+        st = entry.stat()
+    except OSError:
+        return  # vanished, or a dangling link
+    if stat.S_ISDIR(st.st_mode):
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:
+            if link:
+                result.refused.append((entry.path, "symlink loops back to a folder already listed"))
+            return
+        seen.add(ident)
+        stack.append(entry.path)
+        return
+    if not stat.S_ISREG(st.st_mode):
+        result.refused.append(
+            (entry.path, f"{safe_files.describe_mode(st.st_mode)}, not a regular file")
+        )
+        return
+    result.files[os.path.relpath(entry.path, base)] = (st.st_size, st.st_mtime)
+
+
+def sha256_file(
+    path: StrPath, inside: StrPath | None = None, real_inside: str | None = None
+) -> str:
+    """SHA-256 of a regular file, streamed; with `inside`, the file must resolve in that folder
+    (`real_inside`: its realpath, when the caller has it; the file comes from a fresh scan).
+
+    Never opens a FIFO or a device (safe_files errors, RunFormatError subclasses).
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+    if inside is not None:
+        fd = safe_files.open_inside(inside, path, checked=real_inside is not None,
+                                    real_folder=real_inside)  # fmt: skip
+    else:
+        fd, _st = safe_files.open_regular(path)
+    try:
+        while block := os.read(fd, 1 << 20):
             digest.update(block)
+    except OSError as exc:
+        raise safe_files.unreadable(path, exc) from None
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 
@@ -279,9 +326,16 @@ def inside(run_dir: Path, rel: str) -> bool:
 
 def head_signature(path: str | Path, length: int) -> str:
     """'<n>:<sha1 of the first n bytes>' — detects a file replaced under the same name."""
-    with open(path, "rb") as fh:
-        data = fh.read(min(length, HEAD_BYTES))
-    return signature_of(data)
+    fd, _st = safe_files.open_regular(path)
+    try:
+        return head_signature_fd(fd, length)
+    finally:
+        os.close(fd)
+
+
+def head_signature_fd(fd: int, length: int) -> str:
+    """The head signature of the file open at `fd`."""
+    return signature_of(os.pread(fd, min(length, HEAD_BYTES), 0))
 
 
 def signature_of(data: bytes) -> str:
@@ -306,23 +360,30 @@ def read_complete_lines(
     (the file size from a recent stat) lets the read ask for exactly the bytes there are;
     bytes appended after that stat are left for the next pass.
     """
-    fd = os.open(path, os.O_RDONLY)
+    fd, _st = safe_files.open_regular(path)
     try:
-        want = max_bytes if size is None else min(max_bytes, size - offset)
-        if want <= 0:
-            return b"", False
-        data = os.pread(fd, want, offset)
-        capped = len(data) == max_bytes
-        end = data.rfind(b"\n")
-        while end < 0 and capped:
-            more = os.pread(fd, max_bytes, offset + len(data))
-            if not more:
-                break
-            data += more
-            capped = len(more) == max_bytes
-            end = data.rfind(b"\n")
+        return read_complete_lines_fd(fd, offset, max_bytes, size)
     finally:
         os.close(fd)
+
+
+def read_complete_lines_fd(
+    fd: int, offset: int, max_bytes: int, size: int | None = None
+) -> tuple[bytes, bool]:
+    """read_complete_lines on an open descriptor."""
+    want = max_bytes if size is None else min(max_bytes, size - offset)
+    if want <= 0:
+        return b"", False
+    data = os.pread(fd, want, offset)
+    capped = len(data) == max_bytes
+    end = data.rfind(b"\n")
+    while end < 0 and capped:
+        more = os.pread(fd, max_bytes, offset + len(data))
+        if not more:
+            break
+        data += more
+        capped = len(more) == max_bytes
+        end = data.rfind(b"\n")
     if end < 0:
         return b"", False
     if end + 1 < len(data):

@@ -38,3 +38,13 @@ MAX_LINE_BYTES = 1 << 20
 NON_FINITE_STRINGS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+#: Size caps of the small files, read whole: a bigger file is reported and skipped.
+MAX_RUN_FILE_BYTES = 1 << 20
+MAX_PARAMS_FILE_BYTES = 16 << 20
+MAX_TAGS_FILE_BYTES = 16 << 20
+MAX_NOTES_FILE_BYTES = 1 << 20
+#: Longer run names and projects are cut to this many characters (and the cut reported).
+MAX_NAME_LENGTH = 500
+#: Longer param and tag values are cut to this many characters (and the cut reported).
+MAX_VALUE_LENGTH = 1 << 16

@@ -18,8 +18,10 @@ from workbench.catalog import ingest_store as store
 from workbench.catalog.connection import bump_data_version
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.datasets_store import link_run_datasets
-from workbench.catalog.ingest_store import ErrorRow, FileState, IngestState
+from workbench.catalog.ingest_store import UNREAD_SIZE, ErrorRow, FileState, IngestState
+from workbench.errors import RunFormatError
 from workbench.formats import runfolder
+from workbench.formats.safe_files import UnreadableFileError
 from workbench.ingest.artifacts import sync_artifacts
 from workbench.ingest.identity import Identities, identify
 from workbench.ingest.plan import LineWork, RunWork, follow_ups
@@ -64,6 +66,7 @@ def run_batch(
         reader.cancel()
         raise
     writer.remember(state)
+    state.data_version = writer.data_version
     return writer.report, follow_ups(ids.active, state)
 
 
@@ -83,6 +86,7 @@ class _BatchWriter:
         self.errors: list[ErrorRow] = list(ids.errors)
         self.file_states: list[FileState] = list(ids.file_states)
         self.removed_paths: list[str] = []
+        self.reread_paths: list[str] = list(ids.read_paths)  # whose file-level errors go
         self.stale: set[int] = set()  # line items another process read meanwhile
         self.gone: list[int] = []
         self.rows_written = False
@@ -90,9 +94,13 @@ class _BatchWriter:
         self.replaced_any = False
         self.small_changed = False
         self.src_keys = np.empty(0, dtype=np.int32)
+        self.data_version = state.data_version
+        self.repeated = 0  # errors that repeat what the catalog already said about a file
 
     def write(self, con: Connection, small: Future[SmallFiles]) -> None:
         """Every write of the batch (the caller holds the transaction)."""
+        if store.data_version(con) != self.state.data_version:
+            raise store.CatalogChangedError("another process ingested meanwhile")
         self._forget_and_check_offsets(con)
         self._write_runs(con)
         self._write_small_files(con, small.result())
@@ -103,18 +111,23 @@ class _BatchWriter:
         self._merge_summaries(con)
         for item in self.active:
             if item.artifacts is not None:
-                errors, refused = sync_artifacts(con, item, self.state)
-                self.errors.extend(errors)
-                self.file_states.extend(refused)
+                synced = sync_artifacts(con, item, self.state)
+                self.errors.extend(synced.errors)
+                self.file_states.extend(synced.refused)
+                self.reread_paths.extend(synced.hashed)
         store.upsert_file_states(con, self.file_states)
         store.delete_file_states(con, self.removed_paths)
+        # A file still unreadable on a retry is reported again, but is no news to a viewer.
+        before = store.file_errors(con, self.reread_paths)
+        self.repeated = sum(1 for p, line, m, _k in self.errors if line is None and (p, m) in before)
+        store.clear_file_errors(con, self.reread_paths)
         store.insert_errors(con, self.errors)
         store.add_roots(con, self.work.add_roots)
         store.mark_roots_scanned(con, self.work.scanned_roots)
         self._count()
         if self.report.changed:
             link_run_datasets(con)  # dataset versions and locations of new datasets.jsonl lines
-            bump_data_version(con)
+            self.data_version = bump_data_version(con)
 
     def _forget_and_check_offsets(self, con: Connection) -> None:
         """Forget runs read afresh; find files whose offset moved since the pass loaded it."""
@@ -130,6 +143,8 @@ class _BatchWriter:
         keys = store.new_run_keys(con, len(self.ids.new_runs))
         for item, key in zip(self.ids.new_runs, keys, strict=True):
             item.run_key = key
+        for path, message, item in self.ids.notices:
+            self.errors.append((path, None, message, item.run_key))
         store.set_missing(con, self.ids.move_missing, True)
         moved = {i.run_key for i in self.active}
         self.gone = [k for k in self.work.gone if k not in moved]
@@ -147,6 +162,7 @@ class _BatchWriter:
         for path, message, item in small.errors:
             self.errors.append((path, None, message, item.run_key))
         self.removed_paths.extend(small.removed)
+        self.reread_paths.extend(small.read_paths)
         self.file_states.extend(small.states)
         # States made before the new runs had keys get them now.
         key_of_path = {item.path: item.run_key for item in self.active}
@@ -202,12 +218,32 @@ class _BatchWriter:
         for idx, (item, lw) in enumerate(self.line_items):
             if idx in self.stale:
                 continue
+            if lw.error is not None or (lw.state is not None and lw.state.size == UNREAD_SIZE):
+                self.reread_paths.append(lw.path)  # its earlier file-level error goes
+            if lw.error is not None:
+                self._line_file_failed(item, lw, lw.error)
+                continue
             if lw.kind != "metrics" and lw.chunk:
                 self._write_records(con, item, lw)
             self.file_states.append(
                 FileState(lw.path, item.run_key, lw.kind, lw.end, lw.lines + lw.n_lines,
-                          lw.size if not lw.more else -1, lw.mtime, _head_after(lw))
+                          lw.size if not lw.more else -1, lw.mtime, lw.head_after, lw.dev, lw.ino)
             )  # fmt: skip
+
+    def _line_file_failed(self, item: RunWork, lw: LineWork, error: RunFormatError) -> None:
+        """Report a JSON Lines file that was not read and keep its offset. One that cannot be
+        read now is tried again on every pass; a FIFO or device only once it changes."""
+        self.errors.append((lw.path, None, str(error), item.run_key))
+        fs = lw.state
+        offset, lines, head = (fs.offset, fs.lines, fs.head) if fs is not None else (0, 0, None)
+        if isinstance(error, UnreadableFileError):
+            size, mtime = UNREAD_SIZE, 0.0
+            dev, ino = (fs.dev, fs.ino) if fs is not None else (None, None)
+        else:
+            size, mtime, dev, ino = lw.size, lw.mtime, lw.dev, lw.ino
+        self.file_states.append(
+            FileState(lw.path, item.run_key, lw.kind, offset, lines, size, mtime, head, dev, ino)
+        )
 
     def _write_records(self, con: Connection, item: RunWork, lw: LineWork) -> None:
         recs, rec_errors = runfolder.parse_record_lines(lw.chunk, lw.kind, Path(item.path))
@@ -250,7 +286,7 @@ class _BatchWriter:
         report.changed = bool(
             self.rows_written
             or self.parsed_any
-            or self.errors
+            or len(self.errors) > self.repeated
             or self.gone
             or self.ids.forget
             or self.small_changed
@@ -273,14 +309,3 @@ class _BatchWriter:
                 state.runs_by_path[item.path] = (item.run_key, run_id, False)
                 state.runs_by_id[run_id] = (item.run_key, item.path, False)
 
-
-def _head_after(lw: LineWork) -> str | None:
-    """The signature of the file's first bytes after this read (how a replaced file is told)."""
-    head = lw.state.head if (lw.state is not None and not lw.replaced) else None
-    if head is not None and runfolder.head_length(head) >= runfolder.HEAD_BYTES:
-        return head
-    if not lw.end:
-        return None
-    if lw.start == 0:  # the chunk is the start of the file
-        return runfolder.signature_of(lw.chunk[: runfolder.HEAD_BYTES])
-    return runfolder.head_signature(lw.path, lw.end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from workbench.catalog.ingest_store import IngestState
 from workbench.errors import WorkbenchError
@@ -32,8 +33,13 @@ class RunFolder:
 
     path: str
     root: str
-    stats: dict[str, tuple[int, float]]  # file name -> (size, mtime)
+    stats: dict[str, tuple[int, float, int, int]]  # file name -> (size, mtime, dev, inode)
     has_artifacts: bool
+    special: frozenset[str] = frozenset()  # names whose stat found no regular file
+
+    def regular(self, name: str) -> bool:
+        """Whether this pass's stat found a regular file at `name` (readers skip a 2nd stat)."""
+        return name in self.stats and name not in self.special
 
 
 @dataclass
@@ -88,6 +94,7 @@ def discover(
 def _run_folder(folder: str, root: str, names: dict[str, os.DirEntry[str]]) -> RunFolder | None:
     """The stats of a run folder's files; None when run.json vanished meanwhile."""
     stats = {}
+    special = []
     for name in (*LINE_KINDS, *WHOLE_KINDS):
         entry = names.get(name)
         if entry is None:
@@ -96,11 +103,13 @@ def _run_folder(folder: str, root: str, names: dict[str, os.DirEntry[str]]) -> R
             st = entry.stat()
         except OSError:
             continue
-        stats[name] = (st.st_size, st.st_mtime)
+        stats[name] = (st.st_size, st.st_mtime, st.st_dev, st.st_ino)
+        if not S_ISREG(st.st_mode):
+            special.append(name)  # a FIFO, a device: never opened (safe_files says why)
     if spec.RUN_FILE not in stats:
         return None
     art = names.get(spec.ARTIFACTS_DIR)
-    return RunFolder(folder, root, stats, bool(art and art.is_dir()))
+    return RunFolder(folder, root, stats, bool(art and art.is_dir()), frozenset(special))
 
 
 def _lightning_run(

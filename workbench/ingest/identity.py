@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.catalog.ingest_store import ErrorRow, FileState, IngestState
+from workbench.catalog.ingest_store import UNREAD_SIZE, ErrorRow, FileState, IngestState
 from workbench.errors import RunFormatError
 from workbench.formats import runfolder, spec
+from workbench.formats.safe_files import UnreadableFileError
 from workbench.ingest.plan import RunWork, WholeFile
 
 _SMALL_FILES = {"params": spec.PARAMS_FILE, "tags": spec.TAGS_FILE, "notes": spec.NOTES_FILE}
@@ -30,11 +31,21 @@ class Identities:
     move_missing: list[int] = field(default_factory=list)  # runs whose folder holds another
     errors: list[ErrorRow] = field(default_factory=list)
     file_states: list[FileState] = field(default_factory=list)
+    read_paths: list[str] = field(default_factory=list)  # run.json files read (or tried)
+    # Problems of run.json files that were read: (path, message, run), keyed once runs have keys.
+    notices: list[tuple[str, str, RunWork]] = field(default_factory=list)
 
     def reject(self, run_file: WholeFile, message: str) -> None:
         """Report a run.json and remember its stat, so it is not read again until it changes."""
         self.errors.append((run_file.path, None, message, None))
         self.file_states.append(_whole_state(run_file, None))
+
+    def retry(self, item: RunWork, run_file: WholeFile, message: str) -> None:
+        """Report a run.json that could not be read now; the next pass tries it again."""
+        self.errors.append((run_file.path, None, message, item.run_key))
+        self.file_states.append(
+            FileState(run_file.path, item.run_key, "run", 0, 0, UNREAD_SIZE, 0.0, None)
+        )
 
 
 def identify(
@@ -65,11 +76,17 @@ def _read_run_json(
 ) -> bool:
     """Read one changed run.json and settle the run's key; False when the folder is skipped."""
     run_file = item.whole["run"]
+    out.read_paths.append(run_file.path)
     try:
-        row = runfolder.read_run_json(Path(item.path))
+        row = runfolder.read_run_json(Path(item.path), item.folder.regular(spec.RUN_FILE))
+    except UnreadableFileError as exc:
+        # Not read, not recorded as read: a known run goes on with what the catalog has.
+        out.retry(item, run_file, str(exc))
+        return item.run_key is not None
     except RunFormatError as exc:
         out.reject(run_file, str(exc))
         return False
+    _cap_names(row, run_file.path, item, out)
     row["path"] = item.path
     row["root"] = item.folder.root
     run_id = row["run_id"]
@@ -104,6 +121,16 @@ def _read_run_json(
     return True
 
 
+def _cap_names(row: dict[str, object], path: str, item: RunWork, out: Identities) -> None:
+    """Cut a run name or project longer than spec.MAX_NAME_LENGTH, and report the cut."""
+    for field_name in ("name", "project"):
+        value = row[field_name]
+        if isinstance(value, str) and len(value) > spec.MAX_NAME_LENGTH:
+            row[field_name] = value[: spec.MAX_NAME_LENGTH]
+            out.notices.append((path, f"the run's {field_name} is {len(value):,} characters "
+                                f"long; kept the first {spec.MAX_NAME_LENGTH}", item))  # fmt: skip
+
+
 def _adopt_moved_run(item: RunWork, run_key: int, out: Identities) -> None:
     """The run moved here from another folder: keep its key, re-read everything from here."""
     item.run_key = run_key
@@ -113,7 +140,9 @@ def _adopt_moved_run(item: RunWork, run_key: int, out: Identities) -> None:
         path = item.file_path(name)
         if kind not in item.whole and os.path.exists(path):
             st = os.stat(path)
-            item.whole[kind] = WholeFile(kind, path, st.st_size, st.st_mtime)
+            item.whole[kind] = WholeFile(
+                kind, path, st.st_size, st.st_mtime, st.st_dev, st.st_ino
+            )
 
 
 def _run_folder_exists(path: str) -> bool:
@@ -130,8 +159,9 @@ def _read_every_small_file(item: RunWork) -> None:
     for kind, name in _SMALL_FILES.items():
         st = item.folder.stats.get(name)
         if kind not in item.whole and st is not None:
-            item.whole[kind] = WholeFile(kind, item.file_path(name), st[0], st[1])
+            item.whole[kind] = WholeFile(kind, item.file_path(name), *st)
 
 
 def _whole_state(whole: WholeFile, run_key: int | None) -> FileState:
-    return FileState(whole.path, run_key, whole.kind, whole.size, 0, whole.size, whole.mtime, None)
+    return FileState(whole.path, run_key, whole.kind, whole.size, 0, whole.size, whole.mtime, None,
+                     whole.dev, whole.ino)  # fmt: skip

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 
 from workbench.catalog import ingest_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.errors import CatalogBusyError
 from workbench.ingest.csv_mirror import import_root_for
-from workbench.ingest.discover import discover_roots, missing_runs
+from workbench.ingest.discover import Discovery, discover_roots, missing_runs
 from workbench.ingest.plan import RunWork, batches, plan
 from workbench.ingest.report import IngestReport
 from workbench.ingest.roots import resolve_roots
@@ -62,18 +63,15 @@ def ingest_roots(
                 gc.enable()
 
 
+#: Times a pass plans again when another process ingested meanwhile, before it gives up.
+REPLANS = 5
+
+
 def _ingest_pass(
     cat: CatalogLike, roots: list[str] | None, progress: Progress | None, add: bool
 ) -> IngestReport:
-    # numpy and polars load with the first pass, not with `import workbench.ingest`.
-    from workbench.ingest.batch import BatchWork, run_batch
-
     started = time.perf_counter()
-    if cat.exists():
-        with cat.connect(read_only=True) as con:
-            state = store.load_state(con)
-    else:
-        state = store.IngestState()
+    state = _load_state(cat)
     if roots is None:
         roots = state.roots
     report = IngestReport()
@@ -84,13 +82,50 @@ def _ingest_pass(
     report.error_list.extend(found.problems)  # Lightning CSV logs that could not be read
     report.errors += len(found.problems)
     report.runs_seen = len(found.folders)
+    for attempt in range(REPLANS + 1):
+        try:
+            _run_batches(cat, state, roots, found, add, report, progress)
+            break
+        except store.CatalogChangedError:
+            # Another ingest committed since our state was read (two `ingest` at once, a
+            # watcher and a manual refresh in two processes): what it wrote is not ours to
+            # redo. Read the state again and plan what is left.
+            if attempt == REPLANS:
+                raise CatalogBusyError(
+                    f"the catalog {cat.path} kept changing under this ingest (another process "
+                    "is ingesting the same folders); try again once it is done"
+                ) from None
+            time.sleep(0.05 * (attempt + 1))
+            state = _load_state(cat)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load_state(cat: CatalogLike) -> store.IngestState:
+    if not cat.exists():
+        return store.IngestState()
+    with cat.connect(read_only=True) as con:
+        return store.load_state(con)
+
+
+def _run_batches(
+    cat: CatalogLike,
+    state: store.IngestState,
+    roots: list[str],
+    found: Discovery,
+    add: bool,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    """Plan against `state` and commit the work batch by batch into `report`."""
+    # numpy and polars load with the first pass, not with `import workbench.ingest`.
+    from workbench.ingest.batch import BatchWork, run_batch
+
     gone = missing_runs(state, roots, found.paths)
     work = plan(found.folders, state)
     new_roots = [r for r in roots if r not in state.roots] if add else []
     if not work and not gone and not new_roots:
-        report.seconds = time.perf_counter() - started
-        return report
-
+        return
     todo: list[list[RunWork]] = batches(work) or [[]]
     first = True
     claimed_ids: dict[str, str] = {}  # run id -> the folder that holds it in this pass
@@ -107,5 +142,3 @@ def _ingest_pass(
             todo.insert(0, again)
         if progress is not None:
             progress(report)
-    report.seconds = time.perf_counter() - started
-    return report

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.catalog.ingest_store import FileState, IngestState
+from workbench.errors import RunFormatError
 from workbench.formats import runfolder, spec
 from workbench.ingest.discover import LINE_KINDS, WHOLE_KINDS, RunFolder
 
@@ -29,6 +30,8 @@ class WholeFile:
     path: str
     size: int
     mtime: float
+    dev: int | None = None
+    ino: int | None = None
 
     @property
     def removed(self) -> bool:
@@ -51,6 +54,11 @@ class LineWork:
     more: bool = False  # the read stopped at the byte budget: a follow-up batch reads on
     n_lines: int = 0  # complete lines in chunk
     max_bytes: int = BATCH_BYTES  # most bytes this pass may read from the file
+    dev: int | None = None  # the file's identity (from the open file once read)
+    ino: int | None = None
+    head_after: str | None = None  # the head signature after this read
+    error: RunFormatError | None = None  # why the file could not be read (safe_files errors)
+    regular: bool = False  # the pass's stat found a regular file (no second stat needed)
 
     @property
     def expected_offset(self) -> int | None:
@@ -126,9 +134,14 @@ def _changed_whole_files(folder: RunFolder, state: IngestState) -> dict[str, Who
             if fs is not None and kind != "run":
                 whole[kind] = WholeFile(kind, path, -1, 0.0)  # file removed
             continue
-        if fs is None or fs.size != st[0] or fs.mtime != st[1]:
-            whole[kind] = WholeFile(kind, path, st[0], st[1])
+        if fs is None or fs.size != st[0] or fs.mtime != st[1] or _other_file(fs, st):
+            whole[kind] = WholeFile(kind, path, st[0], st[1], st[2], st[3])
     return whole
+
+
+def _other_file(fs: FileState, st: tuple[int, float, int, int]) -> bool:
+    """True when the file at the path is not the one the catalog read (replaced by rename)."""
+    return fs.ino is not None and (fs.ino != st[3] or fs.dev != st[2])
 
 
 def _changed_line_files(folder: RunFolder, state: IngestState) -> list[LineWork]:
@@ -139,8 +152,9 @@ def _changed_line_files(folder: RunFolder, state: IngestState) -> list[LineWork]
             continue
         path = os.path.join(folder.path, name)
         fs = state.files.get(path)
-        if fs is None or fs.size != st[0] or fs.mtime != st[1]:
-            lines.append(LineWork(kind, path, st[0], st[1], fs))
+        if fs is None or fs.size != st[0] or fs.mtime != st[1] or _other_file(fs, st):
+            lines.append(LineWork(kind, path, st[0], st[1], fs, dev=st[2], ino=st[3],
+                                  regular=folder.regular(name)))  # fmt: skip
     return lines
 
 
@@ -189,7 +203,8 @@ def follow_ups(done: list[RunWork], state: IngestState) -> list[RunWork]:
         capped = item.capped_lines()
         if capped:
             lines = [
-                LineWork(lw.kind, lw.path, lw.size, lw.mtime, state.files.get(lw.path))
+                LineWork(lw.kind, lw.path, lw.size, lw.mtime, state.files.get(lw.path),
+                         dev=lw.dev, ino=lw.ino)
                 for lw in capped
             ]
             again.append(RunWork(item.folder, item.run_key, {}, lines, None))

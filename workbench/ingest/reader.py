@@ -4,13 +4,16 @@ columnar, in pieces on a small thread pool while the calling thread writes the p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.formats import runfolder
+from workbench.catalog.ingest_store import FileState
+from workbench.errors import RunFormatError
+from workbench.formats import runfolder, safe_files
 from workbench.ingest import plan
 from workbench.ingest.plan import LineWork, RunWork
 
@@ -34,29 +37,57 @@ class Piece:
 
 
 def prepare_lines(lw: LineWork, budget: int) -> None:
-    """Decide where to read from (detecting a replaced file) and read the new complete lines."""
+    """Decide where to read from (detecting a replaced file) and read the new complete lines.
+
+    A file that cannot be read (permissions, an I/O error), or is not a regular file, is
+    never read nor waited on: `lw.error` says why.
+    """
     fs = lw.state
     lw.start, lw.lines = (fs.offset, fs.lines) if fs is not None else (0, 0)
     budget = max(budget, 1 << 16)
-    if fs is not None and fs.offset > 0:
-        if lw.size < fs.offset:
-            lw.replaced = True
-        else:
-            try:
-                sig: str | None = runfolder.head_signature(
-                    lw.path, runfolder.head_length(fs.head)
-                )
-            except OSError:
-                sig = None
-            if sig != fs.head:
-                lw.replaced = True
-    if lw.replaced:
-        lw.start, lw.lines = 0, 0
     try:
-        lw.chunk, lw.more = runfolder.read_complete_lines(lw.path, lw.start, budget, lw.size)
-    except OSError:
-        lw.chunk, lw.more = b"", False
+        fd, st = safe_files.open_regular(lw.path, checked=lw.regular)
+    except FileNotFoundError:
+        lw.chunk, lw.more = b"", False  # removed since the stat: nothing to read
+        return
+    except RunFormatError as exc:
+        lw.error = exc
+        return
+    try:
+        lw.size, lw.mtime, lw.dev, lw.ino = st.st_size, st.st_mtime, st.st_dev, st.st_ino
+        if fs is not None and fs.offset > 0 and _replaced(fd, lw, fs):
+            lw.replaced = True
+            lw.start, lw.lines = 0, 0
+        lw.chunk, lw.more = runfolder.read_complete_lines_fd(fd, lw.start, budget, lw.size)
+        lw.head_after = _head_after(fd, lw)
+    except OSError as exc:
+        lw.chunk, lw.more, lw.replaced = b"", False, False
+        lw.error = safe_files.unreadable(lw.path, exc)
+    finally:
+        os.close(fd)
     lw.n_lines = lw.chunk.count(b"\n")
+
+
+def _replaced(fd: int, lw: LineWork, fs: FileState) -> bool:
+    """Whether the open file is not the one the stored offset belongs to: another file
+    (device and inode; a rename put it there), shorter than the offset, or other first bytes."""
+    if fs.ino is not None and (fs.ino != lw.ino or fs.dev != lw.dev):
+        return True
+    if lw.size < fs.offset:
+        return True
+    return runfolder.head_signature_fd(fd, runfolder.head_length(fs.head)) != fs.head
+
+
+def _head_after(fd: int, lw: LineWork) -> str | None:
+    """The signature of the file's first bytes after this read (how a replaced file is told)."""
+    head = lw.state.head if (lw.state is not None and not lw.replaced) else None
+    if head is not None and runfolder.head_length(head) >= runfolder.HEAD_BYTES:
+        return head
+    if not lw.end:
+        return None
+    if lw.start == 0:  # the chunk is the start of the file
+        return runfolder.signature_of(lw.chunk[: runfolder.HEAD_BYTES])
+    return runfolder.head_signature_fd(fd, lw.end)
 
 
 class LineReader:

@@ -16,7 +16,11 @@ def resolve_roots(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     roots = []
     for raw in paths:
         path = Path(raw).expanduser()
-        if not path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError as exc:  # Python < 3.12 raises for a folder it may not look into
+            raise NotFoundError(f"cannot look at the folder {raw}: {exc.strerror}") from None
+        if not is_dir:
             raise NotFoundError(f"no such folder: {raw}")
         roots.append(str(path.resolve()))
     return roots

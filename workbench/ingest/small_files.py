@@ -4,17 +4,19 @@ changed (on a helper thread), and write params and tags with one statement per t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
 from workbench.catalog import ingest_store as store
-from workbench.catalog.ingest_store import FileState
+from workbench.catalog.ingest_store import UNREAD_SIZE, FileState
 from workbench.errors import RunFormatError
-from workbench.formats import runfolder
+from workbench.formats import runfolder, spec
+from workbench.formats.safe_files import UnreadableFileError
 from workbench.ingest.plan import RunWork, WholeFile
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ class SmallFiles:
     states: list[FileState] = field(default_factory=list)  # run_key filled in by the batch
     removed: list[str] = field(default_factory=list)  # paths of files that were deleted
     errors: list[tuple[str, str, RunWork]] = field(default_factory=list)  # path, message, run
+    read_paths: list[str] = field(default_factory=list)  # files read (or tried) this batch
 
 
 def read_small_files(items: list[RunWork]) -> SmallFiles:
@@ -39,7 +42,9 @@ def read_small_files(items: list[RunWork]) -> SmallFiles:
 
     Runs on a helper thread while the batch's transaction starts: the caller reads those
     fields only once this has returned. A removed file clears the values; a bad params or
-    tags file is reported and clears them too; a bad notes.md is reported and left alone.
+    tags file (bad JSON, over its size cap, a FIFO or device) is reported and clears them too;
+    a bad notes.md is reported and left alone. A file that cannot be read now (permissions,
+    an I/O error) is reported, changes nothing, and is tried again on the next pass.
     """
     out = SmallFiles()
     for item in items:
@@ -53,24 +58,55 @@ def read_small_files(items: list[RunWork]) -> SmallFiles:
 def _read_one(item: RunWork, whole: WholeFile, out: SmallFiles) -> None:
     folder = Path(item.path)
     kind = whole.kind
+    out.read_paths.append(whole.path)
+    checked = item.folder.regular(os.path.basename(whole.path))
     try:
         if kind == "params":
-            item.params = [] if whole.removed else runfolder.read_params(folder)
+            item.params = [] if whole.removed else _capped(runfolder.read_params(folder, checked),
+                                                           whole, item, out)  # fmt: skip
         elif kind == "tags":
-            item.tags = [] if whole.removed else runfolder.read_tags(folder)
+            item.tags = [] if whole.removed else _capped(runfolder.read_tags(folder, checked),
+                                                         whole, item, out)  # fmt: skip
         else:
-            item.notes = None if whole.removed else runfolder.read_notes(folder)
+            item.notes = None if whole.removed else runfolder.read_notes(folder, checked)
             item.notes_read = True
+    except UnreadableFileError as exc:
+        out.errors.append((whole.path, str(exc), item))
+        out.states.append(FileState(whole.path, None, kind, 0, 0, UNREAD_SIZE, 0.0, None))
+        return
     except RunFormatError as exc:
         out.errors.append((whole.path, str(exc), item))
-        if kind == "notes":
-            return
-        setattr(item, kind, [])
+        if kind != "notes":
+            setattr(item, kind, [])
     if whole.removed:
         out.removed.append(whole.path)
     else:
         out.states.append(FileState(whole.path, None, kind, whole.size, 0, whole.size,
-                                    whole.mtime, None))  # fmt: skip
+                                    whole.mtime, None, whole.dev, whole.ino))  # fmt: skip
+
+
+_Row = TypeVar("_Row", tuple[str, str], tuple[str, str, float | None, str])
+
+
+def _capped(rows: list[_Row], whole: WholeFile, item: RunWork, out: SmallFiles) -> list[_Row]:
+    """Params or tags rows within the limits: a key over spec.MAX_KEY_LENGTH characters is
+    dropped, a value over spec.MAX_VALUE_LENGTH cut; each reported."""
+    if all(len(r[0]) <= spec.MAX_KEY_LENGTH and len(r[1]) <= spec.MAX_VALUE_LENGTH for r in rows):
+        return rows
+    kept: list[_Row] = []
+    what = "param" if whole.kind == "params" else "tag"
+    for row in rows:
+        key, text = row[0], row[1]
+        if len(key) > spec.MAX_KEY_LENGTH:
+            out.errors.append((whole.path, f"a {what} key is {len(key):,} characters long, over "
+                               f"the limit of {spec.MAX_KEY_LENGTH}; skipped it", item))  # fmt: skip
+            continue
+        if len(text) > spec.MAX_VALUE_LENGTH:
+            out.errors.append((whole.path, f"{what} {key!r} is {len(text):,} characters long; "
+                               f"kept the first {spec.MAX_VALUE_LENGTH:,}", item))  # fmt: skip
+            row = (key, text[: spec.MAX_VALUE_LENGTH], *row[2:])  # type: ignore[assignment]
+        kept.append(row)
+    return kept
 
 
 def write_params_tags(con: Connection, items: list[RunWork]) -> None:

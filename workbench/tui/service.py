@@ -30,8 +30,9 @@ from workbench.catalog.queries import IngestIssue as IngestIssue
 from workbench.catalog.queries import MetricSummary as MetricSummary
 from workbench.catalog.queries import ModelUse as ModelUse
 from workbench.catalog.queries import RunDetail as RunDetail
-from workbench.errors import NotFoundError, ReadOnlyError
-from workbench.formats.spec import NOTES_FILE
+from workbench.errors import NotFoundError, ReadOnlyError, RunFormatError
+from workbench.formats import safe_files
+from workbench.formats.spec import ARTIFACTS_DIR, NOTES_FILE
 from workbench.ingest import IngestReport, ingest_paths, ingest_roots
 
 if TYPE_CHECKING:
@@ -166,10 +167,27 @@ def write_notes(run_path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
-def read_text_preview(path: str | os.PathLike[str], limit: int = 64_000) -> tuple[str, bool]:
-    """The first `limit` characters of a text file, and whether it looks binary."""
-    with open(path, "rb") as fh:
-        raw = fh.read(limit + 1)
+def read_artifact_head(run_path: str | os.PathLike[str], rel: str, limit: int) -> bytes:
+    """The first `limit` bytes of an artifact, checked again now, at display time: a regular
+    file inside the run folder, opened without blocking. OSError for anything else (an
+    artifacts/ or a file turned into a link out of the folder, a FIFO or a device since ingest).
+    """
+    folder = Path(run_path)
+    try:
+        fd = safe_files.open_inside(folder, folder / ARTIFACTS_DIR / rel)
+    except RunFormatError as exc:
+        raise OSError(str(exc)) from None
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def read_text_preview(
+    run_path: str | os.PathLike[str], rel: str, limit: int = 64_000
+) -> tuple[str, bool]:
+    """The first `limit` characters of a text artifact, and whether it looks binary."""
+    raw = read_artifact_head(run_path, rel, limit + 1)
     if b"\0" in raw[:8192]:
         return "", True
     text = raw[:limit].decode("utf-8", errors="replace")
@@ -181,13 +199,11 @@ def read_text_preview(path: str | os.PathLike[str], limit: int = 64_000) -> tupl
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg"}
 
 
-def image_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Format and pixel size of an image file, read from its header (no decoding)."""
-    p = Path(path)
-    info = {"format": p.suffix.lstrip(".").lower() or "unknown"}
+def image_metadata(run_path: str | os.PathLike[str], rel: str) -> dict[str, str]:
+    """Format and pixel size of an image artifact, read from its header (no decoding)."""
+    info = {"format": Path(rel).suffix.lstrip(".").lower() or "unknown"}
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(64)
+        head = read_artifact_head(run_path, rel, 64)
     except OSError as exc:
         return {"error": str(exc)}
     if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:

@@ -297,19 +297,16 @@ class RunDetailScreen(WorkbenchScreen):
     def load_artifact(self, artifact: Artifact) -> None:
         assert self.data is not None
         rel = artifact.path
-        base = Path(self.data.path or "")
-        path = base / "artifacts" / rel
-        if not path.exists():
-            path = base / rel
+        run_path = self.data.path or ""
         head = Text()
         head.append(rel, style="bold")
         head.append(f"\n{format_size(artifact.size)}  sha256 {artifact.sha256 or '?'}\n\n", style="dim")
         try:
-            if path.suffix.lower() in service.IMAGE_SUFFIXES:
-                meta = service.image_metadata(path)
+            if Path(rel).suffix.lower() in service.IMAGE_SUFFIXES:
+                meta = service.image_metadata(run_path, rel)
                 head.append("image  " + "  ".join(f"{k} {v}" for k, v in meta.items()))
             else:
-                text, binary = service.read_text_preview(path)
+                text, binary = service.read_text_preview(run_path, rel)
                 head.append("(binary file: not shown)" if binary else text)
         except OSError as exc:
             head.append(f"cannot read the file: {exc}", style=resolve(self, ERROR_STYLE))
