@@ -68,3 +68,8 @@ class RegistryBusyError(RegistryError):
 
 class RegistryDamagedError(RegistryError):
     """The registry log fails verification (an event was altered, removed or reordered)."""
+
+
+class InteropError(WorkbenchError):
+    """Another tracker's store could not be read or written: not its store, a schema this
+    release does not know, a locked or damaged database, an unreachable server."""

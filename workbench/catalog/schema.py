@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -154,6 +154,13 @@ def _migrate_to_v4(con: DuckDBPyConnection) -> None:
     con.execute(DRIFT_TABLES)
 
 
+def _migrate_to_v5(con: DuckDBPyConnection) -> None:
+    """Interop: a run's parent (nested runs) and a deleted flag (runs deleted in the tracker
+    they were imported from; hidden by default)."""
+    con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS parent_id VARCHAR")
+    con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS deleted BOOLEAN DEFAULT false")
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
@@ -161,6 +168,7 @@ MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (2, _migrate_to_v2),
     (3, _migrate_to_v3),
     (4, _migrate_to_v4),
+    (5, _migrate_to_v5),
 ]
 
 

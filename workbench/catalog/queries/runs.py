@@ -27,7 +27,8 @@ def list_projects(cat: Source) -> pl.DataFrame:
     """One row per project (columns.PROJECT_COLUMNS), most recently active first."""
     project, runs, running, stale, failed, last = PROJECT_COLUMNS
     sql = f"""
-        WITH s AS (SELECT r.project, {STATUS_SQL} AS status, r.started_at FROM runs r)
+        WITH s AS (SELECT r.project, {STATUS_SQL} AS status, r.started_at FROM runs r
+                   WHERE NOT coalesce(r.deleted, false))
         SELECT project AS {project}, count(*) AS {runs},
                count(*) FILTER (WHERE status = 'running') AS {running},
                count(*) FILTER (WHERE status = 'stale') AS {stale},
@@ -127,13 +128,15 @@ def list_runs(
     limit: int | None = None,
     search: str | None = None,
     columns: list[str] | str | None = None,
+    deleted: bool = False,
 ) -> pl.DataFrame:
     """Runs as a wide DataFrame: columns.RUN_COLUMNS, then "params.<k>", "metrics.<k>"
     (latest value) and "tags.<k>" columns, sorted by key.
 
     `filter` is the filter language (docs/cli.md); `sort` is like ["-metrics.acc", "name"]
     (missing values last; default newest first); `search` is a case-insensitive substring of
-    the name, id, project or a tag value; `columns` limits the columns (id always stays).
+    the name, id, project or a tag value; `columns` limits the columns (id always stays);
+    runs deleted in the tracker they were imported from are left out unless `deleted`.
     """
     import polars as pl
 
@@ -147,6 +150,9 @@ def list_runs(
         limit_sql = "LIMIT $limit"
         params["limit"] = int(limit)
     fields, wanted = _wanted_columns(columns)
+    every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
+    if not deleted:  # the long rows of deleted runs are dropped by the pivot's join
+        where.append("NOT coalesce(r.deleted, false)")
     base_sql = f"""
         SELECT r.run_key, r.run_id AS id, r.project, r.name, {STATUS_SQL} AS status,
                r.started_at, r.ended_at, {DURATION_SQL} AS duration_s
@@ -156,7 +162,6 @@ def list_runs(
     """
     with open_source(cat) as con:
         base = _query(con, base_sql, params)
-        every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
         sections = [s for s in SECTIONS if wanted[s] is None or wanted[s]]
         long = None
         if sections and base.height:

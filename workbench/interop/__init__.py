@@ -1,0 +1,2 @@
+"""Other trackers in and out: MLflow's file store and SQLite database imported as run folders,
+runs pushed to a team MLflow server."""
