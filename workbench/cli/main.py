@@ -70,6 +70,7 @@ def _register() -> None:
         commands_datasets,
         commands_demo,
         commands_drift,
+        commands_import,
         commands_ingest,
         commands_models,
         commands_serve,
@@ -83,6 +84,7 @@ def _register() -> None:
         commands_datasets,
         commands_models,
         commands_drift,
+        commands_import,
         commands_ui,
         commands_serve,
     ):
