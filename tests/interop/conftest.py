@@ -35,9 +35,7 @@ def store(request: pytest.FixtureRequest, mlflow_stores: dict[str, dict]) -> dic
     return mlflow_stores[request.param]
 
 
-@pytest.fixture
-def store_copy(store: dict, tmp_path: Path) -> dict:
-    """A private copy of the store (file store: its folder; SQLite: the db and artifacts)."""
+def _copy(store: dict, tmp_path: Path) -> dict:
     copy = dict(store)
     if store["path"].is_dir():
         copy["path"] = tmp_path / "mlruns"
@@ -48,3 +46,19 @@ def store_copy(store: dict, tmp_path: Path) -> dict:
         shutil.copy(store["path"], copy["path"])
         copy["uri"] = f"sqlite:///{copy['path']}"
     return copy
+
+
+@pytest.fixture
+def store_copy(store: dict, tmp_path: Path) -> dict:
+    """A private copy of the store (file store: its folder; SQLite: the db file)."""
+    return _copy(store, tmp_path)
+
+
+@pytest.fixture
+def file_copy(mlflow_stores: dict[str, dict], tmp_path: Path) -> dict:
+    return _copy(mlflow_stores["file"], tmp_path)
+
+
+@pytest.fixture
+def sqlite_copy(mlflow_stores: dict[str, dict], tmp_path: Path) -> dict:
+    return _copy(mlflow_stores["sqlite"], tmp_path)
