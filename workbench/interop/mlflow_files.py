@@ -8,8 +8,10 @@ deleted experiments under `.trash/`; the registry under `models/<name>/`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.errors import InteropError
 from workbench.interop.mlflow_meta import number, parse_meta, text
@@ -18,29 +20,38 @@ from workbench.interop.mlflow_records import (
     STATUS_BY_NUMBER,
     Experiment,
     ModelVersion,
-    Point,
     Problem,
     RegisteredModel,
     Run,
 )
 
+if TYPE_CHECKING:
+    import polars as pl
+
 _NOT_EXPERIMENTS = {"models", ".trash", "tags"}
 _NOT_RUNS = {"tags", "models", "datasets", "traces", "logged_models"}
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: str | Path) -> str:
     with open(path, encoding="utf-8", errors="replace") as fh:
         return fh.read()
 
 
-def _key_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """(key, file) for each file under `folder`; keys with '/' are nested folders."""
-    if not folder.is_dir():
+def _key_files(folder: str | Path, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(key, file path) for each file under `folder`; keys with '/' are nested folders."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
         return
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            path = Path(dirpath, name)
-            yield path.relative_to(folder).as_posix(), path
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _key_files(entry.path, f"{prefix}{entry.name}/")
+        elif entry.is_file():
+            yield prefix + entry.name, entry.path
+
+
+def _values(folder: str | Path) -> dict[str, str]:
+    return {key: _read_text(path) for key, path in _key_files(folder)}
 
 
 class FileStore:
@@ -89,7 +100,7 @@ class FileStore:
                 text(meta, "artifact_location"),
                 text(meta, "lifecycle_stage") or "active",
                 number(meta, "creation_time"),
-                {k: _read_text(p) for k, p in _key_files(folder / "tags")},
+                _values(folder / "tags"),
             )
             if folder.parent == trash:
                 exp.lifecycle_stage = "deleted"
@@ -133,7 +144,7 @@ class FileStore:
                 Problem(str(run_dir / "meta.yaml"), f"has a status MLflow does not define: {status!r}")
             )
             word = "FINISHED"
-        tags = {k: _read_text(p) for k, p in _key_files(run_dir / "tags")}
+        tags = _values(run_dir / "tags")
         run = Run(
             run_id=run_id,
             experiment_id=text(meta, "experiment_id") or exp.experiment_id,
@@ -144,7 +155,7 @@ class FileStore:
             user_id=text(meta, "user_id"),
             lifecycle_stage=text(meta, "lifecycle_stage") or "active",
             artifact_uri=text(meta, "artifact_uri"),
-            params={k: _read_text(p) for k, p in _key_files(run_dir / "params")},
+            params=_values(run_dir / "params"),
             tags=tags,
             metrics=self._read_metrics(run_dir / "metrics"),
         )
@@ -155,20 +166,66 @@ class FileStore:
         )
         return run
 
-    def _read_metrics(self, folder: Path) -> list[Point]:
-        points: list[Point] = []
+    def _read_metrics(self, folder: Path) -> pl.DataFrame | None:
+        """Every metric file in one columnar parse; a file with a bad line is read line by
+        line instead, the bad lines reported."""
+        import polars as pl
+
+        keys: list[str] = []
+        counts: list[int] = []
+        chunks: list[bytes] = []
+        slow: list[pl.DataFrame] = []
         for key, path in _key_files(folder):
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                for number_, line in enumerate(fh, start=1):
-                    point = _metric_point(key, line)
-                    if point is None:
-                        if line.strip():
-                            self.problems.append(
-                                Problem(f"{path}:{number_}", f"is not a metric line: {line.strip()[:80]!r}")
-                            )
-                        continue
-                    points.append(point)
-        return points
+            with open(path, "rb") as fh:
+                data = fh.read()
+            if not data:
+                continue
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            if not _CLEAN_METRIC_FILE.fullmatch(data):
+                slow.append(self._read_metric_lines(key, path, data))
+                continue
+            keys.append(key)
+            counts.append(data.count(b"\n"))
+            chunks.append(data)
+        frames = slow
+        if chunks:
+            try:
+                frame = pl.read_csv(
+                    b"".join(chunks), separator=" ", has_header=False,
+                    new_columns=["ts", "value", "step"], truncate_ragged_lines=True,
+                    schema_overrides={"ts": pl.Int64, "value": pl.Float64, "step": pl.Int64},
+                )  # fmt: skip
+                if frame.height != sum(counts):
+                    raise ValueError("a line was lost")
+            except (pl.exceptions.PolarsError, ValueError):
+                frames += [
+                    self._read_metric_lines(k, str(folder / k), c)
+                    for k, c in zip(keys, chunks, strict=True)
+                ]
+            else:
+                key = pl.Series("key", keys).repeat_by(pl.Series(counts, dtype=pl.UInt32)).explode()
+                frames.append(frame.with_columns(key, pl.col("step").fill_null(0)))
+        if not frames:
+            return None
+        return pl.concat(frames, how="diagonal").select(POINT_COLUMNS)
+
+    def _read_metric_lines(self, key: str, path: str, data: bytes) -> pl.DataFrame:
+        import polars as pl
+
+        rows = []
+        for number_, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+            point = _metric_point(line)
+            if point is not None:
+                rows.append(point)
+            elif line.strip():
+                self.problems.append(
+                    Problem(f"{path}:{number_}", f"is not a metric line: {line.strip()[:80]!r}")
+                )
+        frame = pl.DataFrame(
+            rows, schema={"ts": pl.Int64, "value": pl.Float64, "step": pl.Int64}, orient="row"
+        )
+        return frame.with_columns(pl.lit(key).alias("key"))
 
     # -- the model registry ---------------------------------------------------------------
 
@@ -190,7 +247,7 @@ class FileStore:
             name=text(meta, "name") or folder.name,
             description=text(meta, "description"),
             creation_time=number(meta, "creation_timestamp"),
-            tags={k: _read_text(p) for k, p in _key_files(folder / "tags")},
+            tags=_values(folder / "tags"),
         )
         for key, path in _key_files(folder / "aliases"):
             version = _read_text(path).strip()
@@ -215,15 +272,22 @@ class FileStore:
                     user_id=text(vm, "user_id"),
                     creation_time=number(vm, "creation_timestamp"),
                     storage_location=text(vm, "storage_location"),
-                    tags={k: _read_text(p) for k, p in _key_files(vdir / "tags")},
+                    tags=_values(vdir / "tags"),
                 )
             )
         model.versions.sort(key=lambda v: v.version)
         return model
 
 
-def _metric_point(key: str, line: str) -> Point | None:
-    """`timestamp value [step]` -> a point; None for a line that does not parse."""
+#: A metric file every line of which is `timestamp value [step]` (the columnar fast path).
+_CLEAN_METRIC_FILE = re.compile(
+    rb"(?:-?[0-9]+ (?:[-+0-9.eE]+|-?nan|-?inf|NaN|-?Infinity)(?: -?[0-9]+)?\n)+"
+)
+POINT_COLUMNS = ["key", "value", "ts", "step"]
+
+
+def _metric_point(line: str) -> tuple[int, float, int] | None:
+    """`timestamp value [step]` -> (timestamp, value, step); None for a line that does not parse."""
     parts = line.split()
     if len(parts) not in (2, 3):
         return None
@@ -233,4 +297,4 @@ def _metric_point(key: str, line: str) -> Point | None:
         step = int(parts[2]) if len(parts) == 3 else 0
     except ValueError:
         return None
-    return (key, value, timestamp, step)
+    return (timestamp, value, step)

@@ -62,11 +62,12 @@ def _project(prefix: str, exp: Experiment | None, experiment_id: str) -> str:
 
 
 def _facts(run: Run, project: str, folder: Path) -> RunFacts:
-    last: dict[str, tuple[int, int, float]] = {}
-    for key, value, ts, step in run.metrics:
-        if key not in last or (step, ts) >= last[key][:2]:
-            last[key] = (step, ts, value)
-    metrics = {k: (v[2] if math.isfinite(v[2]) else None) for k, v in last.items()}
+    """A version's source run as its register event records it (last value of each metric)."""
+    metrics: dict[str, float | None] = {}
+    if run.metrics is not None and run.metrics.height:
+        last = run.metrics.sort("step", "ts").group_by("key").last()
+        for key, value in zip(last["key"], last["value"], strict=True):
+            metrics[key] = value if value is not None and math.isfinite(value) else None
     return RunFacts(project, run.name or run.run_id, str(folder), dict(run.params), metrics)
 
 

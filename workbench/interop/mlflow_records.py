@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: MLflow's run statuses by the number its file store writes (mlflow.entities.RunStatus).
 STATUS_BY_NUMBER = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
@@ -15,8 +19,14 @@ STATUS_MAP = {
     "KILLED": "killed",
 }
 
-#: One metric point as MLflow stores it: (key, value, timestamp in ms, step).
-Point = tuple[str, float, int, int]
+#: A run's metric points as a frame with these columns (timestamp in ms, as MLflow keeps it).
+POINT_SCHEMA = {"key": "String", "value": "Float64", "ts": "Int64", "step": "Int64"}
+
+
+def empty_points() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={k: getattr(pl, v) for k, v in POINT_SCHEMA.items()})
 
 
 @dataclass
@@ -46,7 +56,7 @@ class Run:
     artifact_uri: str | None
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
-    metrics: list[Point] = field(default_factory=list)
+    metrics: pl.DataFrame | None = None  # POINT_SCHEMA; None: no points
     #: Where the run's artifacts are on this machine (resolved), None when not local.
     artifact_dir: str | None = None
 

@@ -8,7 +8,6 @@ that the folder does not, so the normal incremental ingest reads only those.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -16,9 +15,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.interop.mlflow_records import STATUS_MAP, Point, Run
+from workbench.interop.mlflow_records import STATUS_MAP, Run
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 #: MLflow's SQL stores keep +-infinity as +-DBL_MAX.
@@ -80,12 +82,17 @@ def run_json(run: Run, project: str, store: str) -> dict[str, Any]:
     return obj
 
 
-def _write_if_changed(path: Path, obj: dict[str, Any]) -> bool:
+def _write_if_changed(path: Path, obj: dict[str, Any], fresh: bool = False) -> bool:
     """Rewrite a JSON file atomically when its content differs; True if it was written."""
     data = (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False
+    except FileNotFoundError:
+        if fresh:  # a new folder is not a run before its run.json: no reader sees half a file
+            with open(path, "wb") as fh:
+                fh.write(data)
+            return True
     except OSError:
         pass
     tmp = path.with_name(f".{path.name}.tmp")
@@ -94,40 +101,47 @@ def _write_if_changed(path: Path, obj: dict[str, Any]) -> bool:
     return True
 
 
-def _value(value: float) -> str:
-    if math.isnan(value):
-        return '"NaN"'
-    if math.isinf(value) or abs(value) == _DBL_MAX:
-        return '"Infinity"' if value > 0 else '"-Infinity"'
-    return repr(float(value))
+def metric_lines(points: pl.DataFrame) -> list[str]:
+    """One metrics.jsonl line per point (POINT_SCHEMA frame), built columnar: the timestamp
+    in seconds from MLflow's milliseconds, non-finite values as the spec's strings."""
+    import polars as pl
+
+    value = pl.col("value")
+    ts = pl.col("ts")
+    keys = points.get_column("key").unique().to_list()
+    as_json = {k: json.dumps(k, ensure_ascii=False) for k in keys}
+    text = (
+        pl.when(value.is_nan()).then(pl.lit('"NaN"'))
+        .when(value >= _DBL_MAX).then(pl.lit('"Infinity"'))
+        .when(value <= -_DBL_MAX).then(pl.lit('"-Infinity"'))
+        .otherwise(value.cast(pl.String))
+    )  # fmt: skip
+    seconds = (
+        pl.when(ts >= 0)
+        .then(pl.concat_str([(ts // 1000).cast(pl.String), pl.lit("."),
+                             (ts % 1000).cast(pl.String).str.zfill(3)]))
+        .otherwise((ts / 1000).cast(pl.String))
+    )  # fmt: skip
+    line = pl.concat_str(
+        [pl.lit('{"key":'), pl.col("key").replace_strict(as_json, return_dtype=pl.String),
+         pl.lit(',"value":'), text, pl.lit(',"step":'), pl.col("step").cast(pl.String),
+         pl.lit(',"timestamp":'), seconds, pl.lit("}\n")]
+    )  # fmt: skip
+    return points.select(line.alias("line")).get_column("line").to_list()
 
 
-def metric_lines(points: list[Point]) -> list[str]:
-    """One metrics.jsonl line per point (seconds, from MLflow's milliseconds)."""
-    keys: dict[str, str] = {}
-    lines = []
-    for key, value, ts, step in points:
-        jkey = keys.get(key)
-        if jkey is None:
-            jkey = keys[key] = json.dumps(key, ensure_ascii=False)
-        lines.append(
-            f'{{"key":{jkey},"value":{_value(value)},"step":{step},"timestamp":{ts / 1000!r}}}\n'
-        )
-    return lines
-
-
-def _append_new_points(path: Path, points: list[Point]) -> int:
+def _append_new_points(path: Path, points: pl.DataFrame | None) -> int:
     """Append the points the file does not hold yet; returns how many."""
-    if not points:
+    if points is None or points.height == 0:
         return 0
-    lines = metric_lines(points)
     try:
         with open(path, encoding="utf-8") as fh:
             existing = fh.readlines()
     except FileNotFoundError:
         existing = []
-    if len(existing) >= len(lines):
+    if len(existing) >= points.height:
         return 0  # MLflow never removes a point: nothing new
+    lines = metric_lines(points)
     if existing:
         have = Counter(existing)
         fresh = []
@@ -168,8 +182,9 @@ def write_run(root: Path, run: Run, project: str, store: str, copy_artifacts: bo
     location = run.artifact_dir or run.artifact_uri
     if location:
         tags[ARTIFACT_TAG] = location
-    changed = _write_if_changed(folder / "params.json", run.params)
-    changed |= _write_if_changed(folder / "tags.json", tags)
+    fresh = result.created
+    changed = _write_if_changed(folder / "params.json", run.params, fresh)
+    changed |= _write_if_changed(folder / "tags.json", tags, fresh)
     result.points_added = _append_new_points(folder / "metrics.jsonl", run.metrics)
     if copy_artifacts and run.artifact_dir:
         result.artifacts_copied = _copy_artifacts(Path(run.artifact_dir), folder / "artifacts")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from workbench.errors import InteropError
@@ -13,12 +14,14 @@ from workbench.interop.mlflow_paths import resolve_artifact_dir
 from workbench.interop.mlflow_records import (
     Experiment,
     ModelVersion,
-    Point,
     Problem,
     RegisteredModel,
     Run,
 )
 from workbench.interop.mlflow_schema import KNOWN_REVISIONS
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Seconds to wait for a writer (an MLflow server, a training script) to release the file.
 LOCK_TIMEOUT_S = 5.0
@@ -122,19 +125,8 @@ class SqliteStore:
         ).fetchall()
         params = self._grouped("SELECT run_uuid, key, value FROM params")
         tags = self._grouped("SELECT run_uuid, key, value FROM tags")
-        metrics = self.con.execute(
-            "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics"
-            " ORDER BY run_uuid, timestamp, step, key"
-        )
-        pending = metrics.fetchone()
+        metrics = self._metric_frames()
         for run_uuid, exp_id, name, status, start, end, user, stage, uri in runs:
-            points: list[Point] = []
-            while pending is not None and pending[0] < run_uuid:
-                pending = metrics.fetchone()
-            while pending is not None and pending[0] == run_uuid:
-                _, key, value, ts, step, is_nan = pending
-                points.append((key, float("nan") if is_nan else float(value), int(ts), int(step or 0)))
-                pending = metrics.fetchone()
             run_tags = tags.pop(run_uuid, {})
             run = Run(
                 run_id=run_uuid,
@@ -148,10 +140,33 @@ class SqliteStore:
                 artifact_uri=uri,
                 params=params.pop(run_uuid, {}),
                 tags=run_tags,
-                metrics=points,
+                metrics=metrics.pop(run_uuid, None),
             )
             run.artifact_dir = resolve_artifact_dir(uri, self.bases, run.experiment_id, run_uuid)
             yield run
+
+    def _metric_frames(self) -> dict[str, pl.DataFrame]:
+        """Every metric point in one pass, as one frame per run (POINT_SCHEMA)."""
+        import polars as pl
+
+        cursor = self.con.execute(
+            "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics"
+        )
+        schema = {"run_uuid": pl.String, "key": pl.String, "value": pl.Float64, "ts": pl.Int64,
+                  "step": pl.Int64, "is_nan": pl.Boolean}  # fmt: skip
+        parts = []
+        while rows := cursor.fetchmany(200_000):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+        if not parts:
+            return {}
+        frame = pl.concat(parts).with_columns(
+            value=pl.when(pl.col("is_nan")).then(float("nan")).otherwise(pl.col("value")),
+            step=pl.col("step").fill_null(0),
+        ).sort("run_uuid", "ts", "step", "key")
+        split = frame.select("run_uuid", "key", "value", "ts", "step").partition_by(
+            "run_uuid", as_dict=True, include_key=False, maintain_order=True
+        )
+        return {str(key[0]): part for key, part in split.items()}
 
     def _grouped(self, sql: str) -> dict[str, dict[str, str]]:
         grouped: dict[str, dict[str, str]] = {}
