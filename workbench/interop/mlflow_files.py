@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,14 @@ from workbench.errors import InteropError
 from workbench.interop.mlflow_meta import number, parse_meta, text
 from workbench.interop.mlflow_paths import resolve_artifact_dir
 from workbench.interop.mlflow_records import (
+    BATCH_RUNS,
     STATUS_BY_NUMBER,
     Experiment,
     ModelVersion,
     Problem,
     RegisteredModel,
     Run,
+    attach_points,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +55,16 @@ def _key_files(folder: str | Path, prefix: str = "") -> Iterator[tuple[str, str]
 
 def _values(folder: str | Path) -> dict[str, str]:
     return {key: _read_text(path) for key, path in _key_files(folder)}
+
+
+@dataclass
+class _RawMetrics:
+    """One run's metric files before parsing: clean files as bytes, others already parsed."""
+
+    keys: list[str] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    slow: list[pl.DataFrame] = field(default_factory=list)
 
 
 class FileStore:
@@ -123,16 +136,76 @@ class FileStore:
 
     def runs(self) -> Iterator[Run]:
         """Every run with its params, tags and metrics; an unreadable run is a problem."""
+        batch: list[tuple[Run, _RawMetrics]] = []
         for exp, run_dir in self._run_dirs:
             try:
-                run = self._read_run(exp, run_dir)
+                read = self._read_run(exp, run_dir)
             except (OSError, ValueError) as exc:
                 self.problems.append(Problem(str(run_dir), f"could not be read: {exc}"))
                 continue
-            if run is not None:
-                yield run
+            if read is not None:
+                batch.append(read)
+            if len(batch) >= BATCH_RUNS:
+                yield from self._with_points(batch)
+                batch = []
+        yield from self._with_points(batch)
 
-    def _read_run(self, exp: Experiment, run_dir: Path) -> Run | None:
+    def _with_points(self, batch: list[tuple[Run, _RawMetrics]]) -> list[Run]:
+        """The batch's runs with their points: every clean metric file in one columnar parse."""
+        import polars as pl
+
+        if not batch:
+            return []
+        keys: list[str] = []
+        runs_of: list[int] = []
+        counts: list[int] = []
+        chunks: list[bytes] = []
+        frames: list[pl.DataFrame] = []
+        for i, (_, raw) in enumerate(batch):
+            keys += raw.keys
+            counts += raw.counts
+            chunks += raw.chunks
+            runs_of += [i] * len(raw.keys)
+            frames += [f.with_columns(run=pl.lit(i, pl.Int32)) for f in raw.slow]
+        if chunks:
+            frames.append(self._parse_clean(keys, counts, chunks, runs_of))
+        runs = [run for run, _ in batch]
+        if not frames:
+            attach_points(runs, None, [0] * len(runs))
+            return runs
+        frame = pl.concat(frames, how="diagonal").select("run", *POINT_COLUMNS)
+        frame = frame.sort("run", maintain_order=True)
+        per_run = dict(frame.group_by("run").len().iter_rows())
+        attach_points(runs, frame, [per_run.get(i, 0) for i in range(len(runs))])
+        return runs
+
+    def _parse_clean(
+        self, keys: list[str], counts: list[int], chunks: list[bytes], runs_of: list[int]
+    ) -> pl.DataFrame:
+        import polars as pl
+
+        try:
+            frame = pl.read_csv(
+                b"".join(chunks), separator=" ", has_header=False,
+                new_columns=["ts", "value", "step"], truncate_ragged_lines=True,
+                schema_overrides={"ts": pl.Int64, "value": pl.Float64, "step": pl.Int64},
+            )  # fmt: skip
+            if frame.height != sum(counts):
+                raise ValueError("a line was lost")
+        except (pl.exceptions.PolarsError, ValueError):
+            parts = [
+                self._read_metric_lines(k, k, c).with_columns(run=pl.lit(r, pl.Int32))
+                for k, c, r in zip(keys, chunks, runs_of, strict=True)
+            ]
+            return pl.concat(parts)
+        repeat = pl.Series(counts, dtype=pl.UInt32)
+        return frame.with_columns(
+            pl.Series("key", keys).repeat_by(repeat).explode(),
+            pl.Series("run", runs_of, dtype=pl.Int32).repeat_by(repeat).explode(),
+            pl.col("step").fill_null(0),
+        )
+
+    def _read_run(self, exp: Experiment, run_dir: Path) -> tuple[Run, _RawMetrics] | None:
         meta = parse_meta(_read_text(run_dir / "meta.yaml"))
         run_id = text(meta, "run_id") or text(meta, "run_uuid")
         if run_id is None:
@@ -157,24 +230,18 @@ class FileStore:
             artifact_uri=text(meta, "artifact_uri"),
             params=_values(run_dir / "params"),
             tags=tags,
-            metrics=self._read_metrics(run_dir / "metrics"),
         )
         if exp.lifecycle_stage == "deleted":
             run.lifecycle_stage = "deleted"
         run.artifact_dir = resolve_artifact_dir(
             run.artifact_uri, [self.path, self.path.parent], exp.experiment_id, run_id
         )
-        return run
+        return run, self._read_metrics(run_dir / "metrics")
 
-    def _read_metrics(self, folder: Path) -> pl.DataFrame | None:
-        """Every metric file in one columnar parse; a file with a bad line is read line by
-        line instead, the bad lines reported."""
-        import polars as pl
-
-        keys: list[str] = []
-        counts: list[int] = []
-        chunks: list[bytes] = []
-        slow: list[pl.DataFrame] = []
+    def _read_metrics(self, folder: Path) -> _RawMetrics:
+        """The run's metric files as bytes; a file with a bad line is parsed line by line
+        (the bad lines reported), the clean ones later, a batch of runs at a time."""
+        raw = _RawMetrics()
         for key, path in _key_files(folder):
             with open(path, "rb") as fh:
                 data = fh.read()
@@ -182,33 +249,13 @@ class FileStore:
                 continue
             if not data.endswith(b"\n"):
                 data += b"\n"
-            if not _CLEAN_METRIC_FILE.fullmatch(data):
-                slow.append(self._read_metric_lines(key, path, data))
-                continue
-            keys.append(key)
-            counts.append(data.count(b"\n"))
-            chunks.append(data)
-        frames = slow
-        if chunks:
-            try:
-                frame = pl.read_csv(
-                    b"".join(chunks), separator=" ", has_header=False,
-                    new_columns=["ts", "value", "step"], truncate_ragged_lines=True,
-                    schema_overrides={"ts": pl.Int64, "value": pl.Float64, "step": pl.Int64},
-                )  # fmt: skip
-                if frame.height != sum(counts):
-                    raise ValueError("a line was lost")
-            except (pl.exceptions.PolarsError, ValueError):
-                frames += [
-                    self._read_metric_lines(k, str(folder / k), c)
-                    for k, c in zip(keys, chunks, strict=True)
-                ]
+            if _CLEAN_METRIC_FILE.fullmatch(data):
+                raw.keys.append(key)
+                raw.counts.append(data.count(b"\n"))
+                raw.chunks.append(data)
             else:
-                key = pl.Series("key", keys).repeat_by(pl.Series(counts, dtype=pl.UInt32)).explode()
-                frames.append(frame.with_columns(key, pl.col("step").fill_null(0)))
-        if not frames:
-            return None
-        return pl.concat(frames, how="diagonal").select(POINT_COLUMNS)
+                raw.slow.append(self._read_metric_lines(key, path, data))
+        return raw
 
     def _read_metric_lines(self, key: str, path: str, data: bytes) -> pl.DataFrame:
         import polars as pl

@@ -23,10 +23,22 @@ STATUS_MAP = {
 POINT_SCHEMA = {"key": "String", "value": "Float64", "ts": "Int64", "step": "Int64"}
 
 
-def empty_points() -> pl.DataFrame:
-    import polars as pl
+#: Runs are read, and their points formatted, this many at a time (one columnar pass each).
+BATCH_RUNS = 250
 
-    return pl.DataFrame(schema={k: getattr(pl, v) for k, v in POINT_SCHEMA.items()})
+
+def attach_points(runs: list[Run], frame: pl.DataFrame | None, counts: list[int]) -> None:
+    """Give each run its rows of `frame` (the batch's points, run after run, `counts[i]` rows
+    for runs[i]) and their metrics.jsonl lines, formatted in one pass for the whole batch."""
+    from workbench.interop.mlflow_runfolders import metric_lines
+
+    lines = metric_lines(frame) if frame is not None and frame.height else []
+    offset = 0
+    for run, count in zip(runs, counts, strict=True):
+        if count and frame is not None:
+            run.metrics = frame.slice(offset, count)
+            run.lines = lines[offset : offset + count]
+        offset += count
 
 
 @dataclass
@@ -57,6 +69,8 @@ class Run:
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     metrics: pl.DataFrame | None = None  # POINT_SCHEMA; None: no points
+    #: The points as metrics.jsonl lines (made a batch of runs at a time, see attach_points).
+    lines: list[str] = field(default_factory=list)
     #: Where the run's artifacts are on this machine (resolved), None when not local.
     artifact_dir: str | None = None
 

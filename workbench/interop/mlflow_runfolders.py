@@ -85,14 +85,13 @@ def run_json(run: Run, project: str, store: str) -> dict[str, Any]:
 def _write_if_changed(path: Path, obj: dict[str, Any], fresh: bool = False) -> bool:
     """Rewrite a JSON file atomically when its content differs; True if it was written."""
     data = (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if fresh:  # a new folder is not a run before its run.json: no reader sees half a file
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return True
     try:
         if path.read_bytes() == data:
             return False
-    except FileNotFoundError:
-        if fresh:  # a new folder is not a run before its run.json: no reader sees half a file
-            with open(path, "wb") as fh:
-                fh.write(data)
-            return True
     except OSError:
         pass
     tmp = path.with_name(f".{path.name}.tmp")
@@ -130,28 +129,30 @@ def metric_lines(points: pl.DataFrame) -> list[str]:
     return points.select(line.alias("line")).get_column("line").to_list()
 
 
-def _append_new_points(path: Path, points: pl.DataFrame | None) -> int:
-    """Append the points the file does not hold yet; returns how many."""
-    if points is None or points.height == 0:
+def _append_new_points(path: Path, lines: list[str], fresh: bool) -> int:
+    """Append the lines (points) the file does not hold yet; returns how many."""
+    if not lines:
         return 0
-    try:
-        with open(path, encoding="utf-8") as fh:
-            existing = fh.readlines()
-    except FileNotFoundError:
-        existing = []
-    if len(existing) >= points.height:
+    existing: list[str] = []
+    if not fresh:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                existing = fh.readlines()
+        except FileNotFoundError:
+            pass
+    if len(existing) >= len(lines):
         return 0  # MLflow never removes a point: nothing new
-    lines = metric_lines(points)
     if existing:
         have = Counter(existing)
-        fresh = []
+        fresh_lines = []
         for line in lines:
             if have[line] > 0:
                 have[line] -= 1
             else:
-                fresh.append(line)
-        lines = fresh
-    with open(path, "a", encoding="utf-8") as fh:
+                fresh_lines.append(line)
+        lines = fresh_lines
+    # a new folder's file may hold a crashed import's points: not a run yet, so never read
+    with open(path, "w" if fresh else "a", encoding="utf-8") as fh:
         fh.write("".join(lines))
     return len(lines)
 
@@ -185,10 +186,10 @@ def write_run(root: Path, run: Run, project: str, store: str, copy_artifacts: bo
     fresh = result.created
     changed = _write_if_changed(folder / "params.json", run.params, fresh)
     changed |= _write_if_changed(folder / "tags.json", tags, fresh)
-    result.points_added = _append_new_points(folder / "metrics.jsonl", run.metrics)
+    result.points_added = _append_new_points(folder / "metrics.jsonl", run.lines, fresh)
     if copy_artifacts and run.artifact_dir:
         result.artifacts_copied = _copy_artifacts(Path(run.artifact_dir), folder / "artifacts")
     # run.json last: a folder is a run once it has one, and by then its other files are there
-    changed |= _write_if_changed(folder / "run.json", run_json(run, project, store))
+    changed |= _write_if_changed(folder / "run.json", run_json(run, project, store))  # atomic
     result.changed = changed or bool(result.points_added or result.artifacts_copied)
     return result

@@ -6,17 +6,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from workbench.errors import InteropError
 from workbench.interop.mlflow_paths import resolve_artifact_dir
 from workbench.interop.mlflow_records import (
+    BATCH_RUNS,
     Experiment,
     ModelVersion,
     Problem,
     RegisteredModel,
     Run,
+    attach_points,
 )
 from workbench.interop.mlflow_schema import KNOWN_REVISIONS
 
@@ -121,32 +123,47 @@ class SqliteStore:
         name_col = "name" if "name" in self._columns("runs") else "NULL"
         runs = self.con.execute(
             f"SELECT run_uuid, experiment_id, {name_col}, status, start_time, end_time, user_id,"
-            " lifecycle_stage, artifact_uri FROM runs ORDER BY run_uuid"
+            " lifecycle_stage, artifact_uri FROM runs"
         ).fetchall()
+        runs.sort(key=lambda row: row[0])  # the order the metric frame is sorted in
         params = self._grouped("SELECT run_uuid, key, value FROM params")
         tags = self._grouped("SELECT run_uuid, key, value FROM tags")
-        metrics = self._metric_frames()
-        for run_uuid, exp_id, name, status, start, end, user, stage, uri in runs:
-            run_tags = tags.pop(run_uuid, {})
-            run = Run(
-                run_id=run_uuid,
-                experiment_id=str(exp_id),
-                name=name or run_tags.get("mlflow.runName"),
-                status=status or "FINISHED",
-                start_time=start,
-                end_time=end,
-                user_id=user,
-                lifecycle_stage="deleted" if str(exp_id) in deleted_exps else (stage or "active"),
-                artifact_uri=uri,
-                params=params.pop(run_uuid, {}),
-                tags=run_tags,
-                metrics=metrics.pop(run_uuid, None),
-            )
-            run.artifact_dir = resolve_artifact_dir(uri, self.bases, run.experiment_id, run_uuid)
-            yield run
+        frame = self._metric_frame({r[0] for r in runs})
+        per_run = dict(frame.group_by("run_uuid").len().iter_rows()) if frame is not None else {}
+        offset = 0
+        for start in range(0, len(runs), BATCH_RUNS):
+            batch = [self._run(row, params, tags, deleted_exps) for row in runs[start : start + BATCH_RUNS]]
+            counts = [per_run.get(run.run_id, 0) for run in batch]
+            part = frame.slice(offset, sum(counts)) if frame is not None else None
+            attach_points(batch, part, counts)
+            offset += sum(counts)
+            yield from batch
 
-    def _metric_frames(self) -> dict[str, pl.DataFrame]:
-        """Every metric point in one pass, as one frame per run (POINT_SCHEMA)."""
+    def _run(
+        self, row: tuple[Any, ...], params: dict[str, dict[str, str]],
+        tags: dict[str, dict[str, str]], deleted_exps: set[str],
+    ) -> Run:  # fmt: skip
+        run_uuid, exp_id, name, status, start, end, user, stage, uri = row
+        run_tags = tags.pop(run_uuid, {})
+        run = Run(
+            run_id=run_uuid,
+            experiment_id=str(exp_id),
+            name=name or run_tags.get("mlflow.runName"),
+            status=status or "FINISHED",
+            start_time=start,
+            end_time=end,
+            user_id=user,
+            lifecycle_stage="deleted" if str(exp_id) in deleted_exps else (stage or "active"),
+            artifact_uri=uri,
+            params=params.pop(run_uuid, {}),
+            tags=run_tags,
+        )
+        run.artifact_dir = resolve_artifact_dir(uri, self.bases, run.experiment_id, run_uuid)
+        return run
+
+    def _metric_frame(self, run_ids: set[str]) -> pl.DataFrame | None:
+        """Every metric point of these runs in one pass, sorted by run id (as the runs are),
+        then time: columns run_uuid + POINT_SCHEMA."""
         import polars as pl
 
         cursor = self.con.execute(
@@ -158,15 +175,17 @@ class SqliteStore:
         while rows := cursor.fetchmany(200_000):
             parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
         if not parts:
-            return {}
-        frame = pl.concat(parts).with_columns(
-            value=pl.when(pl.col("is_nan")).then(float("nan")).otherwise(pl.col("value")),
-            step=pl.col("step").fill_null(0),
-        ).sort("run_uuid", "ts", "step", "key")
-        split = frame.select("run_uuid", "key", "value", "ts", "step").partition_by(
-            "run_uuid", as_dict=True, include_key=False, maintain_order=True
+            return None
+        return (
+            pl.concat(parts)
+            .filter(pl.col("run_uuid").is_in(list(run_ids)))
+            .with_columns(
+                value=pl.when(pl.col("is_nan")).then(float("nan")).otherwise(pl.col("value")),
+                step=pl.col("step").fill_null(0),
+            )
+            .sort("run_uuid", "ts", "step", "key")
+            .select("run_uuid", "key", "value", "ts", "step")
         )
-        return {str(key[0]): part for key, part in split.items()}
 
     def _grouped(self, sql: str) -> dict[str, dict[str, str]]:
         grouped: dict[str, dict[str, str]] = {}
