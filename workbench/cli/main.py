@@ -73,6 +73,7 @@ def _register() -> None:
         commands_import,
         commands_ingest,
         commands_models,
+        commands_push,
         commands_serve,
         commands_ui,
     )
@@ -85,6 +86,7 @@ def _register() -> None:
         commands_models,
         commands_drift,
         commands_import,
+        commands_push,
         commands_ui,
         commands_serve,
     ):

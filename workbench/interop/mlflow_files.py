@@ -206,7 +206,7 @@ class FileStore:
         )
 
     def _read_run(self, exp: Experiment, run_dir: Path) -> tuple[Run, _RawMetrics] | None:
-        meta = parse_meta(_read_text(run_dir / "meta.yaml"))
+        meta = parse_meta(_read_text(os.path.join(run_dir, "meta.yaml")))
         run_id = text(meta, "run_id") or text(meta, "run_uuid")
         if run_id is None:
             return None  # a folder that is not a run (a logged model, say)
@@ -217,7 +217,8 @@ class FileStore:
                 Problem(str(run_dir / "meta.yaml"), f"has a status MLflow does not define: {status!r}")
             )
             word = "FINISHED"
-        tags = _values(run_dir / "tags")
+        base = str(run_dir)
+        tags = _values(os.path.join(base, "tags"))
         run = Run(
             run_id=run_id,
             experiment_id=text(meta, "experiment_id") or exp.experiment_id,
@@ -228,7 +229,7 @@ class FileStore:
             user_id=text(meta, "user_id"),
             lifecycle_stage=text(meta, "lifecycle_stage") or "active",
             artifact_uri=text(meta, "artifact_uri"),
-            params=_values(run_dir / "params"),
+            params=_values(os.path.join(base, "params")),
             tags=tags,
         )
         if exp.lifecycle_stage == "deleted":
@@ -236,9 +237,9 @@ class FileStore:
         run.artifact_dir = resolve_artifact_dir(
             run.artifact_uri, [self.path, self.path.parent], exp.experiment_id, run_id
         )
-        return run, self._read_metrics(run_dir / "metrics")
+        return run, self._read_metrics(os.path.join(base, "metrics"))
 
-    def _read_metrics(self, folder: Path) -> _RawMetrics:
+    def _read_metrics(self, folder: str) -> _RawMetrics:
         """The run's metric files as bytes; a file with a bad line is parsed line by line
         (the bad lines reported), the clean ones later, a batch of runs at a time."""
         raw = _RawMetrics()

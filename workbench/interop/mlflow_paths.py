@@ -32,10 +32,10 @@ def resolve_artifact_dir(
     path = local_path(uri)
     if path is None:
         return None
+    if os.path.isabs(path) and os.path.isdir(path):
+        return path  # where it was recorded (the common case: nothing moved)
     candidates: list[Path] = []
-    if os.path.isabs(path):
-        candidates.append(Path(path))
-    else:
+    if not os.path.isabs(path):
         candidates.extend(base / path for base in bases)
     parts = Path(path).parts
     for i in range(len(parts) - 1):

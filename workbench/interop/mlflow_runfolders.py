@@ -84,7 +84,7 @@ def run_json(run: Run, project: str, store: str) -> dict[str, Any]:
 
 def _write_if_changed(path: Path, obj: dict[str, Any], fresh: bool = False) -> bool:
     """Rewrite a JSON file atomically when its content differs; True if it was written."""
-    data = (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    data = (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")  # the C encoder
     if fresh:  # a new folder is not a run before its run.json: no reader sees half a file
         with open(path, "wb") as fh:
             fh.write(data)
