@@ -8,7 +8,9 @@ artifact files). MLflow params are immutable, so a param the server already has 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -217,6 +219,15 @@ def push_mlflow(
 ) -> PushReport:
     """Push the runs `filter` selects (all by default; deleted ones never) to `tracking_uri`."""
     client = _client(tracking_uri)
+    # MLflow's client prints a "View run" line to stdout per finished run: keep stdout ours
+    with contextlib.redirect_stdout(sys.stderr):
+        return _push(cat, client, tracking_uri, filter, artifacts, models, progress)
+
+
+def _push(
+    cat: CatalogLike, client: Any, tracking_uri: str, filter: str | None,  # noqa: A002
+    artifacts: bool, models: bool, progress: Progress | None,
+) -> PushReport:  # fmt: skip
     report = PushReport(tracking_uri)
     pusher = _Pusher(cat, client, report, artifacts)
     runs = queries.list_runs(cat, filter=filter, columns=["id"], sort=["started_at"])
@@ -230,7 +241,7 @@ def push_mlflow(
         except Exception as exc:  # noqa: BLE001 - the server refused this run: say so, go on
             if _unreachable(exc):
                 raise InteropError(
-                    f"the MLflow server at {tracking_uri} did not answer: {_first_line(exc)}"
+                    f"the MLflow server at {tracking_uri} did not answer (is it running there?)"
                 ) from None
             report.problems.append({"run": run_id, "message": _first_line(exc)})
         report.runs += 1
