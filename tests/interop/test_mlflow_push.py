@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from workbench.catalog.connection import Catalog
 from workbench.cli.main import cli
+from workbench.ingest import ingest_paths
 from workbench.interop.mlflow_import import import_mlflow
 from workbench.interop.mlflow_push import RUN_TAG
 
@@ -119,6 +120,7 @@ def test_push_copies_runs_and_is_idempotent(server, mlflow_stores, tmp_path):
     folder = Path(report.root) / source["experiments"]["iris"] / source["parent"]
     with open(folder / "metrics.jsonl", "a") as fh:
         fh.write('{"key":"loss","value":0.001,"step":99,"timestamp":1700000999.5}\n')
+    ingest_paths(Catalog(db), [report.root])  # push sends what the catalog holds
     third = _push(db, server)
     assert (third["runs_updated"], third["points"]) == (1, 1)
     history = client.get_metric_history(parent.info.run_id, "loss")

@@ -36,8 +36,8 @@ _NOT_RUNS = {"tags", "models", "datasets", "traces", "logged_models"}
 
 
 def _read_text(path: str | Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return fh.read()
+    with open(path, "rb") as fh:  # bytes then decode: no text wrapper for tiny files
+        return fh.read().decode("utf-8", "replace")
 
 
 def _key_files(folder: str | Path, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -298,9 +298,9 @@ class FileStore:
             tags=_values(folder / "tags"),
         )
         for key, path in _key_files(folder / "aliases"):
-            version = _read_text(path).strip()
-            if version.isdigit():
-                model.aliases[key] = int(version)
+            held = _read_text(path).strip()
+            if held.isdigit():
+                model.aliases[key] = int(held)
         for vdir in sorted(folder.glob("version-*")):
             if not (vdir / "meta.yaml").is_file():
                 continue
