@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from workbench.catalog import mlflow_db as db
 from workbench.errors import InteropError
 from workbench.interop.mlflow_paths import resolve_artifact_dir
 from workbench.interop.mlflow_records import (
@@ -55,7 +56,7 @@ class SqliteStore:
             self.con = sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_S)
             self._check_schema()
             self._experiments = self._read_experiments()
-            self._count = self._one("SELECT count(*) FROM runs")
+            self._count = int(db.query(self.con, "run_count").fetchone()[0])
         except sqlite3.Error as exc:
             raise InteropError(_describe(exc, self.path)) from None
         self.bases = [self.path.parent, self.path.parent / "mlruns", self.path.parent / "mlartifacts"]
@@ -63,17 +64,14 @@ class SqliteStore:
     def close(self) -> None:
         self.con.close()
 
-    def _one(self, sql: str) -> int:
-        return int(self.con.execute(sql).fetchone()[0])
-
     def _check_schema(self) -> None:
-        tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {r[0] for r in db.query(self.con, "tables")}
         if "alembic_version" not in tables or not set(_REQUIRED) <= tables:
             raise InteropError(
                 f"{self.path} is an SQLite database but not MLflow's: it has no "
                 f"{', '.join(t for t in ('alembic_version', *_REQUIRED) if t not in tables)} table"
             )
-        row = self.con.execute("SELECT version_num FROM alembic_version").fetchone()
+        row = db.query(self.con, "revision").fetchone()
         revision = row[0] if row else None
         if revision not in KNOWN_REVISIONS:
             raise InteropError(
@@ -84,20 +82,15 @@ class SqliteStore:
         self.tables = tables
 
     def _columns(self, table: str) -> set[str]:
-        return {r[1] for r in self.con.execute(f"PRAGMA table_info({table})")}
+        return db.columns(self.con, table)
 
     def _read_experiments(self) -> list[Experiment]:
         exps = {
             str(r[0]): Experiment(str(r[0]), r[1], r[2], r[3] or "active", r[4])
-            for r in self.con.execute(
-                "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time"
-                " FROM experiments ORDER BY experiment_id"
-            )
+            for r in db.query(self.con, "experiments")
         }
         if "experiment_tags" in self.tables:
-            for key, value, exp_id in self.con.execute(
-                "SELECT key, value, experiment_id FROM experiment_tags"
-            ):
+            for key, value, exp_id in db.query(self.con, "experiment_tags"):
                 if str(exp_id) in exps:
                     exps[str(exp_id)].tags[key] = value
         return list(exps.values())
@@ -120,14 +113,10 @@ class SqliteStore:
 
     def _runs(self) -> Iterator[Run]:
         deleted_exps = {e.experiment_id for e in self._experiments if e.lifecycle_stage == "deleted"}
-        name_col = "name" if "name" in self._columns("runs") else "NULL"
-        runs = self.con.execute(
-            f"SELECT run_uuid, experiment_id, {name_col}, status, start_time, end_time, user_id,"
-            " lifecycle_stage, artifact_uri FROM runs"
-        ).fetchall()
+        runs = db.runs(self.con, "name" in self._columns("runs")).fetchall()
         runs.sort(key=lambda row: row[0])  # the order the metric frame is sorted in
-        params = self._grouped("SELECT run_uuid, key, value FROM params")
-        tags = self._grouped("SELECT run_uuid, key, value FROM tags")
+        params = self._grouped("params")
+        tags = self._grouped("tags")
         frame = self._metric_frame({r[0] for r in runs})
         per_run = dict(frame.group_by("run_uuid").len().iter_rows()) if frame is not None else {}
         offset = 0
@@ -166,9 +155,7 @@ class SqliteStore:
         then time: columns run_uuid + POINT_SCHEMA."""
         import polars as pl
 
-        cursor = self.con.execute(
-            "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics"
-        )
+        cursor = db.query(self.con, "metrics")
         schema = {"run_uuid": pl.String, "key": pl.String, "value": pl.Float64, "ts": pl.Int64,
                   "step": pl.Int64, "is_nan": pl.Boolean}  # fmt: skip
         parts = []
@@ -187,9 +174,9 @@ class SqliteStore:
             .select("run_uuid", "key", "value", "ts", "step")
         )
 
-    def _grouped(self, sql: str) -> dict[str, dict[str, str]]:
+    def _grouped(self, name: str) -> dict[str, dict[str, str]]:
         grouped: dict[str, dict[str, str]] = {}
-        for run_uuid, key, value in self.con.execute(sql):
+        for run_uuid, key, value in db.query(self.con, name):
             grouped.setdefault(run_uuid, {})[key] = value
         return grouped
 
@@ -206,33 +193,22 @@ class SqliteStore:
     def _registered_models(self) -> list[RegisteredModel]:
         models = {
             r[0]: RegisteredModel(r[0], r[1], r[2])
-            for r in self.con.execute(
-                "SELECT name, description, creation_time FROM registered_models ORDER BY name"
-            )
+            for r in db.query(self.con, "registered_models")
         }
         if "registered_model_tags" in self.tables:
-            for key, value, name in self.con.execute(
-                "SELECT key, value, name FROM registered_model_tags"
-            ):
+            for key, value, name in db.query(self.con, "registered_model_tags"):
                 if name in models:
                     models[name].tags[key] = value
         if "registered_model_aliases" in self.tables:
-            for alias, version, name in self.con.execute(
-                "SELECT alias, version, name FROM registered_model_aliases"
-            ):
+            for alias, version, name in db.query(self.con, "registered_model_aliases"):
                 if name in models:
                     models[name].aliases[alias] = int(version)
         version_tags: dict[tuple[str, int], dict[str, str]] = {}
         if "model_version_tags" in self.tables:
-            for key, value, name, version in self.con.execute(
-                "SELECT key, value, name, version FROM model_version_tags"
-            ):
+            for key, value, name, version in db.query(self.con, "model_version_tags"):
                 version_tags.setdefault((name, int(version)), {})[key] = value
-        storage = "storage_location" if "storage_location" in self._columns("model_versions") else "NULL"
-        for row in self.con.execute(
-            "SELECT name, version, source, run_id, status, current_stage, description, user_id,"
-            f" creation_time, {storage} FROM model_versions ORDER BY name, version"
-        ):
+        with_storage = "storage_location" in self._columns("model_versions")
+        for row in db.model_versions(self.con, with_storage):
             name, version = row[0], int(row[1])
             if name not in models or row[5] == "Deleted_Internal":
                 continue
