@@ -102,6 +102,19 @@ def test_registry_versions_aliases_and_tags_match_mlflow(store, tmp_path):
     assert tag_events and tag_events[-1].raw_tags == model.tags
 
 
+def test_two_stores_with_the_same_model_both_import(mlflow_stores, tmp_path):
+    """Both fixture stores hold iris-clf v1 and v2 (of different runs): one registry gets four."""
+    cat = Catalog(tmp_path / "c.duckdb")
+    import_mlflow(cat, mlflow_stores["file"]["uri"])
+    second = import_mlflow(cat, mlflow_stores["sqlite"]["uri"])
+    assert (second.registry.versions_added, second.registry.aliases_moved) == (2, 1)
+    versions = {v.version: v for v in registry_versions.list_versions(cat, "iris-clf")}
+    assert sorted(versions) == [1, 2, 3, 4]
+    assert versions[4].run_id == mlflow_stores["sqlite"]["parent"] and versions[4].aliases == ["champion"]
+    again = import_mlflow(cat, mlflow_stores["file"]["uri"])
+    assert again.registry.versions_added == 0 and again.registry.aliases_moved == 1  # back to v2
+
+
 def test_deleted_runs_are_kept_but_hidden(store, tmp_path):
     cat = Catalog(tmp_path / "c.duckdb")
     import_mlflow(cat, store["uri"])

@@ -41,17 +41,21 @@ class RegistryImport:
     tags_set: int = 0
 
 
-def _imported_versions(events: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
-    """(model, MLflow version) -> workbench version, for versions imported before."""
+def _imported_versions(events: list[dict[str, Any]]) -> dict[tuple[str, int, str], int]:
+    """(model, MLflow version, its run id) -> workbench version, for versions imported before.
+    The run id tells two stores' `iris@1` apart, and finds a moved store's versions again."""
     found = {}
     for event in events:
         data = event.get("data") if event.get("kind") == "register" else None
         origin = data.get("imported_from") if isinstance(data, dict) else None
         if isinstance(origin, dict) and origin.get("tracker") == "mlflow":
-            found[(str(event.get("model")), int(origin.get("version", 0)))] = int(
-                event.get("to_version") or 0
-            )
+            key = (str(event.get("model")), int(origin.get("version", 0)), str(data.get("run_id")))
+            found[key] = int(event.get("to_version") or 0)
     return found
+
+
+def _key(version: ModelVersion) -> tuple[str, int, str]:
+    return (version.name, version.version, version.run_id or "")
 
 
 def _last_tag_event(events: list[dict[str, Any]], model: str) -> dict[str, Any]:
@@ -100,7 +104,7 @@ def import_registry(
         for version in model.versions:
             with log.locked() as locked:
                 known = _imported_versions(locked.events)
-                if (model.name, version.version) in known:
+                if _key(version) in known:
                     continue
                 state = replay(locked.events).model(model.name)
                 number = ((state.latest or 0) if state else 0) + 1
@@ -110,7 +114,9 @@ def import_registry(
                 result.versions_added += 1
         for alias, mlflow_version in sorted(model.aliases.items()):
             with log.locked() as locked:
-                target = _imported_versions(locked.events).get((model.name, mlflow_version))
+                source = next((v for v in model.versions if v.version == mlflow_version), None)
+                known = _imported_versions(locked.events)
+                target = known.get(_key(source)) if source else None
                 state = replay(locked.events).model(model.name)
                 holder = state.aliases.get(alias) if state else None
                 if target is None or holder == target:
