@@ -9,6 +9,12 @@ import pytest
 from _mlflow_fixture import build
 
 
+@pytest.fixture(autouse=True)
+def _own_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow's client may create an `mlflow.db` in the working folder: keep it in tmp."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def mlflow_stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """{"file": {...}, "sqlite": {...}}: the store's path, URI and the ids it logged."""
