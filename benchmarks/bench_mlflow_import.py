@@ -154,6 +154,8 @@ def main() -> int:
     workload = generate.WORKLOADS[args.workload]
     base = args.dir or Path(tempfile.gettempdir()) / f"wb-bench-mlflow-{args.workload}"
     stores = {"mlruns/": base / "mlruns", "mlflow.db": base / "mlflow.db"}
+    base.mkdir(parents=True, exist_ok=True)
+    os.chdir(base)  # MLflow's client may create an mlflow.db in the working folder
     if not (base / "done").exists():
         shutil.rmtree(base, ignore_errors=True)
         base.mkdir(parents=True)
