@@ -47,7 +47,9 @@ def _imported_versions(events: list[dict[str, Any]]) -> dict[tuple[str, int, str
     found = {}
     for event in events:
         data = event.get("data") if event.get("kind") == "register" else None
-        origin = data.get("imported_from") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            continue
+        origin = data.get("imported_from")
         if isinstance(origin, dict) and origin.get("tracker") == "mlflow":
             key = (str(event.get("model")), int(origin.get("version", 0)), str(data.get("run_id")))
             found[key] = int(event.get("to_version") or 0)
