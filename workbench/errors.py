@@ -77,3 +77,8 @@ class ExportError(WorkbenchError):
 
 class CatalogNotEmptyError(ExportError):
     """A restore would overwrite a catalog that already holds runs, datasets or models."""
+
+
+class InteropError(WorkbenchError):
+    """Another tracker's store could not be read or written: not its store, a schema this
+    release does not know, a locked or damaged database, an unreachable server."""

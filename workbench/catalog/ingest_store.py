@@ -24,7 +24,7 @@ ErrorRow = tuple[str, int | None, str, int | None]
 RUN_COLUMNS = (
     "run_key", "run_id", "project", "name", "status", "started_at", "ended_at", "heartbeat_at",
     "path", "root", "host", "user_name", "pid", "python", "platform", "command", "cwd",
-    "git_commit", "git_branch", "git_dirty", "format_version",
+    "git_commit", "git_branch", "git_dirty", "format_version", "parent_id", "deleted",
 )  # fmt: skip
 
 
@@ -173,7 +173,7 @@ def upsert_runs(con: Connection, rows: list[dict[str, Any]]) -> None:
             "host": pl.String, "user_name": pl.String, "pid": pl.Int64, "python": pl.String,
             "platform": pl.String, "command": pl.String, "cwd": pl.String,
             "git_commit": pl.String, "git_branch": pl.String, "git_dirty": pl.Boolean,
-            "format_version": pl.Int32,
+            "format_version": pl.Int32, "parent_id": pl.String, "deleted": pl.Boolean,
         },
     )  # fmt: skip
     cols = ", ".join(RUN_COLUMNS)

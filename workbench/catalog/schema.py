@@ -154,6 +154,13 @@ def _migrate_to_v4(con: DuckDBPyConnection) -> None:
     con.execute(DRIFT_TABLES)
 
 
+def _migrate_to_v5(con: DuckDBPyConnection) -> None:
+    """Interop: a run's parent (nested runs) and a deleted flag (runs deleted in the tracker
+    they were imported from; hidden by default)."""
+    con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS parent_id VARCHAR")
+    con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS deleted BOOLEAN DEFAULT false")
+
+
 def _migrate_to_v6(con: DuckDBPyConnection) -> None:
     """Hardening: each read file's identity (device, inode), so a file replaced by rename is
     told from one appended to, whatever its size and first bytes."""
@@ -170,6 +177,7 @@ MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (2, _migrate_to_v2),
     (3, _migrate_to_v3),
     (4, _migrate_to_v4),
+    (5, _migrate_to_v5),
     (6, _migrate_to_v6),
 ]
 

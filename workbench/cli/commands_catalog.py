@@ -96,9 +96,16 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     metavar="COLS",
     help="Columns to show, e.g. name,metrics.acc,params.lr (or params / metrics / tags).",
 )
+@click.option(
+    "--all",
+    "-a",
+    "all_",
+    is_flag=True,
+    help="Also runs deleted in the tracker they were imported from (hidden by default).",
+)
 @output_options
 @click.pass_context
-def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
+def runs(ctx, project, filter_, sort, limit, search, columns, all_, fmt):
     """List runs with their params, latest metrics and tags."""
     from workbench.catalog import queries
 
@@ -111,6 +118,7 @@ def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
         limit=limit,
         search=search,
         columns=cols,
+        deleted=all_,
     )
     if fmt == "json":
         emit(rows, fmt, json_data=queries.runs_to_records(rows), json_is_ready=True)

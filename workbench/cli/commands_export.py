@@ -141,14 +141,4 @@ def import_catalog(ctx, folder, replace, as_json):
         f"{dump.registry_events} registry events into {dump.catalog}"))
 
 
-# Stand-in `import` group so `workbench import csv|catalog` work on this branch; the project's
-# `import` group (commands_import.py) takes these two subcommands instead once both exist.
-@click.group("import", cls=click.RichGroup)
-def import_group() -> None:
-    """Bring runs and catalogs in from other tools and machines."""
-
-
-import_group.add_command(import_csv)
-import_group.add_command(import_catalog)
-
-COMMANDS = [export, import_group]
+COMMANDS = [export]  # import_csv and import_catalog join the `import` group (commands_import.py)

@@ -124,6 +124,8 @@ def _register(only: str | None = None) -> None:
         "commands_ui",
         "commands_serve",
         "commands_export",
+        "commands_import",
+        "commands_push",
     )
     for name in modules if only is None else (only,):
         if name in _loaded:

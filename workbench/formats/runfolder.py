@@ -132,6 +132,8 @@ def read_run_json(run_dir: StrPath, checked: bool = False) -> dict[str, Any]:
         "git_branch": _opt_str(git, "branch"),
         "git_dirty": dirty if isinstance(dirty, bool) else None,
         "format_version": version,
+        "parent_id": _opt_str(obj, "parent"),
+        "deleted": obj.get("deleted") is True,
     }
 
 

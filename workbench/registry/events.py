@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Every kind of event the registry writes.
-KINDS = ("register", "promote", "alias_remove", "rollback", "gate_add", "gate_remove")
+KINDS = ("register", "promote", "alias_remove", "rollback", "gate_add", "gate_remove", "tag")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RegistryEvent:
     expr: str | None = None
     gates: list[dict[str, Any]] = field(default_factory=list)
     hash: str = ""
+    raw_tags: dict[str, str] = field(default_factory=dict)  # a `tag` event's tags
 
     @classmethod
     def from_dict(cls, event: Mapping[str, Any]) -> RegistryEvent:
@@ -53,6 +54,11 @@ class RegistryEvent:
             expr=opt_str("expr"),
             gates=[dict(g) for g in gates if isinstance(g, dict)] if isinstance(gates, list) else [],
             hash=opt_str("hash") or "",
+            raw_tags=(
+                {str(k): str(v) for k, v in event["tags"].items()}
+                if isinstance(event.get("tags"), dict)
+                else {}
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +86,9 @@ def describe(event: RegistryEvent) -> str:
         return f"{event.alias} rolled back: {_v(event.from_version)} -> {_v(event.to_version)}"
     if kind == "alias_remove":
         return f"{event.alias} removed from {_v(event.from_version)}"
+    if kind == "tag":
+        tags = event.raw_tags
+        return "tags: " + (", ".join(f"{k}={v}" for k, v in sorted(tags.items())) or "none")
     scope = "any alias" if event.alias in (None, "*") else str(event.alias)
     if kind == "gate_add":
         return f"gate added for {scope}: {event.expr}"

@@ -30,6 +30,7 @@ RUN_FIELDS: dict[str, tuple[str, str]] = {
     "git_branch": ("r.git_branch", "text"),
     "path": ("r.path", "text"),
     "notes": ("r.notes", "text"),
+    "parent": ("r.parent_id", "text"),
 }
 
 #: Keyed sections: prefix (and its singular) -> section name.

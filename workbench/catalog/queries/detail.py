@@ -122,6 +122,8 @@ class RunDetail:
     datasets: list[DatasetUse] = field(default_factory=list)
     models: list[ModelUse] = field(default_factory=list)
     errors: list[IngestIssue] = field(default_factory=list)
+    parent: str | None = None  # the parent run's id (a nested run)
+    deleted: bool = False  # deleted in the tracker it was imported from
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ISO UTC times, NaN -> None)."""
@@ -133,7 +135,7 @@ _RUN_SQL = f"""
     SELECT r.run_id, r.project, r.name, {STATUS_SQL}, r.started_at, r.ended_at,
            r.heartbeat_at, {DURATION_SQL}, r.path, r.root, r.missing, r.host,
            r.user_name, r.pid, r.python, r.platform, r.command, r.cwd, r.git_commit,
-           r.git_branch, r.git_dirty, r.format_version, r.notes
+           r.git_branch, r.git_dirty, r.format_version, r.notes, r.parent_id, r.deleted
     FROM runs r WHERE r.run_key = $k
 """
 
@@ -168,6 +170,8 @@ def get_run(cat: Source, ref: str) -> RunDetail:
         notes=row[22],
         params={p[0]: typed_param(p[1], p[2], p[3]) for p in params},
         tags={t[0]: t[1] for t in tags},
+        parent=row[23],
+        deleted=bool(row[24]),
         **parts,
     )
 

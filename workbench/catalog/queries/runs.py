@@ -35,7 +35,8 @@ Wanted = dict[str, "list[str] | None"]
 def _projects_sql() -> str:
     project, runs, running, stale, failed, last = PROJECT_COLUMNS
     return f"""
-        WITH s AS (SELECT r.project, {STATUS_SQL} AS status, r.started_at FROM runs r)
+        WITH s AS (SELECT r.project, {STATUS_SQL} AS status, r.started_at FROM runs r
+                   WHERE NOT coalesce(r.deleted, false))
         SELECT project AS {project}, count(*) AS {runs},
                count(*) FILTER (WHERE status = 'running') AS {running},
                count(*) FILTER (WHERE status = 'stale') AS {stale},
@@ -159,6 +160,7 @@ def _runs_query(
     limit: int | None,
     search: str | None,
     columns: list[str] | str | None,
+    deleted: bool = False,
 ) -> _RunsQuery:
     where, params = _where(filter, project, search)
     joins, order = _sort_sql(sort, params)
@@ -170,6 +172,9 @@ def _runs_query(
         limit_sql = "LIMIT $limit"
         params["limit"] = int(limit)
     fields, wanted = _wanted_columns(columns)
+    every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
+    if not deleted:  # the long rows of deleted runs are dropped by the pivot's join
+        where.append("NOT coalesce(r.deleted, false)")
     base_sql = f"""
         SELECT r.run_key, r.run_id AS id, r.project, r.name, {STATUS_SQL} AS status,
                r.started_at, r.ended_at, {DURATION_SQL} AS duration_s
@@ -177,7 +182,6 @@ def _runs_query(
         WHERE {" AND ".join(where)}
         ORDER BY {", ".join(order)} {limit_sql}
     """
-    every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
     return _RunsQuery(base_sql, params, fields, wanted, every_run)
 
 
@@ -189,17 +193,19 @@ def list_runs(
     limit: int | None = None,
     search: str | None = None,
     columns: list[str] | str | None = None,
+    deleted: bool = False,
 ) -> pl.DataFrame:
     """Runs as a wide DataFrame: columns.RUN_COLUMNS, then "params.<k>", "metrics.<k>"
     (latest value) and "tags.<k>" columns, sorted by key.
 
     `filter` is the filter language (docs/cli.md); `sort` is like ["-metrics.acc", "name"]
     (missing values last; default newest first); `search` is a case-insensitive substring of
-    the name, id, project or a tag value; `columns` limits the columns (id always stays).
+    the name, id, project or a tag value; `columns` limits the columns (id always stays);
+    runs deleted in the tracker they were imported from are left out unless `deleted`.
     """
     import polars as pl
 
-    q = _runs_query(project, filter, sort, limit, search, columns)
+    q = _runs_query(project, filter, sort, limit, search, columns, deleted)
     with open_source(cat) as con:
         base = _query(con, q.base_sql, q.params)
         long = None
@@ -229,10 +235,11 @@ def list_run_rows(
     limit: int | None = None,
     search: str | None = None,
     columns: list[str] | str | None = None,
+    deleted: bool = False,
 ) -> Rows:
     """list_runs as plain rows (the same SQL, columns, order and per-key param types), built
     without polars or Arrow: what a one-shot command prints from."""
-    q = _runs_query(project, filter, sort, limit, search, columns)
+    q = _runs_query(project, filter, sort, limit, search, columns, deleted)
     with open_source(cat) as con:
         base = fetch_all(con, q.base_sql, q.params)
         long: list[tuple[Any, ...]] = []

@@ -1,0 +1,202 @@
+"""Benchmark `workbench import mlflow` on the medium workload, from an mlruns/ folder and from
+an mlflow.db, against MLflow's own search_runs on the same stores.
+
+    python benchmarks/bench_mlflow_import.py [--workload medium] [--dir /tmp/wb-bench-mlflow]
+Needs the `bench` extra (MLflow). Target: each import (run folders written + ingested) < 10 s.
+Measured in the same run, on the same stores: MLflow's `search_runs` listing every run (with
+params, metrics and tags), and our `list_runs` of the catalog after the import.
+
+The stores are written directly in MLflow's layouts (experiments created by MLflow's client,
+runs as MLflow's file store writes them / rows of its SQLite tables): logging 1M points through
+the client would take many minutes. MLflow's search_runs reading every run back checks them.
+"cpu" is the process CPU time (all threads): a cross-check on a shared, loaded machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+T0 = 1_700_000_000_000
+
+
+def _runs(workload: generate.Workload, experiments: list[str]):
+    """(run id, experiment id, index, params, metric points) for every run, reproducibly."""
+    rng = random.Random(7)
+    for i in range(workload.runs):
+        run_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        params = {f"p{j}": str(rng.choice([0.1, 0.01, 32, "adam", "sgd"])) for j in range(workload.params)}
+        points = [
+            (f"m{k}", rng.random(), T0 + i * 1000 + s, s)
+            for k in range(workload.metrics)
+            for s in range(workload.steps)
+        ]
+        yield run_id, experiments[i % len(experiments)], i, params, points
+
+
+def _meta(fields: dict) -> str:
+    return "".join(f"{k}: {v}\n" for k, v in fields.items())
+
+
+def write_file_store(root: Path, workload: generate.Workload) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=root.as_uri())
+    exps = [client.create_experiment(f"project-{p}") for p in range(workload.projects)]
+    for run_id, exp, i, params, points in _runs(workload, exps):
+        run = root / exp / run_id
+        for sub in ("params", "metrics", "tags", "artifacts"):
+            (run / sub).mkdir(parents=True)
+        (run / "meta.yaml").write_text(_meta({
+            "artifact_uri": (run / "artifacts").as_uri(), "end_time": T0 + i * 1000 + 999,
+            "entry_point_name": "''", "experiment_id": f"'{exp}'", "lifecycle_stage": "active",
+            "run_id": run_id, "run_name": f"run-{i}", "run_uuid": run_id, "source_name": "''",
+            "source_type": 4, "source_version": "''", "start_time": T0 + i * 1000,
+            "status": 3, "tags": "[]", "user_id": "bench",
+        }))  # fmt: skip
+        for key, value in params.items():
+            (run / "params" / key).write_text(value)
+        (run / "tags" / "mlflow.runName").write_text(f"run-{i}")
+        (run / "tags" / "mlflow.user").write_text("bench")
+        by_key: dict[str, list[str]] = {}
+        for key, value, ts, step in points:
+            by_key.setdefault(key, []).append(f"{ts} {value} {step}\n")
+        for key, lines in by_key.items():
+            (run / "metrics" / key).write_text("".join(lines))
+
+
+def write_sqlite_store(db: Path, workload: generate.Workload) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{db}")
+    exps = [client.create_experiment(f"project-{p}") for p in range(workload.projects)]
+    con = sqlite3.connect(db)
+    with con:
+        for run_id, exp, i, params, points in _runs(workload, exps):
+            con.execute(
+                "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name,"
+                " user_id, status, start_time, end_time, source_version, lifecycle_stage,"
+                " artifact_uri, experiment_id) VALUES (?, ?, 'LOCAL', '', '', 'bench',"
+                " 'FINISHED', ?, ?, '', 'active', ?, ?)",
+                [run_id, f"run-{i}", T0 + i * 1000, T0 + i * 1000 + 999,
+                 f"{db.parent}/artifacts/{exp}/{run_id}/artifacts", int(exp)],
+            )  # fmt: skip
+            con.executemany(
+                "INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
+                [(k, v, run_id) for k, v in params.items()],
+            )
+            con.executemany(
+                "INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
+                [("mlflow.runName", f"run-{i}", run_id), ("mlflow.user", "bench", run_id)],
+            )
+            con.executemany(
+                "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)"
+                " VALUES (?, ?, ?, ?, ?, 0)",
+                [(k, v, ts, run_id, s) for k, v, ts, s in points],
+            )
+            last = {k: (k, v, ts, s, 0, run_id) for k, v, ts, s in points}
+            con.executemany(
+                "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                list(last.values()),
+            )
+    con.close()
+
+
+def mlflow_search(uri: str) -> tuple[float, int]:
+    """Seconds for MLflow's client to list every run with its data; and how many it found."""
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
+
+    client = MlflowClient(tracking_uri=uri)
+    t0 = time.perf_counter()
+    exps = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)]
+    runs = client.search_runs(exps, run_view_type=ViewType.ALL, max_results=50_000)
+    return time.perf_counter() - t0, len(runs)
+
+
+def our_import(uri: str, work: Path) -> tuple[float, float, int, object]:
+    """(import seconds, list_runs seconds after it, runs listed, the report)."""
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+    from workbench.interop.mlflow_import import import_mlflow
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cat = Catalog(work / "catalog.duckdb")
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = import_mlflow(cat, uri)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    t1 = time.perf_counter()
+    listed = queries.list_runs(cat)
+    return seconds, cpu, time.perf_counter() - t1, listed.height, report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", default="medium", choices=sorted(generate.WORKLOADS))
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--limit", type=float, default=10.0, help="seconds an import may take")
+    args = parser.parse_args()
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    workload = generate.WORKLOADS[args.workload]
+    base = args.dir or Path(tempfile.gettempdir()) / f"wb-bench-mlflow-{args.workload}"
+    stores = {"mlruns/": base / "mlruns", "mlflow.db": base / "mlflow.db"}
+    base.mkdir(parents=True, exist_ok=True)
+    os.chdir(base)  # MLflow's client may create an mlflow.db in the working folder
+    if not (base / "done").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        t0 = time.perf_counter()
+        write_file_store(stores["mlruns/"], workload)
+        write_sqlite_store(stores["mlflow.db"], workload)
+        (base / "done").write_text("")
+        print(f"stores written in {time.perf_counter() - t0:.1f} s under {base}")
+    import workbench.ingest.batch  # noqa: F401 - warm imports: time the import, not start-up
+
+    print(f"workload {args.workload}: {workload.runs:,} runs x {workload.params} params x "
+          f"{workload.metrics} metrics x {workload.steps} steps = {workload.points:,} points")  # fmt: skip
+    worst = 0.0
+    for label, path in stores.items():
+        uri = path.as_uri() if path.is_dir() else f"sqlite:///{path}"
+        seconds, cpu, list_s, listed, report = our_import(uri, base / f"work-{path.name}")
+        search_s, found = mlflow_search(uri)
+        assert listed == found == workload.runs, (listed, found)
+        assert report.points_added == workload.points and not report.problems
+        again_t = time.perf_counter()
+        _ = our_import_again(uri, base / f"work-{path.name}")
+        again_s = time.perf_counter() - again_t
+        worst = max(worst, seconds / args.limit)
+        print(f"{label:10s} import {seconds:6.2f} s (cpu {cpu:5.2f} s; limit {args.limit:.0f} s: "
+              f"{seconds / args.limit:.2f}x)  re-import {again_s:5.2f} s  "
+              f"{workload.points / seconds:,.0f} points/s")  # fmt: skip
+        print(f"{'':10s} listing {found:,} runs: MLflow search_runs {search_s:6.2f} s, "
+              f"our list_runs {list_s:6.3f} s (ours/MLflow {list_s / search_s:.3f}x); our whole "
+              f"import / MLflow's listing alone: {seconds / search_s:.2f}x")  # fmt: skip
+    print(f"worst import / limit: {worst:.2f}x " + ("(ok)" if worst < 1 else "(OVER)"))
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0 if worst < 1 else 1
+
+
+def our_import_again(uri: str, work: Path) -> object:
+    """A no-op re-import into the same catalog (nothing new in the store)."""
+    from workbench.catalog.connection import Catalog
+    from workbench.interop.mlflow_import import import_mlflow
+
+    return import_mlflow(Catalog(work / "catalog.duckdb"), uri)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
