@@ -11,14 +11,21 @@ import io
 import json
 import math
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 import rich_click as click
 
-from workbench.formatting import SECONDS, format_number, format_timestamp, iso_utc, json_safe
+from workbench.formatting import (
+    SECONDS,
+    format_number,
+    format_timestamp,
+    iso_utc,
+    json_printable,
+    json_safe,
+    printable,
+)
 
 FORMATS = ("table", "json", "csv")
 #: Widest a table cell may grow before it is cut with an ellipsis.
@@ -34,22 +41,6 @@ def output_options(func: Callable) -> Callable:
         func
     )
     return func
-
-
-def printable(text: str) -> str:
-    """`text` with control characters (escape sequences, NUL, ...) shown as \\x.. escapes."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def format_cell(value: Any) -> str:
@@ -93,7 +84,8 @@ def render_json(data: Any) -> str:
         payload = data
     else:
         _, payload = to_rows(data)
-    return json.dumps(json_ready(payload), indent=2, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(json_ready(payload), indent=2, ensure_ascii=False, allow_nan=False)
+    return json_printable(text)
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -108,6 +100,8 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value, multiline=True)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -117,7 +111,7 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, (list, tuple)):
-        return json.dumps(json_ready(value), ensure_ascii=False)
+        return printable(json.dumps(json_ready(value), ensure_ascii=False), multiline=True)
     return value
 
 
@@ -133,10 +127,16 @@ def render_csv(data: Any) -> str:
                 flat_columns.append(key)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(flat_columns)
+    writer.writerow([printable(c, multiline=True) for c in flat_columns])
     for row in flat_rows:
         writer.writerow([_csv_value(row.get(c)) for c in flat_columns])
     return buffer.getvalue()
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for text that may hold names or messages from run folders and data files:
+    control characters are shown escaped (newlines and tabs kept)."""
+    click.echo(printable(message, multiline=True), err=err, nl=nl)
 
 
 def make_console(file=None, width: int | None = None):
@@ -193,7 +193,7 @@ def render_table(
         pad_edge=False,
         show_edge=False,
         collapse_padding=True,
-        title=Text(title) if title else None,
+        title=Text(printable(title)) if title else None,
         title_justify="left",
         header_style="bold",
     )
@@ -223,12 +223,13 @@ def print_pairs(pairs: dict[str, Any], console=None, title: str | None = None) -
 
     console = console or make_console()
     if title:
-        console.print(Text(title, style="bold"))
+        console.print(Text(printable(title), style="bold"))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in pairs.items():
-        grid.add_row(Text(printable(str(key))), Text(format_cell(value)))
+        shown = printable(value, multiline=True) if isinstance(value, str) else format_cell(value)
+        grid.add_row(Text(printable(str(key))), Text(shown))
     console.print(grid)
 
 
@@ -250,7 +251,7 @@ def emit(
     else:
         hidden = render_table(data, title=title, empty=empty)
         if hidden and hint_hidden:
-            shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
+            shown = ", ".join(printable(c) for c in hidden[:4]) + (", ..." if len(hidden) > 4 else "")
             sys.stdout.flush()  # the table first, then the hint, when both go to one terminal
             click.echo(
                 f"({len(hidden)} more column{'s' if len(hidden) > 1 else ''} not shown: {shown};"
