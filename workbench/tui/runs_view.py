@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 from rich.text import Text
 
-from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS
+from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS, printable
 from workbench.tui.formatting import header_title
 from workbench.tui.theme import STATUS_STYLE, UNKNOWN_STATUS
 
@@ -167,7 +167,7 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
 def header_label(col: str, state: ViewState, *, numeric: bool = False) -> Text:
     """A column header: its short title, the sort arrow, and right-aligned over numbers."""
     kind = col.split(".", 1)[0] if "." in col else ""
-    text = Text(header_title(col), style=HEADER_STYLE.get(kind, ""), justify="right" if numeric else None)
+    text = Text(printable(header_title(col)), style=HEADER_STYLE.get(kind, ""), justify="right" if numeric else None)
     if col == state.sort:
         text.append(" ▼" if state.descending else " ▲", style="bold")
     if col == state.group_by:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import printable
 from workbench.tui.keys import KeyHelp, PaletteAction, bindings_help, palette_actions
 
 log = logging.getLogger("workbench.tui")
@@ -29,7 +30,7 @@ def report_failure(node: DOMNode, title: str, error: BaseException, *, severity:
         text = f"{type(error).__name__}: {error}"
         log.error("%s", title, exc_info=error)
         node.log.error(title, error)
-    node.notify(text, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+    node.notify(printable(text), title=title, severity=severity, markup=False)  # type: ignore[arg-type]
 
 
 def error_sentence(exc: BaseException) -> str:
