@@ -1,6 +1,9 @@
 """Test helper: a catalog whose one run carries terminal escape sequences in every field a
 person sees (name, params, tags, metric keys, notes, artifacts, datasets, models, an ingest
-error), and the check that a text holds no byte a terminal would act on."""
+error), and the check that a text holds no byte a terminal would act on.
+
+Keys with control characters may be refused by ingest one day; the tests that need a field
+to be shown read it from a value or a name, which the run format keeps as written."""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ def write_escape_runs(root: Path) -> None:
         name=RUN_NAME,
         start=1767225600.0,
         params={PARAM: f"v{EVIL}", "plain": f"p{EVIL}", "seed": 18446744073709551615},
-        tags={TAG: f"t{EVIL}"},
+        tags={TAG: f"t{EVIL}", "plain": f"t{EVIL}"},
         metrics={METRIC: [1.0, 0.5], "acc": [0.1, 0.2]},
         notes=f"# notes {EVIL}\nsecond line {EVIL}\n",
         artifacts={f"art{EVIL}.txt": f"preview {EVIL}\n".encode(), "plain.txt": f"x{EVIL}".encode()},

@@ -175,7 +175,7 @@ async def test_escapes_are_shown_as_text_not_dropped(world) -> None:
         detail = RunDetailScreen(app.catalog, RUN_ID)
         await app.push_screen(detail)
         await wait_for(pilot, lambda: detail.data is not None and settled(app))
-        assert "lr\\x1b]52;c;cHduZWQ=\\x07" in rendered(app)
+        assert "p\\x1b]52;c;cHduZWQ=\\x07" in rendered(app)  # a param's value
         await pilot.press("4")
         await wait_for(pilot, lambda: "# notes \\x1b]52" in rendered(app))
         await pilot.press("e")  # editing would write the escapes' text into notes.md: refused
@@ -188,7 +188,7 @@ async def test_escapes_are_shown_as_text_not_dropped(world) -> None:
         await wait_for(pilot, lambda: "preview \\x1b]52" in rendered(app))
         app.pop_screen()
         await app.push_screen(CompareScreen(app.catalog, [RUN_ID, OTHER_ID]))
-        await wait_for(pilot, lambda: "loss\\x1b]52" in rendered(app))
+        await wait_for(pilot, lambda: "name\\x1b]52" in rendered(app))  # the run's label
 
 
 async def test_the_line_filter_keeps_a_raw_widget_off_the_terminal_at_its_width() -> None:

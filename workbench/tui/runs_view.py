@@ -229,7 +229,9 @@ def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
         pl.when(pl.col("id").is_in(list(state.marked))).then(pl.lit("*")).otherwise(pl.lit("")).alias("_mark")
     )
     ordered = shown.select(pl.all().gather(order))
-    table = pl.concat([mark, ordered], how="horizontal").to_arrow()
+    combined = pl.concat([mark, ordered], how="horizontal")
+    # positional names: polars cannot hand a column name holding NUL to Arrow (it panics)
+    table = combined.rename({c: f"c{i}" for i, c in enumerate(combined.columns)}).to_arrow()
     # fastdatatable wants plain string columns, not string_view / large_string
     table = pa.Table.from_arrays(
         [
