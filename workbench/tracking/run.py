@@ -172,12 +172,14 @@ class Run:
         if step is None:
             with self._buffer_lock:
                 step = self._next_step
+                if step >= encode.STEP_LIMIT:
+                    encode.check_step(step)  # raises: the step after 2**63 - 1 does not fit
                 lines = encode.encode_metrics(metrics, step, timestamp)
                 self._next_step = step + 1
                 self._buffer.append(lines)
                 waiting = len(self._buffer)
         else:
-            if type(step) is not int or step < 0:
+            if type(step) is not int or step < 0 or step >= encode.STEP_LIMIT:
                 step = encode.check_step(step)
             lines = encode.encode_metrics(metrics, step, timestamp)
             with self._buffer_lock:
