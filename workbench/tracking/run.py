@@ -67,8 +67,10 @@ class Run:
         self._info: dict[str, object] = {}
         self._buffer: list[str] = []
         self._next_step = 0
-        self._buffer_lock = threading.Lock()
+        # re-entrant: the SIGTERM handler flushes from the main thread, maybe mid-call
+        self._buffer_lock = threading.RLock()
         self._io_lock = threading.RLock()
+        self._signalled = False
         self._metrics_fd: int | None = None
         self._unsent = b""
         self._last_heartbeat = time.monotonic()
@@ -107,6 +109,8 @@ class Run:
         if status not in spec.STATUSES or status == "running":
             allowed = ", ".join(s for s in spec.STATUSES if s != "running")
             raise RunFormatError(f"A run finishes as one of {allowed}; got {status!r}.")
+        if self._signalled:
+            status = "killed"  # ended by SIGTERM, however the script wound down after it
         with self._io_lock:
             if self._closed:
                 return
@@ -147,7 +151,7 @@ class Run:
             status = "finished"
         else:
             status = "failed"
-        if exc_type is not None and status != "finished":
+        if exc_type is not None and status != "finished" and not self._signalled:
             try:
                 text = "".join(traceback.format_exception(exc_type, exc, tb))
                 self.log_text("traceback.txt", text)
@@ -428,9 +432,19 @@ class Run:
     def _finish_at_exit(self, status: str) -> None:
         self.finish(status)
 
+    def _terminated(self, text: str) -> None:
+        """SIGTERM arrived: note where, write out the buffer, and end as `killed` later."""
+        if self._closed:
+            return
+        self._signalled = True
+        try:
+            self.log_text("traceback.txt", text)
+        finally:
+            self._flush_buffers()
+
     def _detach_after_fork(self) -> None:
         """In a forked child: drop the parent's buffer and refuse further logging."""
-        self._buffer_lock = threading.Lock()
+        self._buffer_lock = threading.RLock()
         self._io_lock = threading.RLock()
         self._buffer = []
         self._unsent = b""
