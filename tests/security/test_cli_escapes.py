@@ -57,11 +57,12 @@ def _commands(w: dict[str, Path]) -> list[list[str]]:
         ["models", *reg], ["models", *reg, "show", "clean-name"],
         ["models", *reg, "history", "clean-name"], ["models", *reg, "verify"],
         ["drift", str(w["reference"]), str(w["data"])], ["drift", "list"], ["doctor"],
+        ["ingest", str(w["root"])],
     ]  # fmt: skip
     with_formats = []
     for command in commands:
         with_formats.append(command)
-        if command[0] not in ("doctor", "lineage") and command[-1] != "verify":
+        if command[0] not in ("doctor", "lineage", "ingest") and command[-1] != "verify":
             with_formats.append([*command, "--json"])
             if command[0] not in ("datasets", "dataset", "drift", "models"):
                 with_formats.append([*command, "--csv"])
@@ -80,6 +81,13 @@ def test_every_command_shows_escapes_as_text(world):
         if found:
             leaks[label] = found[:3]
     assert leaks == {}
+
+
+def test_ingest_reports_errors_in_escape_laden_folders_as_text(world):
+    result = _run(world["tmp"] / "fresh.duckdb", "ingest", str(world["root"]))
+    assert result.exit_code == 0, result.output
+    assert "metrics.jsonl:5" in result.stderr + result.stdout
+    assert raw_controls(result.stdout + result.stderr) == []
 
 
 def test_the_escapes_are_shown_visibly(world):
