@@ -172,6 +172,8 @@ async def test_escapes_are_shown_as_text_not_dropped(world) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and settled(app)
                        and app.screen.table.row_count == 2)  # fmt: skip
         assert "name\\x1b]52;c;" in rendered(app)
+        table = app.screen.table  # the uint64 seed reaches the table exact (not as Int64)
+        assert any(2**64 - 1 in table.get_row_at(row) for row in range(table.row_count))
         detail = RunDetailScreen(app.catalog, RUN_ID)
         await app.push_screen(detail)
         await wait_for(pilot, lambda: detail.data is not None and settled(app))

@@ -155,6 +155,8 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
         return pl.col(col).dt.strftime(MINUTES).alias(col)
     if dtype == pl.Boolean:
         return pl.col(col).cast(pl.Utf8).alias(col)
+    if dtype == pl.UInt64:  # a uint64 seed: shown exactly (it does not fit Int64)
+        return pl.col(col)
     if dtype.is_integer():
         return pl.col(col).cast(pl.Int64).alias(col)
     if dtype.is_numeric():
