@@ -163,3 +163,15 @@ def printable(text: object, *, multiline: bool = False) -> str:
     if value.isprintable() and not multiline:
         return value
     return value.translate(_MULTI_LINE if multiline else _ONE_LINE)
+
+
+_JSON_ESCAPES = str.maketrans(
+    {char: f"\\u{ord(char):04x}" for char in _UNSAFE if ord(char) >= 0x20}
+)
+
+
+def json_printable(text: str) -> str:
+    """JSON text (from json.dumps) with the code points `printable` escapes that json.dumps
+    leaves raw (DEL, C1 such as U+009B, bidi controls) written as \\uXXXX: the same JSON to a
+    parser, and nothing a terminal acts on. (json.dumps already escapes C0 inside strings.)"""
+    return text if text.isascii() else text.translate(_JSON_ESCAPES)

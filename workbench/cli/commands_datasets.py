@@ -7,7 +7,7 @@ from typing import Any
 
 import rich_click as click
 
-from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
+from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, render_table
 
 
 def _catalog(ctx: click.Context) -> Any:
@@ -50,7 +50,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None) -> None:
 
     def progress(done: int, total: int) -> None:
         if total >= 500 and sys.stderr.isatty():
-            click.echo(f"\rscanning {done}/{total} files", err=True, nl=done == total)
+            echo(f"\rscanning {done}/{total} files", err=True, nl=done == total)
 
     report = scan_paths(_catalog(ctx), list(paths), progress=progress)
     errors = [{"path": p, "message": m} for p, m in report.errors]
@@ -61,13 +61,13 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None) -> None:
         })  # fmt: skip
         return
     same = f" ({report.unchanged} unchanged since the last scan)" if report.unchanged else ""
-    click.echo(
+    echo(
         f"{len(report.files)} data file{'s' if len(report.files) != 1 else ''} found{same}, "
         f"{report.new_versions} new version{'s' if report.new_versions != 1 else ''} "
         f"in {report.seconds:.2f} s"
     )
     for error in report.errors:
-        click.echo(f"error: {error[1]}", err=True)
+        echo(f"error: {error[1]}", err=True)
 
 
 @click.group("dataset")
@@ -148,7 +148,7 @@ def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str | None) -> None:
         console.print()
         render_table([vars(c) for c in result.columns], console, title="Columns")
     if result.note:
-        click.echo(f"note: {result.note}", err=True)
+        echo(f"note: {result.note}", err=True)
 
 
 @dataset.command("profile")
@@ -229,7 +229,7 @@ def lineage(ctx: click.Context, ref: str, direction: str | None, registry_dir: s
         grow(root.add(Text("downstream (what came from it)", style="dim")), graph.root, True, {graph.root})
     console.print(root)
     if len(graph.nodes) == 1:
-        click.echo("(no lineage recorded for it yet)", err=True)
+        echo("(no lineage recorded for it yet)", err=True)
 
 
 COMMANDS = [datasets, dataset, lineage]

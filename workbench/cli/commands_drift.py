@@ -6,7 +6,7 @@ import sys
 
 import rich_click as click
 
-from workbench.cli.output import emit, make_console, output_options, print_pairs
+from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, printable
 
 
 def _catalog(ctx: click.Context):
@@ -59,11 +59,13 @@ def _print_report(report, fmt: str | None) -> None:
     if report.classifier:
         k = report.classifier
         top = ", ".join(f"{n} ({v:.3f})" for n, v in k.top_features) or "none"
-        console.print(f"domain classifier: AUROC {k.auc:.3f} ± {k.auc_std:.3f}; telling columns: {top}")
+        echo(f"domain classifier: AUROC {k.auc:.3f} ± {k.auc_std:.3f}; telling columns: {top}")
     for c in report.columns:
         if c.unseen and c.state != "stable":
-            console.print(f"unseen in {c.column}: " + ", ".join(c.unseen))
-    console.print(report.verdict_rule, style="dim")
+            echo(f"unseen in {c.column}: " + ", ".join(c.unseen))
+    from rich.text import Text
+
+    console.print(Text(printable(report.verdict_rule), style="dim"))
 
 
 @click.group("drift", cls=DriftGroup, invoke_without_command=False)
@@ -116,7 +118,7 @@ def check(ctx, reference, current, columns, types, classifier, fail_on_drift, ex
         from workbench.drift.export import export_report
 
         export_report(report, export_path)
-        click.echo(f"report written to {export_path}", err=True)
+        echo(f"report written to {export_path}", err=True)
     if fail_on_drift and report.drift:
         sys.stdout.flush()
         ctx.exit(1)
@@ -137,7 +139,7 @@ def show(ctx, report, export_path, fmt) -> None:
         from workbench.drift.export import export_report
 
         export_report(found, export_path)
-        click.echo(f"report written to {export_path}", err=True)
+        echo(f"report written to {export_path}", err=True)
         return
     _print_report(found, fmt)
 

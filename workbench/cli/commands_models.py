@@ -9,7 +9,7 @@ from typing import Any
 
 import rich_click as click
 
-from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
+from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, render_table
 
 
 def _registry_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,7 +38,7 @@ def _warn_if_damaged(cat: Any, registry_dir: str | None) -> None:
 
     result = registry.verify(cat, registry_dir)
     if not result.ok:
-        click.echo(f"warning: {result.summary()}; shown as last verified", err=True)
+        echo(f"warning: {result.summary()}; shown as last verified", err=True)
 
 
 def _version_rows(versions: list[Any]) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ def register(ctx: click.Context, run: str, name: str, logged: str | None, reason
     if fmt == "json":
         emit(None, fmt, json_data=version.to_dict())
     else:
-        click.echo(f"registered {version.name} v{version.version} from run {version.run_id[:8]}"
+        echo(f"registered {version.name} v{version.version} from run {version.run_id[:8]}"
                    f" ({len(version.files)} file{'s' if len(version.files) != 1 else ''})")  # fmt: skip
 
 
@@ -172,7 +172,7 @@ def promote(ctx: click.Context, name: str, version: int, alias: str, reason: str
                                        "gates": [g.to_dict() for g in judged.gates]})  # fmt: skip
         else:
             _print_gates(judged.gates)
-            click.echo("every gate passes" if judged.allowed else judged.refusal())
+            echo("every gate passes" if judged.allowed else judged.refusal())
         ctx.exit(0 if judged.allowed else 1)
     try:
         done = registry.promote(cat, name, version, alias, reason, force=force, registry=reg)
@@ -189,7 +189,7 @@ def promote(ctx: click.Context, name: str, version: int, alias: str, reason: str
                                    "gates": [g.to_dict() for g in done.check.gates]})  # fmt: skip
         return
     _print_gates(done.check.gates)
-    click.echo(f"{name} {done.event.summary}")
+    echo(f"{name} {done.event.summary}")
 
 
 @models.command("alias")
@@ -204,7 +204,7 @@ def alias(ctx: click.Context, name: str, alias: str, reason: str, registry_dir: 
 
     cat, reg = _ctx(ctx, registry_dir)
     event = registry.remove_alias(cat, name, alias, reason, reg)
-    click.echo(f"{name} {event.summary}")
+    echo(f"{name} {event.summary}")
 
 
 @models.command("gate")
@@ -234,7 +234,7 @@ def gate(ctx: click.Context, name: str, alias: str | None, add: str | None, remo
         event = registry.change_gate(cat, name, add or remove or "", remove=bool(remove),
                                      alias=alias, direction=direction, reason=reason,
                                      registry=reg)  # fmt: skip
-        click.echo(f"{name}: {event.summary}")
+        echo(f"{name}: {event.summary}")
         return
     gates = registry.list_gates(cat, name, reg)
     if alias:
@@ -277,7 +277,7 @@ def rollback(ctx: click.Context, name: str, alias: str, reason: str, registry_di
 
     cat, reg = _ctx(ctx, registry_dir)
     event = registry.rollback(cat, name, reason, alias=alias, registry=reg)
-    click.echo(f"{name} {event.summary}")
+    echo(f"{name} {event.summary}")
 
 
 @models.command("verify")
@@ -295,10 +295,10 @@ def verify(ctx: click.Context, registry_dir: str | None, fmt: str | None) -> Non
                                    "events": len(result.events),
                                    "problems": [p.__dict__ for p in result.problems]})  # fmt: skip
     elif result.ok:
-        click.echo(result.summary())
+        echo(result.summary())
     else:
         for problem in result.problems:
-            click.echo(f"problem: {problem.message} (line {problem.line})", err=True)
+            echo(f"problem: {problem.message} (line {problem.line})", err=True)
     if not result.ok:
         ctx.exit(1)
 
@@ -319,7 +319,7 @@ def export(ctx: click.Context, ref: str, dest: str, registry_dir: str | None, fm
         emit(None, fmt, json_data={"dest": str(result.dest), "manifest": str(result.manifest),
                                    "files": result.files})  # fmt: skip
         return
-    click.echo(f"exported {result.version.name} v{result.version.version} to {result.dest}"
+    echo(f"exported {result.version.name} v{result.version.version} to {result.dest}"
                f" ({len(result.files)} file{'s' if len(result.files) != 1 else ''}, hashes verified)")  # fmt: skip
 
 
@@ -338,9 +338,9 @@ def card(ctx: click.Context, ref: str, output: str | None, registry_dir: str | N
     text = registry.model_card(cat, ref, reg)
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+        echo(f"wrote {output}")
     else:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
 
 
 COMMANDS = [models]

@@ -28,7 +28,9 @@ HINTS: dict[type[WorkbenchError], str] = {
 def error_line(exc: WorkbenchError) -> str:
     """The one line the CLI prints for a user error: the message, then the CLI's hint."""
     hint = next((text for kind, text in HINTS.items() if isinstance(exc, kind)), None)
-    return f"error: {exc}" + (f" ({hint})" if hint else "")
+    from workbench.formatting import printable
+
+    return f"error: {printable(exc)}" + (f" ({hint})" if hint else "")
 
 
 class WorkbenchGroup(click.RichGroup):

@@ -26,6 +26,7 @@ from workbench.formatting import (
     format_number,
     format_timestamp,
     iso_utc,
+    json_printable,
     json_safe,
     printable,
 )
@@ -106,11 +107,11 @@ def render_json(data: Any, *, ready: bool = False) -> str:
     if not ready:
         payload = json_ready(payload)
     if not isinstance(payload, list):
-        return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+        return json_printable(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
     if not payload:
         return "[]"
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    return "[\n" + ",\n".join("  " + encode(item) for item in payload) + "\n]"
+    return json_printable("[\n" + ",\n".join("  " + encode(item) for item in payload) + "\n]")
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -127,6 +128,8 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _csv_value(value: Any) -> Any:
     if value.__class__ is float and math.isfinite(value):
         return value
+    if isinstance(value, str):
+        return printable(value, multiline=True)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -136,12 +139,13 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, (list, tuple)):
-        return json.dumps(json_ready(value), ensure_ascii=False)
+        return printable(json.dumps(json_ready(value), ensure_ascii=False), multiline=True)
     return value
 
 
-#: Values the csv module writes as they should read (floats may be NaN: not plain).
-_CSV_PLAIN = frozenset({str, int})
+#: Values the csv module writes as they should read (floats may be NaN: not plain; text may
+#: hold control characters).
+_CSV_PLAIN = frozenset({int})  # text goes through printable
 
 
 def render_csv(data: Any) -> str:
@@ -163,12 +167,18 @@ def render_csv(data: Any) -> str:
         flat_columns, rows = to_tuples(data)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(flat_columns)
+    writer.writerow([printable(c, multiline=True) for c in flat_columns])
     plain = _CSV_PLAIN
     writer.writerows(
         [[v if v.__class__ in plain else _csv_value(v) for v in row] for row in rows]
     )
     return buffer.getvalue()
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for text that may hold names or messages from run folders and data files:
+    control characters are shown escaped (newlines and tabs kept)."""
+    click.echo(printable(message, multiline=True), err=err, nl=nl)
 
 
 def make_console(file=None, width: int | None = None):
@@ -278,7 +288,8 @@ def emit(
         hidden = render_table(data, out, title=title, empty=empty)
         pager.show(out.text(), paging=paging())
         if hidden and hint_hidden:
-            shown = ", ".join(hidden[:4]) + (", ..." if len(hidden) > 4 else "")
+            shown = ", ".join(printable(c) for c in hidden[:4]) + (", ..." if len(hidden) > 4 else "")
+            sys.stdout.flush()  # the table first, then the hint, when both go to one terminal
             click.echo(
                 f"({len(hidden)} more column{'s' if len(hidden) > 1 else ''} not shown: {shown};"
                 " widen the terminal or use --columns, --json or --csv)",

@@ -9,6 +9,7 @@ import json
 import math
 import numbers
 import os
+import re
 from collections.abc import Mapping
 
 from workbench.errors import RunFormatError
@@ -22,12 +23,19 @@ _NEG_INF_TEXT = '"-Infinity"'
 #: Integers beyond this magnitude are written as floats (readers store values as doubles).
 _MAX_EXACT_INT = 2**53
 
+#: Steps are stored as signed 64-bit integers: this one and beyond are refused.
+STEP_LIMIT = 1 << 63
+
+#: Control characters (C0, DEL, C1): the catalog refuses keys holding one, so the writer does.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 #: metric key -> the JSON text that starts its line: {"key":"<key>","value":
 _key_prefixes: dict[str, str] = {}
 
 
 def check_key(key: object, what: str) -> str:
-    """Return `key` if it is a usable key (non-empty str of ≤ MAX_KEY_LENGTH UTF-8 characters)."""
+    """Return `key` if it is a usable key: a non-empty str of ≤ MAX_KEY_LENGTH UTF-8 characters,
+    none of them a control character."""
     if not isinstance(key, str):
         raise RunFormatError(f"{what} keys must be strings, got {type(key).__name__} {key!r}.")
     if not key:
@@ -40,6 +48,11 @@ def check_key(key: object, what: str) -> str:
         key.encode("utf-8")
     except UnicodeEncodeError:
         raise RunFormatError(f"{what} key {key!r} is not valid UTF-8 text.") from None
+    if _CONTROL.search(key):
+        raise RunFormatError(
+            f"{what} key {key!r} holds a control character (NUL, ESC, newline...); use printable"
+            " text."
+        )
     return key
 
 
@@ -59,9 +72,15 @@ def _is_numpy_bool(value: object) -> bool:
     return kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")
 
 
+def _is_complex(value: object) -> bool:
+    """complex, numpy.complex128 and any other number with an imaginary part (numpy registers
+    its complex types as numbers.Complex, so numpy need not be imported to know them)."""
+    return isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
+
+
 def metric_value_text(key: str, value: object) -> str:
     """Return the JSON text of a metric value; the slow path for anything but a plain float/int."""
-    if isinstance(value, (bool, str, bytes)) or _is_numpy_bool(value):
+    if isinstance(value, (bool, str, bytes)) or _is_numpy_bool(value) or _is_complex(value):
         raise RunFormatError(
             f"Metric {key!r} must be a real number, got {type(value).__name__} {value!r}."
         )
@@ -89,6 +108,8 @@ def check_step(step: object) -> int:
     step = int(step)
     if step < 0:
         raise RunFormatError(f"The step must be an integer ≥ 0, got {step}.")
+    if step >= STEP_LIMIT:
+        raise RunFormatError(f"The step must be below 2**63 (a signed 64-bit integer), got {step}.")
     return step
 
 

@@ -30,14 +30,17 @@ class Flusher:
     """Keeps the set of open runs and a daemon thread that flushes them every FLUSH_EVERY_S."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a signal handler may list runs mid-register
         self._runs: list[Flushable] = []
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._atexit_registered = False
 
     def register(self, run: Flushable) -> None:
-        """Start flushing `run` (starts the thread and the exit hook on first use)."""
+        """Start flushing `run` (starts the thread and the exit hooks on first use)."""
+        from workbench.tracking import ending
+
+        ending.install(self.open_runs)  # type: ignore[arg-type]
         with self._lock:
             self._runs.append(run)
             if self._thread is None or not self._thread.is_alive():
@@ -73,10 +76,13 @@ class Flusher:
                     pass
 
     def _at_exit(self) -> None:
-        """Finish runs still open at interpreter exit: failed after an uncaught exception."""
+        """Finish runs still open at interpreter exit: failed after an uncaught exception or a
+        failing sys.exit code, killed after Ctrl-C (or SIGTERM, see ending)."""
+        from workbench.tracking import ending
+
         last = getattr(sys, "last_value", None)
         if last is None:
-            status = "finished"
+            status = ending.exit_status() or "finished"  # sys.exit(1) fails the run
         elif isinstance(last, KeyboardInterrupt):
             status = "killed"
         else:
@@ -89,7 +95,7 @@ class Flusher:
 
     def _after_fork_in_child(self) -> None:
         inherited = self._runs
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a signal handler may list runs mid-register
         self._runs = []
         self._thread = None
         self._wake = threading.Event()

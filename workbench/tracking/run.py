@@ -67,8 +67,10 @@ class Run:
         self._info: dict[str, object] = {}
         self._buffer: list[str] = []
         self._next_step = 0
-        self._buffer_lock = threading.Lock()
+        # re-entrant: the SIGTERM handler flushes from the main thread, maybe mid-call
+        self._buffer_lock = threading.RLock()
         self._io_lock = threading.RLock()
+        self._signalled = False
         self._metrics_fd: int | None = None
         self._unsent = b""
         self._last_heartbeat = time.monotonic()
@@ -121,6 +123,8 @@ class Run:
             raise RunFormatError(f"A run finishes as one of {allowed}; got {status!r}.")
         if self._requirements is not None and self._requirements is not threading.current_thread():
             self._requirements.join()  # the environment is complete before the run is
+        if self._signalled:
+            status = "killed"  # ended by SIGTERM, however the script wound down after it
         with self._io_lock:
             if self._closed:
                 return
@@ -161,7 +165,7 @@ class Run:
             status = "finished"
         else:
             status = "failed"
-        if exc_type is not None and status != "finished":
+        if exc_type is not None and status != "finished" and not self._signalled:
             try:
                 text = "".join(traceback.format_exception(exc_type, exc, tb))
                 self.log_text("traceback.txt", text)
@@ -186,12 +190,14 @@ class Run:
         if step is None:
             with self._buffer_lock:
                 step = self._next_step
+                if step >= encode.STEP_LIMIT:
+                    encode.check_step(step)  # raises: the step after 2**63 - 1 does not fit
                 lines = encode.encode_metrics(metrics, step, timestamp)
                 self._next_step = step + 1
                 self._buffer.append(lines)
                 waiting = len(self._buffer)
         else:
-            if type(step) is not int or step < 0:
+            if type(step) is not int or step < 0 or step >= encode.STEP_LIMIT:
                 step = encode.check_step(step)
             lines = encode.encode_metrics(metrics, step, timestamp)
             with self._buffer_lock:
@@ -440,9 +446,19 @@ class Run:
     def _finish_at_exit(self, status: str) -> None:
         self.finish(status)
 
+    def _terminated(self, text: str) -> None:
+        """SIGTERM arrived: note where, write out the buffer, and end as `killed` later."""
+        if self._closed:
+            return
+        self._signalled = True
+        try:
+            self.log_text("traceback.txt", text)
+        finally:
+            self._flush_buffers()
+
     def _detach_after_fork(self) -> None:
         """In a forked child: drop the parent's buffer and refuse further logging."""
-        self._buffer_lock = threading.Lock()
+        self._buffer_lock = threading.RLock()
         self._io_lock = threading.RLock()
         self._buffer = []
         self._unsent = b""

@@ -35,7 +35,9 @@ class WorkbenchApp(App[None]):
         ingest_on_poll: bool = True,
     ) -> None:
         super().__init__()
-        from workbench.tui import service
+        from workbench.tui import safety, service
+
+        safety.install(self)  # no control character from a run folder reaches the terminal
 
         self.db_path = Path(db_path)
         self.catalog = service.open_catalog(self.db_path)

@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 from rich.text import Text
 
-from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS
+from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS, printable
 from workbench.tui.formatting import header_title
 from workbench.tui.theme import STATUS_STYLE, UNKNOWN_STATUS
 
@@ -155,6 +155,8 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
         return pl.col(col).dt.strftime(MINUTES).alias(col)
     if dtype == pl.Boolean:
         return pl.col(col).cast(pl.Utf8).alias(col)
+    if dtype == pl.UInt64:  # a uint64 seed: shown exactly (it does not fit Int64)
+        return pl.col(col)
     if dtype.is_integer():
         return pl.col(col).cast(pl.Int64).alias(col)
     if dtype.is_numeric():
@@ -167,7 +169,7 @@ def _display_expr(frame: pl.DataFrame, col: str) -> pl.Expr:
 def header_label(col: str, state: ViewState, *, numeric: bool = False) -> Text:
     """A column header: its short title, the sort arrow, and right-aligned over numbers."""
     kind = col.split(".", 1)[0] if "." in col else ""
-    text = Text(header_title(col), style=HEADER_STYLE.get(kind, ""), justify="right" if numeric else None)
+    text = Text(printable(header_title(col)), style=HEADER_STYLE.get(kind, ""), justify="right" if numeric else None)
     if col == state.sort:
         text.append(" ▼" if state.descending else " ▲", style="bold")
     if col == state.group_by:
@@ -229,7 +231,9 @@ def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
         pl.when(pl.col("id").is_in(list(state.marked))).then(pl.lit("*")).otherwise(pl.lit("")).alias("_mark")
     )
     ordered = shown.select(pl.all().gather(order))
-    table = pl.concat([mark, ordered], how="horizontal").to_arrow()
+    combined = pl.concat([mark, ordered], how="horizontal")
+    # positional names: polars cannot hand a column name holding NUL to Arrow (it panics)
+    table = combined.rename({c: f"c{i}" for i, c in enumerate(combined.columns)}).to_arrow()
     # fastdatatable wants plain string columns, not string_view / large_string
     table = pa.Table.from_arrays(
         [

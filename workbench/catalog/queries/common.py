@@ -42,8 +42,8 @@ def metric_direction(key: str) -> str:
 def typed_param(value_text: str | None, value_num: float | None, value_type: str | None) -> Any:
     """A param value back in its logged type (number, bool, null or string)."""
     if value_type == "number" and value_num is not None:
-        if value_text and _INT_TEXT.match(value_text) and abs(value_num) < 2**53:
-            return int(value_num)
+        if value_text and _INT_TEXT.match(value_text):
+            return int(value_text)  # exact, however wide (a uint64 seed)
         return value_num
     if value_type == "bool":
         return value_text == "true"

@@ -95,14 +95,19 @@ def _param_casts(long: pl.DataFrame) -> list[pl.Expr]:
         pl.col("kind").unique().alias("kinds"),
         (value.str.contains(r"[.eEn]") & (pl.col("kind") == "number")).any().alias("fractional"),
         (value.cast(pl.Float64, strict=False).is_null() == value.is_null()).all().alias("reads"),
+        (value.cast(pl.Int64, strict=False).is_null() == value.is_null()).all().alias("int64"),
+        (value.cast(pl.UInt64, strict=False).is_null() == value.is_null()).all().alias("uint64"),
     )
     casts: list[pl.Expr] = []
-    for key, kinds, fractional, reads in info.iter_rows():
+    for key, kinds, fractional, reads, int64, uint64 in info.iter_rows():
         kset = set(kinds) - {"null"}
         if "number" in kset and kset <= {"number", "string"} and reads:
             # numbers, possibly logged as strings ("0.01"): numeric when every value reads as one
-            integral = kset == {"number"} and not fractional
-            casts.append(pl.col(key).cast(pl.Int64 if integral else pl.Float64, strict=False))
+            if kset != {"number"} or fractional:
+                casts.append(pl.col(key).cast(pl.Float64, strict=False))
+            elif int64 or uint64:  # a uint64 seed stays exact
+                casts.append(pl.col(key).cast(pl.Int64 if int64 else pl.UInt64, strict=False))
+            # wider integers stay as their exact text (the filters still compare them as numbers)
         elif kset == {"bool"}:
             casts.append((pl.col(key) == "true").alias(key))
     return casts

@@ -1,19 +1,46 @@
-"""The SQL console's service: one read-only statement over the catalog, and the views it reads."""
+"""The SQL console's service: one statement that only reads, over the catalog and its views.
+
+Two locks, either of which is enough on its own: the statement must be of a kind known to
+read (an allow list, decided by DuckDB's own parser), and it runs in a sandbox where writing
+is impossible (workbench.catalog.sandbox: read-only attach, no file access, locked settings).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from workbench.catalog.compat import finish_pending
-from workbench.catalog.queries.common import Rows, Source, open_source
+from workbench.catalog.contract import CatalogLike
+from workbench.catalog.queries.common import Rows
+from workbench.catalog.sandbox import sandboxed
 from workbench.errors import ReadOnlyError, WorkbenchError
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from duckdb import DuckDBPyConnection
 
-_READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "CALL"}
+#: Statement kinds that read. SELECT covers WITH, FROM-first, DESCRIBE, SHOW, SUMMARIZE,
+#: VALUES and TABLE; EXPLAIN is allowed when what it explains is; PRAGMA and CALL only for
+#: the names below.
+_READ_KINDS = {"SELECT"}
+
+#: PRAGMA names and CALLed table functions that only describe the catalog.
+_SAFE_NAMES = frozenset(
+    {
+        "table_info", "show", "show_tables", "show_tables_expanded", "show_databases",
+        "database_list", "database_size", "storage_info", "metadata_info", "version",
+        "platform", "functions", "collations", "user_agent",
+    }
+)
+#: Table-function prefixes that only describe the catalog (duckdb_tables(), pragma_version()).
+_SAFE_PREFIXES = ("duckdb_", "pragma_")
+_DENIED_PREFIXES = ("duckdb_secrets", "duckdb_logs", "duckdb_log_contexts")
+
+_COMMENTS = re.compile(r"^(\s+|--[^\n]*(\n|$)|/\*.*?\*/)*", re.S)
+_LEAD_NAME = re.compile(r"^(?:PRAGMA|CALL)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_EXPLAIN = re.compile(r"^EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I)
 
 #: The user-facing views the console can read (created by workbench.catalog.schema).
 VIEWS = {
@@ -25,54 +52,97 @@ VIEWS = {
 }
 
 
-def run_sql(cat: Source, text: str) -> pa.Table:
-    """Run one read-only SQL statement against the catalog and return a pyarrow Table.
+def run_sql(cat: CatalogLike, text: str) -> pa.Table:
+    """Run one SQL statement that reads the catalog and return a pyarrow Table.
 
-    Writes (INSERT, UPDATE, CREATE, COPY, ATTACH, SET, INSTALL...) are refused with a
-    ReadOnlyError; anything DuckDB reports as an error is a WorkbenchError, in one line.
+    Anything but a read (INSERT, CREATE, COPY, ATTACH, SET, INSTALL, PRAGMA import_database,
+    CALL enable_logging...) is a ReadOnlyError; anything DuckDB reports is a WorkbenchError,
+    in one line. The statement cannot read or write files: it sees the catalog only.
     """
     table: pa.Table = _run_read(cat, text, _arrow_of)
     return table
 
 
-def run_sql_rows(cat: Source, text: str) -> Rows:
+def run_sql_rows(cat: CatalogLike, text: str) -> Rows:
     """run_sql's result as plain rows (column names and tuples; no Arrow)."""
     rows: Rows = _run_read(cat, text, _rows_of)
     return rows
 
 
 def _run_read(
-    cat: Source, text: str, fetch: Callable[[DuckDBPyConnection, str], Any]
+    cat: CatalogLike, text: str, fetch: Callable[[DuckDBPyConnection, str], Any]
 ) -> Any:
     import duckdb
 
     if not text or not text.strip():
         raise WorkbenchError("no SQL statement given, e.g. 'SELECT * FROM runs_view'")
-    with open_source(cat) as con:
+    if not isinstance(cat, CatalogLike):
+        raise TypeError("run_sql needs a catalog handle, not an open connection")
+    with sandboxed(cat) as con:
+        check_reads_only(con, text)
         try:
-            statements = con.extract_statements(text)
-        except duckdb.Error as exc:
-            raise WorkbenchError(f"sql error: {_first_line(exc)}") from None
-        if len(statements) != 1:
-            raise WorkbenchError(f"only one statement runs at a time; got {len(statements)}")
-        kind = statements[0].type.name
-        if kind not in _READ_STATEMENTS:
-            raise ReadOnlyError(f"the catalog is read-only here: {kind} statements are refused")
-        try:
-            finish_pending(con)
-            con.execute("SET autoinstall_known_extensions = false")
             return fetch(con, text)
         except duckdb.Error as exc:
             message = _first_line(exc)
-            if "read-only" in message or "read only" in message:
-                raise ReadOnlyError(f"the catalog is read-only here: {message}") from None
+            if _is_refusal(exc, message):
+                raise ReadOnlyError(
+                    f"the catalog is read-only here and the console reaches no files: {message}"
+                ) from None
             raise WorkbenchError(f"sql error: {message}") from None
+
+
+def check_reads_only(con: DuckDBPyConnection, text: str) -> None:
+    """Raise unless `text` is exactly one statement of a kind that only reads."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.Error as exc:
+        raise WorkbenchError(f"sql error: {_first_line(exc)}") from None
+    if len(statements) != 1:
+        raise WorkbenchError(f"only one statement runs at a time; got {len(statements)}")
+    statement = statements[0]
+    kind = statement.type.name
+    body = _COMMENTS.sub("", statement.query, count=1)
+    if kind in _READ_KINDS:
+        return
+    if kind == "EXPLAIN":
+        inner = _EXPLAIN.sub("", body, count=1)
+        if inner != body and inner.strip():
+            check_reads_only(con, inner)
+            return
+    if kind in ("PRAGMA", "CALL"):
+        match = _LEAD_NAME.match(body)
+        name = match.group(1).lower() if match else ""
+        if _safe_name(name):
+            return
+        raise ReadOnlyError(
+            f"the catalog is read-only here: {kind} {name or '?'} is not one of the statements"
+            " that only read"
+        )
+    raise ReadOnlyError(f"the catalog is read-only here: {kind} statements are refused")
+
+
+def _safe_name(name: str) -> bool:
+    if name.startswith(_DENIED_PREFIXES):
+        return False
+    return name in _SAFE_NAMES or name.startswith(_SAFE_PREFIXES)
+
+
+def _is_refusal(exc: Exception, message: str) -> bool:
+    import duckdb
+
+    if isinstance(exc, duckdb.PermissionException):
+        return True
+    return any(
+        marker in message
+        for marker in ("read-only", "read only", "disabled by configuration", "has been locked")
+    )
 
 
 def _arrow_of(con: DuckDBPyConnection, text: str) -> pa.Table:
     import pyarrow as pa
 
-    finish_pending(con)
     rel = con.sql(text)
     if rel is None:
         return pa.table({})

@@ -32,13 +32,14 @@ def report_failure(node: DOMNode, title: str, error: BaseException, *, severity:
         text = f"{type(error).__name__}: {error}"
         log.error("%s", title, exc_info=error)
         node.log.error(title, error)
-    node.notify(text, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+    node.notify(printable(text, multiline=True), title=title, severity=severity, markup=False)  # type: ignore[arg-type]
 
 
 def error_sentence(exc: BaseException) -> str:
-    """The first line of an error, for a status line or a message where a table would be."""
+    """The first line of an error, for a status line or a message where a table would be
+    (control characters from the names it quotes shown escaped)."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    return printable(text.splitlines()[0])
 
 
 class WorkbenchScreen(Screen):

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_number
+from workbench.formatting import format_number, printable
 from workbench.tui import service
 from workbench.tui.messages import CatalogChanged, CompareLoaded, HistoryLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
@@ -55,9 +55,9 @@ class CompareTable:
         import pyarrow as pa
 
         columns: dict[str, list[str]] = {"kind": [r[0] for r in self.rows],
-                                         "key": [r[1] for r in self.rows]}
+                                         "key": [printable(r[1]) for r in self.rows]}
         for i in range(len(self.run_ids)):
-            columns[f"run{i}"] = [r[2][i] for r in self.rows]
+            columns[f"run{i}"] = [printable(r[2][i]) for r in self.rows]
         return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
 
 
@@ -252,7 +252,7 @@ class CompareScreen(WorkbenchScreen):
         from textual_fastdatatable import ArrowBackend, DataTable
 
         labels: list[str | Text] = [Text("kind"), Text("key")]
-        labels += [Text(table.labels.get(rid, rid)) for rid in table.run_ids]
+        labels += [Text(printable(table.labels.get(rid, rid))) for rid in table.run_ids]
         return DataTable(
             backend=ArrowBackend(table.to_arrow()),
             column_labels=labels,
@@ -327,7 +327,7 @@ class CompareScreen(WorkbenchScreen):
             title=key,
             labels=self.labels,
             order=self.run_ids,
-            message=f"No finite points for {key}.",
+            message=f"No finite points for {printable(key)}.",
             x_axis=self.x_axis,
             smoothing=self.smoothing,
         )
@@ -359,7 +359,7 @@ class CompareScreen(WorkbenchScreen):
         from textual.content import Content
 
         position = f" ({self.metric_index % len(self.metric_keys) + 1}/{len(self.metric_keys)})"
-        self.chart.border_title = Content(key) + Content(position)
+        self.chart.border_title = Content(printable(key)) + Content(position)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from textual_plotext import PlotextPlot
 
 from workbench.datasets.profile import ProfileCancelled
 from workbench.errors import WorkbenchError
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.keys import keys_for
 from workbench.tui.messages import DiffLoaded, ProfileLoaded
@@ -59,7 +60,7 @@ class ProfileScreen(WorkbenchScreen):
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Profile · {self.ref}"), id="title", classes="title-bar", markup=False)
+        yield Static(Text(printable(f"Profile · {self.ref}")), id="title", classes="title-bar", markup=False)
         yield ProgressBar(id="progress", show_eta=False)
         yield Static(Text("reading the catalog…"), id="status", markup=False)
         with Horizontal(id="body"):
@@ -103,7 +104,7 @@ class ProfileScreen(WorkbenchScreen):
         exact = "exact" if profile.distinct_exact else "approximate (~)"
         source = "stored" if profile.cached else f"computed in {profile.seconds:.1f} s"
         self.query_one("#status", Static).update(
-            Text(f"{profile.rows:,} rows · {len(profile.columns)} columns · distinct {exact} · {source}")
+            Text(printable(f"{profile.rows:,} rows · {len(profile.columns)} columns · distinct {exact} · {source}"))
         )
         table = self.query_one(DataTable)
         table.clear()
@@ -127,7 +128,7 @@ class ProfileScreen(WorkbenchScreen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(column.name[:40])
+        plt.title(printable(column.name)[:40])
         if column.histogram:
             edges, counts = column.histogram["edges"], column.histogram["counts"]
             centers = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
@@ -177,7 +178,7 @@ class DiffScreen(WorkbenchScreen):
         self.diff: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Diff · {self.refs[0]} → {self.refs[1]}"), id="title",
+        yield Static(Text(printable(f"Diff · {self.refs[0]} → {self.refs[1]}")), id="title",
                      classes="title-bar", markup=False)
         yield Static(Text("comparing…"), id="summary", markup=False)
         yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
@@ -206,14 +207,14 @@ class DiffScreen(WorkbenchScreen):
         for label, columns in (("added", diff.added), ("removed", diff.removed)):
             if columns:
                 summary.append(f"{label}: ", style="bold")
-                summary.append(", ".join(c.name for c in columns) + "\n")
+                summary.append(printable(", ".join(c.name for c in columns)) + "\n")
         if diff.retyped:
             summary.append("retyped: ", style="bold")
-            summary.append(", ".join(f"{n} {a}→{b}" for n, a, b in diff.retyped) + "\n")
+            summary.append(printable(", ".join(f"{n} {a}→{b}" for n, a, b in diff.retyped)) + "\n")
         if not (diff.added or diff.removed or diff.retyped):
             summary.append("same columns and types\n", style="dim")
         if diff.note:
-            summary.append(diff.note, style="dim")
+            summary.append(printable(diff.note), style="dim")
         self.query_one("#summary", Static).update(summary)
         table = self.query_one(DataTable)
         for c in diff.columns:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Static
 
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.messages import CatalogChanged, DatasetsLoaded, VersionsLoaded
 from workbench.tui.screens.base import WorkbenchScreen
@@ -41,7 +42,7 @@ def size_text(size: int | None) -> str:
 
 def cell(value: Any) -> Text:
     """A table cell shown literally (never markup)."""
-    return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
+    return Text("" if value is None else printable(value), no_wrap=True, overflow="ellipsis")
 
 
 class DatasetsScreen(WorkbenchScreen):
@@ -137,7 +138,7 @@ class DatasetsScreen(WorkbenchScreen):
                 cell(v.run_count), key=str(v.version),
             )  # fmt: skip
         self.query_one("#title", Static).update(
-            Text(f"Datasets · {self.current} · {len(versions)} versions")
+            Text(printable(f"Datasets · {self.current} · {len(versions)} versions"))
         )
 
     def _select(self, name: str) -> None:

@@ -23,7 +23,13 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_duration, format_number, format_size, format_timestamp
+from workbench.formatting import (
+    format_duration,
+    format_number,
+    format_size,
+    format_timestamp,
+    printable,
+)
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
 from workbench.tui.keys import keys_for
@@ -56,14 +62,14 @@ def kv_table(
     if not rows:
         table.add_row(Text(empty, style="dim"), Text(""))
     for key, value in rows:
-        table.add_row(Text(str(key)), value if isinstance(value, Text) else Text(_value_text(value)))
+        table.add_row(Text(printable(key)), value if isinstance(value, Text) else Text(_value_text(value)))
     return table
 
 
 def _value_text(value: object) -> str:
     if isinstance(value, float):
         return format_number(value)
-    return "" if value is None else str(value)
+    return "" if value is None else printable(value)
 
 
 def metrics_table(metrics: list[MetricSummary], *, key_style: str = "bold") -> Table:
@@ -75,7 +81,7 @@ def metrics_table(metrics: list[MetricSummary], *, key_style: str = "bold") -> T
         table.add_row(Text("no metrics logged", style="dim"), *[Text("")] * 5)
     for m in metrics:
         table.add_row(
-            Text(m.key), Text(format_number(m.last)), Text(format_number(m.min)),
+            Text(printable(m.key)), Text(format_number(m.last)), Text(format_number(m.min)),
             Text(format_number(m.max)), Text(format_number(m.last_step)), Text(format_number(m.count)),
         )
     return table
@@ -89,7 +95,8 @@ def errors_table(errors: list[IngestIssue]) -> Table:
     if not errors:
         table.add_row(Text("no ingest errors", style="dim"), Text(""), Text(""))
     for e in errors:
-        table.add_row(Text(Path(e.path or "").name), Text(_value_text(e.line)), Text(e.message or ""))
+        table.add_row(Text(printable(Path(e.path or "").name)), Text(_value_text(e.line)),
+                      Text(printable(e.message)))
     return table
 
 
@@ -121,6 +128,7 @@ class RunDetailScreen(WorkbenchScreen):
         self.data: DetailData | None = None
         self.chart_key: str | None = None
         self._notes_saved_text: str | None = None
+        self._notes_escaped = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.run_id), id="title", classes="title-bar", markup=False)
@@ -210,9 +218,9 @@ class RunDetailScreen(WorkbenchScreen):
         self.query_one(TabbedContent).loading = False
         title = status_text(self, data.status)
         title.append("  ")
-        title.append(data.name, style="bold")
+        title.append(printable(data.name), style="bold")
         title.append("  ")
-        title.append(data.project, style="italic")
+        title.append(printable(data.project), style="italic")
         title.append("  ")
         title.append(data.run_id, style="dim")
         self.query_one("#title", Static).update(title)
@@ -254,7 +262,7 @@ class RunDetailScreen(WorkbenchScreen):
         chart_keys = self.query_one("#chart-keys", OptionList)
         if [o.id for o in chart_keys.options] != keys:
             chart_keys.clear_options()
-            chart_keys.add_options([Option(Text(k), id=k) for k in keys])
+            chart_keys.add_options([Option(Text(printable(k)), id=k) for k in keys])
         if keys:
             if self.chart_key not in keys:
                 self.chart_key = keys[0]
@@ -266,7 +274,7 @@ class RunDetailScreen(WorkbenchScreen):
         if data.artifacts:
             for i, a in enumerate(data.artifacts):
                 label = Text(f"{format_size(a.size):>10}  ", style="dim")
-                label.append(a.path)
+                label.append(printable(a.path))
                 artifacts.add_option(Option(label, id=f"a{i}"))
             artifacts.highlighted = 0
         else:
@@ -274,8 +282,10 @@ class RunDetailScreen(WorkbenchScreen):
 
         notes = self.query_one("#notes", TextArea)
         if first or (not notes.has_focus and notes.text == (self._notes_saved_text or "")):
-            notes.load_text(data.notes)
-            self._notes_saved_text = data.notes
+            shown = printable(data.notes, multiline=True)
+            notes.load_text(shown)
+            self._notes_saved_text = shown
+            self._notes_escaped = shown != (data.notes or "")
         if first:
             notes.read_only = True
 
@@ -299,7 +309,7 @@ class RunDetailScreen(WorkbenchScreen):
         rel = artifact.path
         run_path = self.data.path or ""
         head = Text()
-        head.append(rel, style="bold")
+        head.append(printable(rel), style="bold")
         head.append(f"\n{format_size(artifact.size)}  sha256 {artifact.sha256 or '?'}\n\n", style="dim")
         try:
             if Path(rel).suffix.lower() in service.IMAGE_SUFFIXES:
@@ -307,9 +317,9 @@ class RunDetailScreen(WorkbenchScreen):
                 head.append("image  " + "  ".join(f"{k} {v}" for k, v in meta.items()))
             else:
                 text, binary = service.read_text_preview(run_path, rel)
-                head.append("(binary file: not shown)" if binary else text)
+                head.append("(binary file: not shown)" if binary else printable(text, multiline=True))
         except OSError as exc:
-            head.append(f"cannot read the file: {exc}", style=resolve(self, ERROR_STYLE))
+            head.append(printable(f"cannot read the file: {exc}"), style=resolve(self, ERROR_STYLE))
         self.post_message(ArtifactLoaded(head))
 
     # -- actions --------------------------------------------------------------------------
@@ -350,6 +360,10 @@ class RunDetailScreen(WorkbenchScreen):
     def action_edit_notes(self) -> None:
         self.query_one(TabbedContent).active = "notes-tab"
         notes = self.query_one("#notes", TextArea)
+        if self._notes_escaped:  # saving would write the escapes' text over the real characters
+            self.notify("These notes hold control characters (shown escaped); edit notes.md in an"
+                        " editor instead.", severity="warning", markup=False)
+            return
         notes.read_only = False
         notes.move_cursor(notes.document.end)
         notes.focus()

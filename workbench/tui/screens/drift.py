@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.messages import DriftColumnTested, DriftFailed, DriftFinished, DriftProgress
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
@@ -67,7 +68,7 @@ class DistributionPlot(PlotextPlot):
             plt.multiple_bar(names, [[b[1] for b in bars], [b[2] for b in bars]],
                              labels=["reference", "current"])
         else:
-            plt.title(column.reason[:60] if column is not None else "")
+            plt.title(printable(column.reason)[:60] if column is not None else "")
         self.refresh()
 
 
@@ -185,7 +186,7 @@ class DriftScreen(WorkbenchScreen):
         self.columns[c.column] = c
         state = "skipped" if c.state == "skipped" else "testing ..."
         table = self.query_one("#drift-table", DataTable)
-        table.add_row(Text(c.column), Text(c.kind), Text(state, style=resolve(self, "dim")),
+        table.add_row(Text(printable(c.column)), Text(c.kind), Text(state, style=resolve(self, "dim")),
                       Text(_effect(c)), Text(""), key=c.column)
         if table.row_count == 1:  # the keys (x cancels, arrows pick) now work on the table
             self._show_column(c)
@@ -211,7 +212,7 @@ class DriftScreen(WorkbenchScreen):
         for c in message.report.columns:
             q = c.min_adjusted_pvalue
             style = resolve(self, STATE_STYLE.get(c.state, ""))
-            table.add_row(Text(c.column), Text(c.kind), Text(c.state, style=style),
+            table.add_row(Text(printable(c.column)), Text(c.kind), Text(c.state, style=style),
                           Text(_effect(c)), Text("" if q is None else f"{q:.2g}"), key=c.column)
         if message.report.columns:
             table.move_cursor(row=0)
@@ -227,13 +228,13 @@ class DriftScreen(WorkbenchScreen):
 
     def _show_column(self, column: ColumnDrift) -> None:
         unseen = f"unseen: {', '.join(column.unseen[:5])} · " if column.unseen else ""
-        self.query_one("#drift-reason", Static).update(Text(f"{column.column}: {unseen}{column.reason}"))
+        self.query_one("#drift-reason", Static).update(Text(printable(f"{column.column}: {unseen}{column.reason}")))
         self.query_one("#drift-hist", DistributionPlot).show(column, "hist")
         self.query_one("#drift-ecdf", DistributionPlot).show(column, "ecdf")
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#drift-status", Static)
-        status.update(Text(text))
+        status.update(Text(printable(text)))
         status.set_class(error, "-error")
 
     def action_focus_table(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.messages import LineageLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
@@ -33,9 +34,9 @@ KIND_STYLE = {"dataset": "bold $text-accent", "run": "bold", "model": "bold $tex
 def node_label(node: Any, edge: str | None = None, kind_style: str | None = None) -> Text:
     """`kind  label  (relation)`, the label shown literally; `kind_style` colours the kind."""
     text = Text(f"{node.kind} ", style=kind_style or "bold")
-    text.append(node.label)
+    text.append(printable(node.label))
     if edge:
-        text.append(f"  ({edge})", style="dim")
+        text.append(f"  ({printable(edge)})", style="dim")
     return text
 
 
@@ -65,7 +66,7 @@ class LineageScreen(WorkbenchScreen):
         self.trail: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Lineage · {self.ref}"), id="title", classes="title-bar", markup=False)
+        yield Static(Text(printable(f"Lineage · {self.ref}")), id="title", classes="title-bar", markup=False)
         tree: Tree[str] = Tree(Text("loading…"), id="lineage")
         tree.auto_expand = False  # enter walks to the node instead of folding it
         yield tree
@@ -92,7 +93,7 @@ class LineageScreen(WorkbenchScreen):
         graph = self.graph = message.graph
         root_node = graph.nodes[graph.root]
         self.query_one("#title", Static).update(
-            Text(f"Lineage · {root_node.kind} {root_node.label}")
+            Text(printable(f"Lineage · {root_node.kind} {root_node.label}"))
         )
         tree = self.query_one(Tree)
         tree.clear()

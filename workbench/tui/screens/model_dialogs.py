@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker
 
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.keys import keys_for
 from workbench.tui.messages import GatesChecked, RegistryChanged, RollbackPreviewed
@@ -41,7 +42,7 @@ def gates_table(node: DOMNode, check: Any) -> Table | Text:
     table.add_column(ratio=1)
     for gate in check.gates:
         style = resolve(node, _STATUS_STYLE.get(gate.status, ""))
-        table.add_row(Text(gate.status, style=style), Text(f"{gate.expr}: {gate.detail}"))
+        table.add_row(Text(gate.status, style=style), Text(printable(f"{gate.expr}: {gate.detail}")))
     return table
 
 
@@ -64,7 +65,7 @@ class RegistryDialog(WorkbenchScreen, ModalScreen[bool]):
         self.alias = alias
 
     def status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(text))
+        self.query_one("#status", Static).update(Text(printable(text)))
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         """A failed change or check shows in the dialog's status line."""
@@ -73,7 +74,7 @@ class RegistryDialog(WorkbenchScreen, ModalScreen[bool]):
 
     @on(RegistryChanged)
     def _changed(self, message: RegistryChanged) -> None:
-        self.app.notify(f"{self.model_name} {message.event.summary}", markup=False)
+        self.app.notify(printable(f"{self.model_name} {message.event.summary}"), markup=False)
         self.dismiss(True)
 
     def action_cancel(self) -> None:
@@ -227,7 +228,7 @@ class RollbackDialog(RegistryDialog):
         held = "nobody" if message.current is None else f"v{message.current}"
         text = (f"{alias}: {held} -> v{target}" if target is not None
                 else f"{alias} has no earlier version to roll back to")  # fmt: skip
-        self.query_one("#preview", Static).update(Text(text))
+        self.query_one("#preview", Static).update(Text(printable(text, multiline=True)))
 
     @on(Input.Changed, "#alias")
     def _alias_changed(self, event: Input.Changed) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.messages import ModelEventsLoaded, ModelsLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
@@ -114,7 +115,7 @@ class ModelsScreen(WorkbenchScreen):
         models.clear()
         for name, count, latest, aliases in rows:
             held = ", ".join(f"{a}=v{v}" for a, v in aliases)
-            models.add_row(Text(name), str(count), f"v{latest}", Text(held), key=name)
+            models.add_row(Text(printable(name)), str(count), f"v{latest}", Text(printable(held)), key=name)
         if overview.chosen is not None:
             models.move_cursor(row=models.get_row_index(overview.chosen))
 
@@ -122,14 +123,14 @@ class ModelsScreen(WorkbenchScreen):
         table = self.query_one("#versions", DataTable)
         keys = sorted({k for v in overview.versions for k in v.metrics})[:KEY_METRICS]
         table.clear(columns=True)
-        table.add_columns("version", "aliases", *keys, "run", "registered")
+        table.add_columns("version", "aliases", *(printable(k) for k in keys), "run", "registered")
         for v in overview.versions:
             run = v.run_name if v.run_name and v.run_name != v.run_id else v.run_id[:8]
             table.add_row(f"v{v.version}", Text(", ".join(v.aliases)),
-                          *(_number(v.metrics.get(k)) for k in keys), Text(run),
+                          *(_number(v.metrics.get(k)) for k in keys), Text(printable(run)),
                           v.registered_at[:16].replace("T", " "), key=str(v.version))  # fmt: skip
         title = f"Versions of {overview.chosen}" if overview.chosen else "Versions"
-        self.query_one("#versions-title", Static).update(Text(title))
+        self.query_one("#versions-title", Static).update(Text(printable(title)))
 
     @on(DataTable.RowHighlighted, "#models")
     def _model_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -207,7 +208,7 @@ def _gate_line(node: DOMNode, gates: list[Any]) -> Text:
     for gate in gates:
         mark, style = _MARKS.get(str(gate.get("status")), ("·", ""))
         out.append(f"{mark} ", style=resolve(node, style))
-        out.append(str(gate.get("expr", "")))
+        out.append(printable(gate.get("expr", "")))
         out.append("  ")
     out.append("\n")
     return out
@@ -221,13 +222,13 @@ def timeline(node: DOMNode, events: list[Any]) -> Text:
         style = forced if e.forced else ("bold" if e.kind in ("promote", "rollback") else "")
         out.append("● ", style=rail)
         out.append(f"{e.at[:19].replace('T', ' ')}  ", style="dim")
-        out.append(e.summary, style=style)
+        out.append(printable(e.summary), style=style)
         out.append(f"   #{e.seq}\n", style="dim")
         out.append("│   ", style=rail)
-        out.append(e.who, style="dim")
+        out.append(printable(e.who), style="dim")
         if e.reason:
             out.append("  “")
-            out.append(e.reason)
+            out.append(printable(e.reason, multiline=True))
             out.append("”")
         out.append("\n")
         if e.gates:
@@ -254,7 +255,7 @@ class HistoryScreen(WorkbenchScreen):
         self.events: list[Any] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"History of {self.model_name}"), classes="title")
+        yield Static(Text(printable(f"History of {self.model_name}")), classes="title")
         with VerticalScroll():
             yield Static(Text("loading…", style="dim"), id="timeline", markup=False)
         yield Footer(compact=True)

@@ -11,13 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList
 from textual.widgets.option_list import Option
 
+from workbench.formatting import printable
 from workbench.tui.formatting import column_title
 from workbench.tui.keys import keys_for
 
 
 def _column_label(name: str) -> Text:
     kind = name.split(".", 1)[0] if "." in name else "run"
-    text = Text(column_title(name))
+    text = Text(printable(column_title(name)))
     text.append(f"  ({kind})", style="dim")
     return text
 
@@ -91,7 +92,7 @@ class GroupScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label("Group runs by", classes="title")
             options = [Option(Text("(no grouping)", style="italic"), id="")]
-            options += [Option(Text(column_title(p)), id=p) for p in self.params]
+            options += [Option(Text(printable(column_title(p))), id=p) for p in self.params]
             yield OptionList(*options)
 
     def on_mount(self) -> None:

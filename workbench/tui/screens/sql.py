@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 from textual.worker import Worker
 
+from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.keys import keys_for
 from workbench.tui.messages import ExportFinished, QueryFinished
@@ -294,9 +295,9 @@ class SqlScreen(WorkbenchScreen):
     def _make_table(table: pa.Table):
         from textual_fastdatatable import ArrowBackend, DataTable
 
-        labels: list[str | Text] = [Text(str(name)) for name in table.column_names]
+        labels: list[str | Text] = [Text(printable(name)) for name in table.column_names]
         return DataTable(
-            backend=ArrowBackend(table),
+            backend=ArrowBackend(_printable_strings(table)),
             column_labels=labels,
             render_markup=False,
             max_column_content_width=60,
@@ -363,5 +364,20 @@ class SqlScreen(WorkbenchScreen):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#sql-status", Static)
-        status.update(Text(text))
+        status.update(Text(printable(text)))
         status.set_class(error, "-error")
+
+
+def _printable_strings(table: pa.Table) -> pa.Table:
+    """The result as shown: text cells with control characters escaped (the export keeps the
+    values as they are)."""
+    import pyarrow as pa
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values = column.to_pylist()
+            if not all(v is None or v.isprintable() for v in values):
+                column = pa.array([None if v is None else printable(v) for v in values], pa.string())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)

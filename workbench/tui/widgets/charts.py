@@ -24,6 +24,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from workbench.formatting import printable
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -355,8 +357,8 @@ class MetricChart(Vertical):
         super().__init__(name=name, id=id, classes=classes)
         self.show_legend = legend
         self._data = data
-        self._title = title
-        self._labels: dict[str, str] = dict(labels or {})
+        self._title = printable(title)
+        self._labels: dict[str, str] = {k: printable(v) for k, v in (labels or {}).items()}
         self._order: list[str] = list(order or [])
         self._message = "no points"
         self.set_reactive(MetricChart.x_axis, x_axis)
@@ -402,9 +404,9 @@ class MetricChart(Vertical):
             self.set_reactive(MetricChart.smoothing, smoothing)
         self._data = data
         if title is not None:
-            self._title = title
+            self._title = printable(title)
         if labels is not None:
-            self._labels = dict(labels)
+            self._labels = {k: printable(v) for k, v in labels.items()}
         if order is not None:
             self._order = list(order)
         self._message = message or "no points"

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 
+from workbench.formatting import printable
+
 #: Cells left of a label: the root's toggle icon, or a leaf's guide (both 2 wide).
 LABEL_INDENT = 2
 #: The label width used before the tree has a size.
@@ -16,6 +18,7 @@ DEFAULT_LABEL_WIDTH = 17
 def fit_label(name: str, count: int, width: int, *, root: bool = False) -> Text:
     """`name` and its run count in `width` cells: the name ends in '…' when too long and the
     count is right-aligned (the name is shown literally, never as markup)."""
+    name = printable(name)
     count_text = str(count)
     room = max(width - cell_len(count_text) - 1, 1)
     shown = name if cell_len(name) <= room else set_cell_size(name, max(room - 1, 0)) + "…"
@@ -62,7 +65,7 @@ class ProjectsTree(Tree[str | None]):
         self.root.remove_children()
         cursor_node = self.root
         for name, _count in projects:
-            node = self.root.add_leaf(Text(name), data=name)
+            node = self.root.add_leaf(Text(printable(name)), data=name)
             if name == selected:
                 cursor_node = node
         self._relabel()

@@ -14,7 +14,7 @@ from textual.coordinate import Coordinate
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
 
-from workbench.formatting import format_number
+from workbench.formatting import format_number, printable
 from workbench.tui.theme import GLYPH_STYLE, MARK_GLYPH, MARK_STYLE, resolve
 
 #: The first two display columns: the mark and the status glyph.
@@ -150,7 +150,7 @@ class RunsTable(DataTable):
         elif value is None:
             text = ""
         elif isinstance(value, str):
-            text = value.replace("\r", "").replace("\n", "⏎").replace("\t", " ")
+            text = printable(value.replace("\r", "").replace("\n", "⏎").replace("\t", " "))
         elif isinstance(value, bool):
             text = str(value).lower()
         elif isinstance(value, (int, float)):
