@@ -89,3 +89,27 @@ async def test_the_drift_screen_takes_a_model_s_training_data_and_production_bat
                               timeout=60)  # fmt: skip
         assert screen.report.drift and screen.report.current == "predictions@1 (churn@1:production)"
         assert screen.report.column("tenure").state == "drift"
+
+
+async def test_D_on_the_models_screen_checks_training_data_against_the_latest_batch(tmp_path) -> None:
+    """One key from a model version to its drift: training data vs the model's latest batch."""
+    from workbench.tui.screens.drift import DriftScreen
+    from workbench.tui.screens.models import ModelsScreen
+
+    env = trained_env(tmp_path)
+    log_batch(env, frame(1, shift=1.0))
+    app = make_app(env.cat.path, roots_watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        models = await open_models(pilot, 2)
+        await pilot.press("tab", "down")  # v1, the champion
+        assert await wait_for(pilot, lambda: models.selected_version() == 1)
+        await pilot.press("D")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.report is not None and not screen.running,
+                              timeout=60)  # fmt: skip
+        assert screen.report.reference.endswith("(churn@1:train)")
+        assert screen.report.current == "predictions@1 (churn:production)"
+        assert screen.report.column("tenure").state == "drift"
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen))

@@ -89,10 +89,12 @@ class DriftScreen(WorkbenchScreen):
         Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
 
-    def __init__(self, catalog: Catalog, reference: str = "", current: str = "") -> None:
+    def __init__(self, catalog: Catalog, reference: str = "", current: str = "",
+                 check: bool = False) -> None:
         super().__init__()
         self.catalog = catalog
         self._reference, self._current = reference, current
+        self._check_on_mount = check
         self.report: DriftReport | None = None
         #: Columns shown so far: streamed in during a check, then the report's final ones.
         self.columns: dict[str, ColumnDrift] = {}
@@ -115,6 +117,10 @@ class DriftScreen(WorkbenchScreen):
                 yield DistributionPlot(id="drift-hist")
                 yield DistributionPlot(id="drift-ecdf")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self._check_on_mount:
+            self.action_run_check()
 
     # -- running a check ------------------------------------------------------------------
 

@@ -55,11 +55,13 @@ class ModelsScreen(WorkbenchScreen):
         Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
         Binding("h", "history", "History", tooltip="Every event of the model as a timeline"),
         Binding("l", "lineage", "Lineage", tooltip="Data, run, batches and drift of the version"),
+        Binding("D", "drift", "Drift", key_display="D",
+                tooltip="Training data vs the latest production batch"),
         Binding("R", "rollback", "Rollback", key_display="R",
                 tooltip="Move an alias back to its previous version"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
         EXPORT_BINDING,
-        Binding("escape", "back", "Back", show=False, tooltip="Back to the runs"),
+        Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
 
     def __init__(self, catalog: Catalog) -> None:
@@ -185,6 +187,19 @@ class ModelsScreen(WorkbenchScreen):
             self.notify("choose a version to see its lineage", severity="warning")
             return
         self.app.push_screen(LineageScreen(self.catalog, f"version:{self.overview.chosen}@{version}"))
+
+    def action_drift(self) -> None:
+        """The Drift screen on the version's training data against the model's latest
+        production batch, checked at once."""
+        from workbench.tui.screens.drift import DriftScreen
+
+        version = self.selected_version()
+        if self.overview is None or self.overview.chosen is None or version is None:
+            self.notify("choose a version to check its drift", severity="warning")
+            return
+        name = self.overview.chosen
+        self.app.push_screen(DriftScreen(self.catalog, f"{name}@{version}:train",
+                                         f"{name}:production", check=True))
 
     def action_reload(self) -> None:
         self.load()
