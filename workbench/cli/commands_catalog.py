@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import sys
 from dataclasses import asdict
+from datetime import datetime, timezone
 
 import rich_click as click
 
@@ -151,13 +155,14 @@ def show(ctx, run, fmt):
         ("Metrics", [asdict(m) for m in detail.metrics]),
         ("Tags", [{"key": k, "value": v} for k, v in detail.tags.items()]),
         ("Artifacts", [asdict(a) for a in detail.artifacts]),
-        ("Datasets", [asdict(d) for d in detail.datasets]),
-        ("Models", [asdict(m) for m in detail.models]),
+        ("Datasets", [_logged_at_as_time(asdict(d)) for d in detail.datasets]),
+        ("Models", [_logged_at_as_time(asdict(m)) for m in detail.models]),
     ]
+    hidden: dict[str, list[str]] = {}
     for title, rows in sections:
         if rows:
             console.print()
-            render_table(rows, console, title=title)
+            hidden[title] = _section_table(rows, console, title)
     env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
     if env:
         console.print()
@@ -168,7 +173,39 @@ def show(ctx, run, fmt):
     if detail.errors:
         console.print()
         errors = [asdict(e) for e in detail.errors]
-        render_table(errors, console, title=f"Ingest errors ({len(errors)})")
+        hidden["Ingest errors"] = _section_table(errors, console, f"Ingest errors ({len(errors)})")
+    _hidden_notice(hidden)
+
+
+def _section_table(rows: list[dict], console, title: str) -> list[str]:
+    """One section of `show` (plain lines when long: Rich needs ~2 ms a row); the columns
+    that did not fit."""
+    from workbench.cli.long_table import LONG_TABLE_ROWS, print_long_table
+
+    if len(rows) >= LONG_TABLE_ROWS:
+        return print_long_table(rows, console, title=title)
+    return render_table(rows, console, title=title)
+
+
+def _hidden_notice(hidden: dict[str, list[str]]) -> None:
+    """Say on stderr which columns of which sections did not fit the terminal."""
+    parts = [f"{title}: {', '.join(cols)}" for title, cols in hidden.items() if cols]
+    if parts:
+        sys.stdout.flush()  # the tables first, then the notice, when both go to one terminal
+        click.echo(
+            f"(columns not shown: {'; '.join(parts)}; widen the terminal or use --json or --csv)",
+            err=True,
+        )
+
+
+def _logged_at_as_time(row: dict) -> dict:
+    """`logged_at` (epoch seconds in the catalog) as a UTC time, so it reads as a date."""
+    value = row.get("logged_at")
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            moment = datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None)
+            row = {**row, "logged_at": moment}
+    return row
 
 
 @click.command("metrics")
