@@ -123,11 +123,15 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 
     Also prints the Python, DuckDB, polars, pyarrow and Textual versions in use.
     """
+    from workbench.cli.main import REBUILD_HINT
+
     cat = _catalog(ctx)
     cat.busy_timeout = min(cat.busy_timeout, 2.0)
     info = asdict(doctor_info(cat))
     if as_json:
         click.echo(json.dumps(json_ready(info), indent=2, default=str))
+        if info["damaged"]:
+            ctx.exit(1)
         return
     lines = [f"catalog         {info['catalog']}"]
     if not info["exists"]:
@@ -136,6 +140,8 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
         lines.append(f"size            {info['size_bytes'] / 1e6:.1f} MB")
         if info["busy"]:
             lines.append(f"busy            {info['busy']}")
+        elif info["damaged"]:
+            lines.append(f"damaged         {info['damaged']} ({REBUILD_HINT})")
         else:
             lines.append(
                 f"schema version  {info['schema_version']} (this workbench: {info['code_schema_version']})"
@@ -159,6 +165,8 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     lines.append(f"versions        {versions_line(info['versions'])}")
     for line in lines:
         click.echo(printable(line))
+    if info["damaged"]:
+        ctx.exit(1)
 
 
 def versions_line(versions: dict) -> str:

@@ -7,15 +7,24 @@ import sys
 import rich_click as click
 
 from workbench import __version__
-from workbench.errors import ReadOnlyError, RunNotFoundError, WorkbenchError
+from workbench.errors import (
+    CatalogDamagedError,
+    ReadOnlyError,
+    RunNotFoundError,
+    WorkbenchError,
+)
 
 click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
+
+#: The way out of a damaged catalog.
+REBUILD_HINT = "rebuild it with `workbench rebuild`; the damaged file is kept as a backup"
 
 #: What the CLI adds to a service's error: the command or flag that helps.
 HINTS: dict[type[WorkbenchError], str] = {
     RunNotFoundError: "see `workbench runs`",
     ReadOnlyError: "change the catalog with `workbench ingest`",
+    CatalogDamagedError: REBUILD_HINT,
 }
 
 
@@ -72,6 +81,7 @@ def _register() -> None:
         commands_drift,
         commands_ingest,
         commands_models,
+        commands_recovery,
         commands_serve,
         commands_ui,
     )
@@ -83,6 +93,7 @@ def _register() -> None:
         commands_datasets,
         commands_models,
         commands_drift,
+        commands_recovery,
         commands_ui,
         commands_serve,
     ):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workbench.catalog import datasets_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.catalog.sources import record_sources
 from workbench.errors import DataFileError, NotFoundError
 from workbench.formats import datafiles
 from workbench.formats.fingerprint import FingerprintCache, fingerprint
@@ -129,6 +130,7 @@ def scan_paths(
 
     started = time.perf_counter()
     report = ScanReport()
+    record_sources(cat.path, scanned=[str(Path(p).absolute()) for p in paths if Path(p).exists()])
     found = list(find_data_files([Path(p).absolute() for p in paths]))
     cache = FingerprintCache()
     rows: list[dict[str, object]] = []

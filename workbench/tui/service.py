@@ -30,7 +30,7 @@ from workbench.catalog.queries import IngestIssue as IngestIssue
 from workbench.catalog.queries import MetricSummary as MetricSummary
 from workbench.catalog.queries import ModelUse as ModelUse
 from workbench.catalog.queries import RunDetail as RunDetail
-from workbench.errors import NotFoundError, ReadOnlyError
+from workbench.errors import CatalogDamagedError, NotFoundError, ReadOnlyError
 from workbench.formats.spec import NOTES_FILE
 from workbench.ingest import IngestReport, ingest_paths, ingest_roots
 
@@ -41,7 +41,10 @@ if TYPE_CHECKING:
 #: The views the SQL console reads, with their columns.
 SQL_VIEWS = queries.VIEWS
 #: What the app adds to a service's error.
-HINTS = {ReadOnlyError: "runs change by ingesting their folders"}
+HINTS = {
+    ReadOnlyError: "runs change by ingesting their folders",
+    CatalogDamagedError: "rebuild it with `workbench rebuild` in a terminal",
+}
 
 
 @contextlib.contextmanager
