@@ -66,14 +66,43 @@ def _process_command(pid: int) -> str:
     parts = [p.decode("utf-8", "replace") for p in raw.split(b"\0") if p]
     if not parts:
         return ""
-    # "python -m workbench ..." or ".../bin/workbench watch ..." -> "workbench watch ..."
+    # "python -m workbench.cli.main --db X watch ..." or ".../bin/workbench --db X watch ..."
+    # -> "workbench watch": the subcommand, past the global options.
     for i, part in enumerate(parts):
         base = os.path.basename(part)
         if base == "workbench" or part.endswith("workbench/cli/main.py"):
-            return " ".join(["workbench", *parts[i + 1 : i + 3]])
+            return workbench_command(parts[i + 1 :])
         if part == "-m" and i + 1 < len(parts):
+            if parts[i + 1].split(".")[0] == "workbench":
+                return workbench_command(parts[i + 2 :])
             return " ".join(parts[i + 1 : i + 4])
     return " ".join(os.path.basename(p) if j == 0 else p for j, p in enumerate(parts[:3]))
+
+
+#: Global options of the `workbench` command that take a value.
+_GLOBAL_VALUE_OPTIONS = {"--db"}
+#: Commands whose subcommand names what they do ("workbench models promote").
+_COMMAND_GROUPS = {"models", "datasets", "drift"}
+
+
+def workbench_command(args: list[str]) -> str:
+    """'workbench ingest' (or 'workbench models promote') from the arguments after the
+    program; 'workbench (the app)' when no subcommand was given."""
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        words.append(arg)
+        if words[0] not in _COMMAND_GROUPS or len(words) == 2:
+            break
+    return "workbench " + " ".join(words) if words else "workbench (the app)"
 
 
 class Catalog:
