@@ -163,3 +163,13 @@ def printable(text: object, *, multiline: bool = False) -> str:
     if value.isprintable() and not multiline:
         return value
     return value.translate(_MULTI_LINE if multiline else _ONE_LINE)
+
+
+def without_path(message: str, path: str | None) -> str:
+    """An error `message` shown next to its `path`, without a second copy of that path
+    ("cannot read /r/run.json: Is a directory" beside /r/run.json -> "cannot read: Is a
+    directory"), so an error line names its file once."""
+    if not path or path not in message:
+        return message
+    text = message.replace(f" {path}:", ":").replace(f" {path}", "").replace(path, "it")
+    return text

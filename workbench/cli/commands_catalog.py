@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import rich_click as click
 
 from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
+from workbench.formatting import without_path
 
 
 def _catalog(ctx: click.Context):
@@ -172,7 +173,9 @@ def show(ctx, run, fmt):
         print_pairs({"": detail.notes}, console, title="Notes")
     if detail.errors:
         console.print()
-        errors = [asdict(e) for e in detail.errors]
+        errors = [
+            {**asdict(e), "message": without_path(e.message, e.path)} for e in detail.errors
+        ]
         hidden["Ingest errors"] = _section_table(errors, console, f"Ingest errors ({len(errors)})")
     _hidden_notice(hidden)
 

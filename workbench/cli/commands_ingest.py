@@ -9,6 +9,7 @@ import rich_click as click
 
 from workbench.catalog.health import REPORTED_PACKAGES, doctor_info
 from workbench.cli.output import json_ready, printable
+from workbench.formatting import without_path
 
 
 def _catalog(ctx: click.Context):
@@ -30,7 +31,7 @@ def _summary(report) -> str:
 def _print_errors(report, limit: int = 20) -> None:
     for path, line, message in report.error_list[:limit]:
         where = f"{path}:{line}" if line else path
-        click.echo(printable(f"  {where}: {message}"), err=True)
+        click.echo(printable(f"  {where}: {without_path(message, path)}"), err=True)
     if len(report.error_list) > limit:
         click.echo(
             f"  ... and {len(report.error_list) - limit} more (see `workbench doctor`)", err=True
@@ -161,7 +162,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
                 lines.append("recent ingest errors:")
                 for err in info["recent_errors"]:
                     where = f"{err['path']}:{err['line']}" if err["line"] else err["path"]
-                    lines.append(f"  {where}: {err['message']}")
+                    lines.append(f"  {where}: {without_path(err['message'], err['path'])}")
     lines.append(f"versions        {versions_line(info['versions'])}")
     for line in lines:
         click.echo(printable(line))

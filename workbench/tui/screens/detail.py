@@ -23,7 +23,13 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_duration, format_number, format_size, format_timestamp
+from workbench.formatting import (
+    format_duration,
+    format_number,
+    format_size,
+    format_timestamp,
+    without_path,
+)
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
 from workbench.tui.keys import keys_for
@@ -75,7 +81,8 @@ def errors_table(errors: list[IngestIssue]) -> Table:
     if not errors:
         table.add_row(Text("no ingest errors", style="dim"), Text(""), Text(""))
     for e in errors:
-        table.add_row(Text(Path(e.path or "").name), Text(_value_text(e.line)), Text(e.message or ""))
+        message = without_path(e.message or "", e.path)
+        table.add_row(Text(Path(e.path or "").name), Text(_value_text(e.line)), Text(message))
     return table
 
 
