@@ -208,3 +208,16 @@ def test_the_busy_message_names_the_subcommand_holding_the_catalog(catalog, tmp_
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_only_the_catalogs_own_damage_is_called_damage(tmp_path):
+    """A user's damaged file read in the SQL console, or a function named checksum, is not
+    the catalog's damage."""
+    from workbench.catalog import failures
+
+    db = tmp_path / "c.duckdb"
+    ours = failures.translate(db, Exception(f'IO Error: Could not read enough bytes from file "{db}"'))
+    assert ours is not None and str(db) in str(ours)
+    theirs = Exception('IO Error: Could not read enough bytes from file "/data/a.parquet"')
+    assert failures.translate(db, theirs) is None
+    assert failures.translate(db, Exception("Scalar Function with name checksum does not exist")) is None

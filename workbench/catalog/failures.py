@@ -16,9 +16,6 @@ _DAMAGE_MARKERS = (
     ("not a valid DuckDB database file", "it is not a DuckDB database file"),
     ("Could not read enough bytes", "it is cut short (truncated)"),
     ("Corrupt database file", "part of it is corrupt"),
-    ("checksum", "part of it is corrupt (a checksum does not match)"),
-    ("is not a valid database", "it is not a DuckDB database file"),
-    ("Serialization Error", "part of it cannot be read back"),
 )
 _DISK_FULL_MARKERS = ("No space left on device", "Disk quota exceeded", "disk is full")
 
@@ -56,7 +53,10 @@ def translate(path: Path, exc: BaseException) -> CatalogError | None:
     """The user's error for `exc` met while using the catalog at `path`, or None to let it be."""
     if is_disk_full(exc):
         return disk_full(path)
-    reason = damage_reason(str(exc))
-    if reason is not None:
-        return damaged(path, reason)
-    return None
+    message = str(exc)
+    reason = damage_reason(message)
+    if reason is None:
+        return None
+    if 'file "' in message and str(path) not in message:
+        return None  # another file a query read (a user's damaged CSV in the SQL console)
+    return damaged(path, reason)
