@@ -8,6 +8,7 @@ fixed code needs on a loaded machine and well under what the old code took on an
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -53,7 +54,7 @@ def test_runs_with_ten_thousand_metric_keys(db):
     result, seconds = cli(db, "runs")
     assert result.returncode == 0, result.stderr
     assert seconds < LIMIT_S + 5  # plus the start of a fresh process
-    assert "more columns not shown: metrics.acc, metrics.m/00000" in result.stderr
+    assert re.search(r"\(\d+ more columns not shown: metrics\.", result.stderr), result.stderr
 
 
 def test_show_with_ten_thousand_metric_keys(db):
