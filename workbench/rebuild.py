@@ -16,7 +16,7 @@ from pathlib import Path
 
 from workbench.catalog.connection import Catalog
 from workbench.catalog.sources import Sources, read_sources, write_sources
-from workbench.errors import CatalogError, NotFoundError, WorkbenchError
+from workbench.errors import CatalogDamagedError, NotFoundError, WorkbenchError
 
 #: Called with a short line saying what the rebuild is doing, and as each batch of runs lands.
 Progress = Callable[[str], None]
@@ -80,7 +80,7 @@ def _known_sources(cat: Catalog, extra: Iterable[str | os.PathLike[str]]) -> tup
     problem = None
     try:
         roots |= set(list_roots(cat))
-    except CatalogError as exc:
+    except CatalogDamagedError as exc:  # busy or newer: refused, the file is left alone
         problem = str(exc)
     return Sources(sorted(roots), recorded.scanned), problem
 

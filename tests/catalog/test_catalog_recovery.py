@@ -221,3 +221,23 @@ def test_only_the_catalogs_own_damage_is_called_damage(tmp_path):
     theirs = Exception('IO Error: Could not read enough bytes from file "/data/a.parquet"')
     assert failures.translate(db, theirs) is None
     assert failures.translate(db, Exception("Scalar Function with name checksum does not exist")) is None
+
+
+@pytest.mark.anyio
+async def test_the_app_says_the_catalog_is_damaged_and_the_way_out(catalog):
+    from _tui import wait_for
+
+    from workbench.tui.app import make_app
+
+    db, _root = catalog
+    truncate(db)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        def told() -> bool:
+            return any(
+                f"the catalog at {db} cannot be read" in n.message and "workbench rebuild" in n.message
+                for n in app._notifications
+            )
+
+        assert await wait_for(pilot, told)

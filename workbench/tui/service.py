@@ -88,7 +88,8 @@ def data_version(catalog: CatalogLike) -> int:
 
 def list_projects(catalog: CatalogLike) -> list[tuple[str, int]]:
     """(project, run count) pairs, by project name."""
-    df = queries.list_projects(catalog)
+    with _hinted():  # the app's first read: a damaged catalog is reported with the way out
+        df = queries.list_projects(catalog)
     if len(df) == 0:
         return []
     rows = df.select(["project", "runs"]).rows()
