@@ -65,9 +65,9 @@ class Field:
         return self.name if self.section == "run" else f"{self.section}.{self.name}"
 
 
-@dataclass(frozen=True)
-class Value:
-    """A literal: `kind` is "number" (a bare number) or "string" (quoted or a bare word)."""
+class Value(NamedTuple):
+    """A literal: `kind` is "number" (a bare number) or "string" (quoted or a bare word).
+    A tuple: an `in` list of 100,000 values makes 100,000 of them."""
 
     kind: str
     text: str
@@ -304,12 +304,7 @@ class _Parser:
             if self.tok.kind != "LPAREN":
                 raise self.fail(f"expected '(' after 'in', found {self.tok.shown()}")
             self.advance()
-            values = [self.parse_value("in the list")]
-            while self.tok.kind == "COMMA":
-                self.advance()
-                if self.tok.kind == "RPAREN":
-                    break
-                values.append(self.parse_value("after ','"))
+            values = self.parse_values()
             if self.tok.kind != "RPAREN":
                 raise self.fail(f"expected ',' or ')' in the list, found {self.tok.shown()}")
             self.advance()
@@ -318,6 +313,32 @@ class _Parser:
             f"expected an operator (=, !=, <, <=, >, >=, ~, in, is missing) after "
             f"{fld.label!r}, found {tok.shown()}"
         )
+
+    def parse_values(self) -> list[Value]:
+        """The values of an `in` list, up to (not including) its ')'; a trailing comma is
+        allowed. A plain loop over the tokens: lists of 100,000 values are expected."""
+        tokens, pos = self.tokens, self.pos
+        values: list[Value] = []
+        number = _NUMBER_RE.match
+        while True:
+            tok = tokens[pos]
+            if tok.kind == "STRING":
+                values.append(Value("string", tok.text, tok.start + 1))
+            elif tok.kind == "WORD" and tok.text.lower() not in KEYWORDS:
+                kind = "number" if number(tok.text) else "string"
+                values.append(Value(kind, tok.text, tok.start + 1))
+            else:
+                self.pos = pos
+                where = "after ','" if values else "in the list"
+                raise self.fail(f"expected a value {where}")
+            pos += 1
+            if tokens[pos].kind != "COMMA":
+                break
+            pos += 1
+            if tokens[pos].kind == "RPAREN":
+                break
+        self.pos = pos
+        return values
 
     def parse_value(self, where: str) -> Value:
         tok = self.tok

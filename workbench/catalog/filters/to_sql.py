@@ -207,8 +207,9 @@ class _Compiler:
             num_expr = target if kind == "number" else _KEYED["metrics"][3]
             return self.member(num_expr, [self.need_number(fld, v) for v in values])
         _, _, text_expr, num_expr, _ = _KEYED[kind]
-        numbers = [v.number for v in values if v.number is not None]
-        texts = [v.text for v in values if v.number is None]
+        read = [(v.text, v.number) for v in values]
+        numbers = [number for _, number in read if number is not None]
+        texts = [text for text, number in read if number is None]
         return self.any_of([self.member(num_expr, numbers), self.member(text_expr, texts)])
 
     def member(self, expr: str | None, items: list[Any]) -> str:
