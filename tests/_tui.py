@@ -90,6 +90,29 @@ class ScreenHost(App[None]):
         self.push_screen(self._make_screen())
 
 
+def help_section(app) -> list[str]:
+    """The help screen's lines between its title and the 'Everywhere' table."""
+    lines = [line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Keys:"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Everywhere"))
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+async def check_help(pilot, screen=None) -> None:
+    """`?` on the active screen (or `screen`) lists exactly its keys; escape comes back to it."""
+    screen = screen or pilot.app.screen
+    screen.set_focus(None)  # ? in an input is a character
+    await pilot.press("question_mark")
+    assert await shows(pilot, f"Keys: {screen.HELP_TITLE}", "Everywhere")
+    rows = screen.help_rows()
+    lines = help_section(pilot.app)
+    assert len(lines) == len(rows), lines
+    for line, row in zip(lines, rows, strict=True):
+        assert line.startswith(row.keys) and row.title in line, (line, row)
+    await pilot.press("escape")
+    assert await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
 def write_fixture_runs(root: Path) -> list[Path]:
     """The app's fixture: 2 projects, 6 runs, every status, params, metrics, tags, artifacts."""
     hour = 3600.0

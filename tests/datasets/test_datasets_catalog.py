@@ -106,7 +106,7 @@ def test_scan_registers_every_format_and_reports_bad_files(tmp_path: Path, cat: 
     (data / ".hidden.csv").write_text("a\n1\n")
     report = scan_paths(cat, [data])
     names = sorted(f.name for f in report.files)
-    assert names == ["events", "raw/train", "raw/train", "sales", "t", "tab"]
+    assert names == ["events", "raw/train.csv", "raw/train.parquet", "sales", "t", "tab"]
     assert report.new_versions == 6
     assert len(report.errors) == 1
     path, message = report.errors[0]

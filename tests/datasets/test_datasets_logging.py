@@ -26,16 +26,19 @@ def test_files_of_every_format_record_rows_schema_and_hash(tmp_path: Path, runs_
     frame.write_ipc(tmp_path / "d.feather")
     frame.write_ndjson(tmp_path / "d.jsonl")
     frame.drop("[red]x[/]").write_csv(tmp_path / "d.csv")
+    frame.drop("[red]x[/]").write_csv(tmp_path / "d.tsv", separator="\t")
     parts = tmp_path / "parts.parquet"
     parts.mkdir()
     frame.head(2).write_parquet(parts / "part-0.parquet")
     frame.tail(3).write_parquet(parts / "part-1.parquet")
     with start_run(root=runs_root) as run:
-        for name in ("d.parquet", "d.arrow", "d.feather", "d.jsonl", "d.csv", "parts.parquet"):
+        for name in ("d.parquet", "d.arrow", "d.feather", "d.jsonl", "d.csv", "d.tsv",
+                     "parts.parquet"):
             run.log_dataset(tmp_path / name)
     records = {Path(r["path"]).name: r for r in _lines(run)}
     for name, fmt in [("d.parquet", "parquet"), ("d.arrow", "arrow"), ("d.feather", "arrow"),
-                      ("d.jsonl", "jsonl"), ("d.csv", "csv"), ("parts.parquet", "parquet")]:
+                      ("d.jsonl", "jsonl"), ("d.csv", "csv"), ("d.tsv", "tsv"),
+                      ("parts.parquet", "parquet")]:
         record = records[name]
         assert record["rows"] == 5, name
         assert record["format"] == fmt

@@ -96,6 +96,32 @@ def test_csv_and_jsonl_profiles_match_polars_readers(tmp_path: Path, frame) -> N
         assert result.column("label").null_count == df["label"].null_count()
 
 
+def test_tsv_arrow_and_parquet_folder_profiles_match_polars(tmp_path: Path, frame) -> None:
+    import polars as pl
+
+    frame.drop("[red]x[/]").write_csv(tmp_path / "d.tsv", separator="\t")
+    frame.write_ipc(tmp_path / "d.feather")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    frame.head(2).write_parquet(parts / "part-0.parquet")
+    frame.tail(3).write_parquet(parts / "part-1.parquet")
+    cases = [
+        (tmp_path / "d.tsv", pl.read_csv(tmp_path / "d.tsv", separator="\t")),
+        (tmp_path / "d.feather", pl.read_ipc(tmp_path / "d.feather")),
+        (parts, pl.concat([pl.read_parquet(p) for p in sorted(parts.iterdir())])),
+    ]
+    for path, df in cases:
+        result = compute_profile(path, None)
+        assert result.rows == df.height == 5, path
+        assert [c.name for c in result.columns] == df.columns
+        for column in result.columns:
+            assert column.null_count == df[column.name].null_count(), (path, column.name)
+            assert column.distinct_count == df[column.name].n_unique(), (path, column.name)
+        assert result.column("y").mean == df["y"].mean()
+        assert result.column("y").quantiles["p50"] == df["y"].quantile(0.5)
+        assert (result.column("x").min, result.column("x").max) == (df["x"].min(), df["x"].max())
+
+
 def test_second_profile_is_served_from_the_catalog(numbers: Path, tmp_path: Path, monkeypatch) -> None:
     age(numbers)
     cat = Catalog(tmp_path / "catalog.duckdb")

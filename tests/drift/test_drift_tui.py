@@ -71,6 +71,53 @@ async def test_check_fills_the_table_by_severity_and_shows_names_literally(tmp_p
 
 
 @pytest.mark.anyio
+async def test_results_stream_in_before_the_check_ends_and_it_can_be_cancelled(
+        tmp_path, monkeypatch) -> None:
+    """The first column's row shows (pending its final state) while the check still runs;
+    `x` then cancels it and the status says so."""
+    import threading
+
+    from workbench.tui import service
+
+    folder = tmp_path / "wide"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    cols = {f"c{i}": rng.normal(size=500) for i in range(12)}
+    pq.write_table(pa.table(cols), folder / "ref.parquet")
+    pq.write_table(pa.table(cols), folder / "cur.parquet")
+    release = threading.Event()
+    real = service.check_drift
+
+    def held(catalog, reference, current, **kw):
+        on_column = kw["on_column"]
+
+        def first_then_wait(column, done, total):
+            on_column(column, done, total)
+            if done == 1:
+                release.wait(60)
+        return real(catalog, reference, current, **{**kw, "on_column": first_then_wait})
+
+    monkeypatch.setattr(service, "check_drift", held)
+    catalog = Catalog(folder / "catalog.duckdb")
+    app = ScreenHost(lambda: DriftScreen(catalog, str(folder / "ref.parquet"),
+                                         str(folder / "cur.parquet")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("ctrl+r")
+        table = screen.query_one("#drift-table", DataTable)
+        assert await wait_for(pilot, lambda: table.row_count == 1, timeout=60)
+        assert screen.running and screen.report is None
+        assert "testing" in str(table.get_row_at(0)[2])
+        assert await wait_for(pilot, lambda: "1 of 12 columns tested" in screen_text(app))
+        await pilot.press("x")
+        assert await wait_for(pilot, lambda: "cancelling" in screen_text(app))
+        release.set()
+        assert await wait_for(pilot, lambda: not screen.running, timeout=60)
+        assert screen.report is None
+        assert await wait_for(pilot, lambda: "cancelled" in screen_text(app))
+
+
+@pytest.mark.anyio
 async def test_a_missing_file_is_one_line_in_the_status(tmp_path) -> None:
     app = drift_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

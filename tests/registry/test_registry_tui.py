@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from _registry_env import make_env
-from _tui import screen_text, shows, wait_for
+from _tui import check_help, screen_text, wait_for
 from test_registry_unpickle import trapped_env
 
 from workbench import registry
@@ -209,29 +209,6 @@ def test_models_snapshot(snap_compare, size, tmp_path) -> None:
         assert screen.query_one("#models").row_count == 2
 
     assert snap_compare(make_app(db, roots_watch=False), terminal_size=size, run_before=ready)
-
-
-def help_lines(app) -> list[str]:
-    """The help screen's lines between its title and the 'Everywhere' table."""
-    lines = [line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()]
-    start = next(i for i, line in enumerate(lines) if line.startswith("Keys:"))
-    end = next(i for i, line in enumerate(lines) if line.startswith("Everywhere"))
-    return [line for line in lines[start + 1 : end] if line.strip()]
-
-
-async def check_help(pilot) -> None:
-    """`?` on the active screen lists exactly its keys; escape comes back to it."""
-    screen = pilot.app.screen
-    screen.set_focus(None)  # ? in an input is a character
-    await pilot.press("question_mark")
-    assert await shows(pilot, f"Keys: {screen.HELP_TITLE}", "Everywhere")
-    rows = screen.help_rows()
-    lines = help_lines(pilot.app)
-    assert len(lines) == len(rows), lines
-    for line, row in zip(lines, rows, strict=True):
-        assert line.startswith(row.keys) and row.title in line, (line, row)
-    await pilot.press("escape")
-    assert await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
 async def test_help_and_palette_list_the_models_keys(tmp_path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from _runfolders import build_catalog
-from _tui import runs_loaded, screen_text, shows, wait_for, write_fixture_runs
+from _tui import check_help, runs_loaded, wait_for, write_fixture_runs
 from textual.binding import Binding
 
 import workbench.tui.screens
@@ -74,26 +74,6 @@ def test_key_labels_read_like_the_footer() -> None:
     assert [(r.keys, r.title, r.action) for r in rows] == [
         ("/", "Search", "search"), ("ctrl+s", "Save it", "save"), ("esc, q", "Back", "back"),
     ]
-
-
-def help_section(app) -> list[str]:
-    """The help screen's lines between its title and the 'Everywhere' table."""
-    lines = [line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()]
-    start = next(i for i, line in enumerate(lines) if line.startswith("Keys:"))
-    end = next(i for i, line in enumerate(lines) if line.startswith("Everywhere"))
-    return [line for line in lines[start + 1 : end] if line.strip()]
-
-
-async def check_help(pilot, screen: WorkbenchScreen) -> None:
-    await pilot.press("question_mark")
-    assert await shows(pilot, f"Keys: {screen.HELP_TITLE}", "Everywhere")
-    rows = screen.help_rows()
-    lines = help_section(pilot.app)
-    assert len(lines) == len(rows), lines
-    for line, row in zip(lines, rows, strict=True):
-        assert line.startswith(row.keys) and row.title in line, (line, row)
-    await pilot.press("escape")
-    assert await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
 @pytest.mark.anyio

@@ -15,10 +15,9 @@ from workbench.catalog.compat import finish_pending
 
 if TYPE_CHECKING:
     import polars as pl
-    import pyarrow as pa
     from duckdb import DuckDBPyConnection
 
-#: Columns of a sightings table handed to `record_sightings`.
+#: Columns of a sightings table (one list each handed to `record_scan`).
 SIGHTING_COLUMNS = (
     "name", "fingerprint", "path", "format", "size", "rows", "files", "schema_json", "mtime",
     "source", "seen_at",
@@ -59,86 +58,114 @@ def link_run_datasets(con: DuckDBPyConnection) -> int:
         f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM run_datasets"
         " GROUP BY name ON CONFLICT DO NOTHING"
     )
-    table = con.sql(_RUN_SIGHTINGS).to_arrow_table()
-    if table.num_rows:
-        record_sightings(con, table)
-    return int(table.num_rows)
-
-
-def record_sightings(con: DuckDBPyConnection, sightings: pa.Table) -> None:
-    """Insert the names, contents, versions and locations a table of sightings implies."""
-    con.register("_wb_sightings", sightings)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _wb_sightings AS {_RUN_SIGHTINGS}")
     try:
-        con.execute(
-            f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM _wb_sightings"
-            " GROUP BY name ON CONFLICT DO NOTHING"
-        )
-        con.execute(
-            f"""
-            INSERT INTO dataset_contents
-            SELECT s.fingerprint, any_value(s.format), any_value(s.size), max(s.rows),
-                   max(s.files), max(s.schema_json), min({_TS})
-            FROM _wb_sightings s GROUP BY s.fingerprint
-            ON CONFLICT (fingerprint) DO UPDATE SET
-              format = coalesce(dataset_contents.format, excluded.format),
-              size = coalesce(dataset_contents.size, excluded.size),
-              rows = coalesce(dataset_contents.rows, excluded.rows),
-              files = coalesce(dataset_contents.files, excluded.files),
-              schema_json = coalesce(dataset_contents.schema_json, excluded.schema_json)
-            """
-        )
-        con.execute(
-            f"""
-            INSERT INTO dataset_versions
-            SELECT n.name,
-                   coalesce(m.top, 0) + row_number() OVER (PARTITION BY n.name
-                                                           ORDER BY n.first, n.fingerprint),
-                   n.fingerprint, n.first
-            FROM (SELECT s.name, s.fingerprint, min({_TS}) AS first FROM _wb_sightings s
-                  GROUP BY ALL) n
-            LEFT JOIN (SELECT name, max(version) AS top FROM dataset_versions GROUP BY name) m
-                   USING (name)
-            WHERE NOT EXISTS (SELECT 1 FROM dataset_versions v
-                              WHERE v.name = n.name AND v.fingerprint = n.fingerprint)
-            """
-        )
-        con.execute(
-            f"""
-            INSERT INTO dataset_locations
-            SELECT s.fingerprint, s.path, any_value(s.size), max(s.mtime), any_value(s.source),
-                   max({_TS})
-            FROM _wb_sightings s WHERE s.path IS NOT NULL GROUP BY s.fingerprint, s.path
-            ON CONFLICT (fingerprint, path) DO UPDATE SET
-              mtime = coalesce(excluded.mtime, dataset_locations.mtime),
-              seen_at = greatest(excluded.seen_at, dataset_locations.seen_at)
-            """
-        )
-        con.execute(
-            "DELETE FROM dataset_errors WHERE path IN (SELECT path FROM _wb_sightings)"
-        )
+        count = int(con.execute("SELECT count(*) FROM _wb_sightings").fetchall()[0][0])
+        if count:
+            _record_from(con)
     finally:
-        con.unregister("_wb_sightings")
+        con.execute("DROP TABLE IF EXISTS _wb_sightings")
+    return count
 
 
-def sightings_schema() -> pa.Schema:
-    """The Arrow schema of a sightings table (SIGHTING_COLUMNS with their types)."""
-    import pyarrow as pa
+def _record_from(con: DuckDBPyConnection) -> None:
+    """Insert the names, contents, versions and locations the sightings in the temporary
+    table _wb_sightings imply."""
+    con.execute(
+        f"INSERT INTO datasets SELECT name, {_UTC_NOW} FROM _wb_sightings"
+        " GROUP BY name ON CONFLICT DO NOTHING"
+    )
+    con.execute(
+        f"""
+        INSERT INTO dataset_contents
+        SELECT s.fingerprint, any_value(s.format), any_value(s.size), max(s.rows),
+               max(s.files), max(s.schema_json), min({_TS})
+        FROM _wb_sightings s GROUP BY s.fingerprint
+        ON CONFLICT (fingerprint) DO UPDATE SET
+          format = coalesce(dataset_contents.format, excluded.format),
+          size = coalesce(dataset_contents.size, excluded.size),
+          rows = coalesce(dataset_contents.rows, excluded.rows),
+          files = coalesce(dataset_contents.files, excluded.files),
+          schema_json = coalesce(dataset_contents.schema_json, excluded.schema_json)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO dataset_versions
+        SELECT n.name,
+               coalesce(m.top, 0) + row_number() OVER (PARTITION BY n.name
+                                                       ORDER BY n.first, n.fingerprint),
+               n.fingerprint, n.first
+        FROM (SELECT s.name, s.fingerprint, min({_TS}) AS first FROM _wb_sightings s
+              GROUP BY ALL) n
+        LEFT JOIN (SELECT name, max(version) AS top FROM dataset_versions GROUP BY name) m
+               USING (name)
+        WHERE NOT EXISTS (SELECT 1 FROM dataset_versions v
+                          WHERE v.name = n.name AND v.fingerprint = n.fingerprint)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO dataset_locations
+        SELECT s.fingerprint, s.path, any_value(s.size), max(s.mtime), any_value(s.source),
+               max({_TS})
+        FROM _wb_sightings s WHERE s.path IS NOT NULL GROUP BY s.fingerprint, s.path
+        ON CONFLICT (fingerprint, path) DO UPDATE SET
+          mtime = coalesce(excluded.mtime, dataset_locations.mtime),
+          seen_at = greatest(excluded.seen_at, dataset_locations.seen_at)
+        """
+    )
+    con.execute(
+        "DELETE FROM dataset_errors WHERE path IN (SELECT path FROM _wb_sightings)"
+    )
 
-    text, num = pa.string(), pa.int64()
-    types = (text, text, text, text, num, num, num, text, pa.float64(), text, pa.float64())
-    return pa.schema(list(zip(SIGHTING_COLUMNS, types, strict=True)))
+
+_SIGHTING_TYPES = (
+    "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "VARCHAR", "DOUBLE",
+    "VARCHAR", "DOUBLE",
+)  # fmt: skip
+
+
+def _load_sightings(con: DuckDBPyConnection, columns: dict[str, list[Any]]) -> None:
+    """Make the temporary table _wb_sightings from Python lists, one per SIGHTING_COLUMNS, in
+    one statement (the lists are bound as DuckDB lists and unnested side by side)."""
+    select = ", ".join(
+        f"unnest(${i + 1}::{kind}[]) AS {name}"
+        for i, (name, kind) in enumerate(zip(SIGHTING_COLUMNS, _SIGHTING_TYPES, strict=True))
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _wb_sightings AS SELECT {select}",
+        [columns[name] for name in SIGHTING_COLUMNS],
+    )
 
 
 def record_scan(
-    con: DuckDBPyConnection, sightings: pa.Table, errors: list[tuple[str, str]]
+    con: DuckDBPyConnection,
+    sightings: dict[str, list[Any]],
+    errors: list[tuple[str, str]],
+    unchanged: tuple[list[str], list[str], float] | None = None,
 ) -> int:
-    """Record a scan's sightings and unreadable files in one transaction; returns how many
-    versions were new."""
+    """Record a scan's sightings (a list per SIGHTING_COLUMNS) and unreadable files in one
+    transaction; `unchanged` (fingerprints, paths, when) are locations seen again as they
+    were, whose last-seen time moves on. Returns how many versions were new."""
     con.execute("BEGIN TRANSACTION")
     try:
         before = version_count(con)
-        if sightings.num_rows:
-            record_sightings(con, sightings)
+        if sightings["path"]:
+            _load_sightings(con, sightings)
+            try:
+                _record_from(con)
+            finally:
+                con.execute("DROP TABLE IF EXISTS _wb_sightings")
+        if unchanged is not None and unchanged[0]:
+            con.execute(
+                """
+                UPDATE dataset_locations l SET seen_at = make_timestamp(CAST($3 * 1e6 AS BIGINT))
+                FROM (SELECT unnest($1::VARCHAR[]) AS fingerprint, unnest($2::VARCHAR[]) AS path) u
+                WHERE l.fingerprint = u.fingerprint AND l.path = u.path
+                """,
+                list(unchanged),
+            )
         record_errors(con, errors)
         new = version_count(con) - before
         con.execute("COMMIT")
@@ -146,6 +173,33 @@ def record_scan(
         con.execute("ROLLBACK")
         raise
     return new
+
+
+def scan_state(con: DuckDBPyConnection, tops: list[str]) -> list[dict[str, Any]]:
+    """What the catalog knows of the files under the folders `tops` (a scan's earlier
+    sightings): path, size, mtime, epoch seconds last seen, fingerprint, the content's
+    format, rows, files and schema, and the dataset names that content has a version in."""
+    return _dicts(
+        con,
+        """
+        WITH tops AS (SELECT unnest($1::VARCHAR[]) AS top),
+        here AS (
+          SELECT DISTINCT l.fingerprint, l.path, l.size, l.mtime, epoch(l.seen_at) AS seen
+          FROM dataset_locations l JOIN tops t
+            ON l.path = t.top OR starts_with(l.path, rtrim(t.top, '/') || '/')
+          WHERE l.mtime IS NOT NULL
+        ),
+        names AS (
+          SELECT fingerprint, list(name ORDER BY name) AS names FROM dataset_versions
+          WHERE fingerprint IN (SELECT fingerprint FROM here) GROUP BY fingerprint
+        )
+        SELECT h.path, h.size, h.mtime, h.seen, h.fingerprint, c.format, c.rows, c.files,
+               c.schema_json, coalesce(n.names, []) AS names
+        FROM here h JOIN dataset_contents c USING (fingerprint)
+        LEFT JOIN names n USING (fingerprint)
+        """,
+        [tops],
+    )
 
 
 def record_errors(con: DuckDBPyConnection, errors: list[tuple[str, str]]) -> None:
@@ -209,11 +263,11 @@ def versions(con: DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
         con,
         """
         SELECT v.name, v.version, v.fingerprint, v.first_seen_at, c.format, c.size, c.rows,
-               c.files, c.schema_json,
-               (SELECT count(DISTINCT rd.run_key) FROM run_datasets rd
-                WHERE rd.name = v.name AND rd.sha256 = v.fingerprint) AS runs
+               c.files, c.schema_json, coalesce(u.runs, 0) AS runs
         FROM dataset_versions v JOIN dataset_contents c USING (fingerprint)
-        WHERE v.name = ? ORDER BY v.version
+        LEFT JOIN (SELECT sha256, count(DISTINCT run_key) AS runs FROM run_datasets
+                   WHERE name = $1 GROUP BY sha256) u ON u.sha256 = v.fingerprint
+        WHERE v.name = $1 ORDER BY v.version
         """,
         [name],
     )

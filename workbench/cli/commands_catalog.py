@@ -10,7 +10,9 @@ from datetime import datetime, timezone
 
 import rich_click as click
 
-from workbench.cli.output import emit, make_console, output_options, print_pairs, render_table
+from workbench.cli import pager
+from workbench.cli.output import emit, output_options, paging, print_pairs, render_table
+from workbench.cli.table import TextOut
 from workbench.formatting import without_path
 
 
@@ -31,36 +33,45 @@ def _split(values: tuple[str, ...] | None) -> list[str] | None:
     return out or None
 
 
-def _table_view(df, sort: list[str] | None):
-    """The runs table for people: sorted-by columns up front, metrics before params."""
+def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
+    """The runs table's column order for people: id and name, the sorted-by columns, status,
+    the latest metrics, then project, params, start time, duration and tags (as the app)."""
     from workbench.catalog.filters import parse_field_spec
 
     sorted_by = []
     for spec in sort or []:
         label = parse_field_spec(spec.lstrip("+-")).label
-        if label in df.columns and label not in ("id", "name"):
+        if label in columns and label not in ("id", "name"):
             sorted_by.append(label)
-    metrics = [c for c in df.columns if c.startswith("metrics.")]
-    params = [c for c in df.columns if c.startswith("params.")]
-    tags = [c for c in df.columns if c.startswith("tags.")]
-    base = [c for c in ("project", "status", "started_at", "duration_s") if c in df.columns]
+    metrics = [c for c in columns if c.startswith("metrics.")]
+    params = [c for c in columns if c.startswith("params.")]
+    tags = [c for c in columns if c.startswith("tags.")]
     order = ["id", "name", *sorted_by]
-    order += [c for c in base + metrics + params + tags if c not in order]
-    return df.select(order)
+    for group in (["status"], metrics, ["project"], params, ["started_at", "duration_s"], tags):
+        order += [c for c in group if c in columns and c not in order]
+    return order
 
 
-def _short_ids(df):
-    """Long ids (32 hex digits) cut to 8 characters: a unique prefix is enough to name a run."""
-    import polars as pl
+def _short_id(value: object) -> object:
+    """A long id (32 hex digits) cut to 8 characters: a unique prefix is enough to name a run."""
+    return value[:8] if isinstance(value, str) and len(value) > 12 else value
 
-    if "id" not in df.columns:
-        return df
-    return df.with_columns(
-        pl.when(pl.col("id").str.len_chars() > 12)
-        .then(pl.col("id").str.slice(0, 8))
-        .otherwise(pl.col("id"))
-        .alias("id")
-    )
+
+def _runs_table(rows, sort: list[str] | None, chosen: bool):
+    """The runs as a person reads them: columns in _table_view order (unless chosen with
+    --columns) and short ids."""
+    from workbench.catalog.queries import Rows
+
+    names = rows.columns if chosen else _table_view(rows.columns, sort)
+    at = [rows.columns.index(name) for name in names]
+    id_at = names.index("id") if "id" in names else -1
+    out = []
+    for row in rows.rows:
+        values = [row[i] for i in at]
+        if id_at >= 0:
+            values[id_at] = _short_id(values[id_at])
+        out.append(tuple(values))
+    return Rows(names, out)
 
 
 @click.command("runs")
@@ -97,7 +108,7 @@ def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
     from workbench.catalog import queries
 
     cols = _split(columns)
-    df = queries.list_runs(
+    rows = queries.list_run_rows(
         _catalog(ctx),
         project=project,
         filter=filter_,
@@ -107,12 +118,11 @@ def runs(ctx, project, filter_, sort, limit, search, columns, fmt):
         columns=cols,
     )
     if fmt == "json":
-        emit(df, fmt, json_data=queries.runs_to_records(df))
+        emit(rows, fmt, json_data=queries.runs_to_records(rows), json_is_ready=True)
     elif fmt == "csv":
-        emit(df, fmt)
+        emit(rows, fmt)
     else:
-        view = _table_view(df, _split(sort)) if not cols else df
-        emit(_short_ids(view), fmt, empty="no runs match")
+        emit(_runs_table(rows, _split(sort), bool(cols)), fmt, empty="no runs match")
 
 
 @click.command("show")
@@ -136,7 +146,7 @@ def show(ctx, run, fmt):
         rows += [{"section": "tag", "key": k, "value": v} for k, v in detail.tags.items()]
         emit(rows, fmt)
         return
-    console = make_console()
+    console = TextOut()
     print_pairs(
         {
             "id": detail.id,
@@ -162,32 +172,23 @@ def show(ctx, run, fmt):
     hidden: dict[str, list[str]] = {}
     for title, rows in sections:
         if rows:
-            console.print()
-            hidden[title] = _section_table(rows, console, title)
+            console.line()
+            hidden[title] = render_table(rows, console, title=title)
     env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
     if env:
-        console.print()
+        console.line()
         print_pairs(env, console, title="Environment")
     if detail.notes:
-        console.print()
+        console.line()
         print_pairs({"": detail.notes}, console, title="Notes")
     if detail.errors:
-        console.print()
+        console.line()
         errors = [
             {**asdict(e), "message": without_path(e.message, e.path)} for e in detail.errors
         ]
-        hidden["Ingest errors"] = _section_table(errors, console, f"Ingest errors ({len(errors)})")
+        hidden["Ingest errors"] = render_table(errors, console, title=f"Ingest errors ({len(errors)})")
+    pager.show(console.text(), paging=paging())
     _hidden_notice(hidden)
-
-
-def _section_table(rows: list[dict], console, title: str) -> list[str]:
-    """One section of `show` (plain lines when long: Rich needs ~2 ms a row); the columns
-    that did not fit."""
-    from workbench.cli.long_table import LONG_TABLE_ROWS, print_long_table
-
-    if len(rows) >= LONG_TABLE_ROWS:
-        return print_long_table(rows, console, title=title)
-    return render_table(rows, console, title=title)
 
 
 def _hidden_notice(hidden: dict[str, list[str]]) -> None:
@@ -233,13 +234,14 @@ def metrics(ctx, run, keys, max_points, x, fmt):
     """Metric history of one run: every point, or one KEY... only."""
     from workbench.catalog import queries
 
-    df = queries.metric_history(
+    rows = queries.metric_history_rows(
         _catalog(ctx), [run], keys=list(keys) or None, max_points=max_points, x=x
     )
     if fmt in ("json", "csv"):
-        emit(df, fmt)
-    else:
-        emit(df.drop("run_id", "run_name"), fmt, empty="no metric points")
+        emit(rows, fmt)
+    else:  # one run: its id and name are the same on every row
+        emit(queries.Rows(rows.columns[2:], [r[2:] for r in rows.rows]), fmt,
+             empty="no metric points")
 
 
 @click.command("compare")
@@ -256,7 +258,7 @@ def compare(ctx, runs, only_diff, fmt):
     comparison = queries.compare_values(_catalog(ctx), list(runs), only_diff=only_diff)
     empty = "no differences" if only_diff else "nothing to compare"
     if fmt in ("json", "csv"):  # values as exact text, for scripts
-        emit(comparison.to_frame(), fmt, empty=empty)
+        emit(comparison.exact_rows(), fmt, empty=empty)
         return
     emit(comparison.records(), fmt, empty=empty)  # numbers formatted like everywhere
 
@@ -269,7 +271,7 @@ def sql(ctx, statement, fmt):
     """Run one read-only SQL statement on the catalog (see docs/cli.md for tables and views)."""
     from workbench.catalog import queries
 
-    emit(queries.run_sql(_catalog(ctx), statement), fmt, empty="no rows")
+    emit(queries.run_sql_rows(_catalog(ctx), statement), fmt, empty="no rows")
 
 
 @click.command("projects")
@@ -279,7 +281,9 @@ def projects(ctx, fmt):
     """Projects with their run counts and last activity."""
     from workbench.catalog import queries
 
-    emit(queries.list_projects(_catalog(ctx)), fmt, empty="no projects yet; run `workbench ingest`")
+    emit(
+        queries.list_project_rows(_catalog(ctx)), fmt, empty="no projects yet; run `workbench ingest`"
+    )
 
 
 COMMANDS = [runs, show, metrics, compare, sql, projects]

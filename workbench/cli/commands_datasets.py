@@ -57,11 +57,12 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None) -> None:
     if fmt == "json":
         emit(None, fmt, json_data={
             "files": [vars(f) for f in report.files], "new_versions": report.new_versions,
-            "errors": errors, "seconds": report.seconds,
+            "unchanged": report.unchanged, "errors": errors, "seconds": report.seconds,
         })  # fmt: skip
         return
+    same = f" ({report.unchanged} unchanged since the last scan)" if report.unchanged else ""
     click.echo(
-        f"{len(report.files)} data file{'s' if len(report.files) != 1 else ''} found, "
+        f"{len(report.files)} data file{'s' if len(report.files) != 1 else ''} found{same}, "
         f"{report.new_versions} new version{'s' if report.new_versions != 1 else ''} "
         f"in {report.seconds:.2f} s"
     )

@@ -35,7 +35,25 @@ def error_line(exc: WorkbenchError) -> str:
 
 
 class WorkbenchGroup(click.RichGroup):
-    """A command group that turns a WorkbenchError into one line on stderr and exit code 1."""
+    """A command group that turns a WorkbenchError into one line on stderr and exit code 1.
+
+    Commands are loaded when asked for: running one imports its own module only (see
+    COMMAND_MODULES), so `workbench runs` does not pay for the app's or the registry's imports.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            _register(COMMAND_MODULES.get(cmd_name))
+            command = super().get_command(ctx, cmd_name)
+        if command is None:
+            _register()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -56,9 +74,14 @@ class WorkbenchGroup(click.RichGroup):
     default=None,
     help="Catalog file. Default: $WORKBENCH_DB, else the per-user data folder.",
 )
+@click.option(
+    "--no-pager",
+    is_flag=True,
+    help="Print long tables directly instead of through $PAGER (default: less -FRSX).",
+)
 @click.version_option(__version__, prog_name="workbench")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, no_pager: bool) -> None:
     """A local-first MLOps workbench: runs, metrics, models and data in one file.
 
     With no command, opens the terminal app on the catalog.
@@ -67,41 +90,52 @@ def cli(ctx: click.Context, db: str | None) -> None:
     # Only the explicit flag; commands pass it to resolve_db_path, which falls back to
     # $WORKBENCH_DB and then the per-user default. `workbench demo` ignores $WORKBENCH_DB.
     ctx.obj["db"] = db
+    ctx.obj["no_pager"] = no_pager
     if ctx.invoked_subcommand is None:
         from workbench.cli.commands_ui import open_app
 
         open_app(db)
 
 
-def _register() -> None:
-    from workbench.cli import (
-        commands_catalog,
-        commands_datasets,
-        commands_demo,
-        commands_drift,
-        commands_ingest,
-        commands_models,
-        commands_recovery,
-        commands_serve,
-        commands_ui,
-    )
+#: Which module defines each command (a command missing here is found by loading them all).
+COMMAND_MODULES = {
+    "runs": "commands_catalog",
+    "show": "commands_catalog",
+    "metrics": "commands_catalog",
+    "compare": "commands_catalog",
+    "sql": "commands_catalog",
+    "projects": "commands_catalog",
+    "ingest": "commands_ingest",
+    "watch": "commands_ingest",
+    "doctor": "commands_ingest",
+    "demo": "commands_demo",
+    "rebuild": "commands_recovery",
+}
+_loaded: set[str] = set()
 
-    for module in (
-        commands_demo,
-        commands_ingest,
-        commands_catalog,
-        commands_datasets,
-        commands_models,
-        commands_drift,
-        commands_recovery,
-        commands_ui,
-        commands_serve,
-    ):
+
+def _register(only: str | None = None) -> None:
+    """Add the commands of one module (`only`) or of every module to the group."""
+    import importlib
+
+    modules = (
+        "commands_demo",
+        "commands_ingest",
+        "commands_catalog",
+        "commands_datasets",
+        "commands_models",
+        "commands_drift",
+        "commands_recovery",
+        "commands_ui",
+        "commands_serve",
+    )
+    for name in modules if only is None else (only,):
+        if name in _loaded:
+            continue
+        _loaded.add(name)
+        module = importlib.import_module(f"workbench.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from workbench.drift.report import (
     Thresholds,
 )
 from workbench.drift.sources import Source, open_source
-from workbench.drift.summary import SAMPLE_ROWS, ReferenceSummary, summarize
+from workbench.drift.summary import SAMPLE_ROWS, ReferenceSummary, merge_summaries, scan
 from workbench.errors import WorkbenchError
 
 
@@ -47,14 +47,27 @@ class SummaryCache(Protocol):
 Progress = Callable[[str, int], None]
 
 
+#: on_column(column, done, total): a column's result as soon as its tests ran, before the
+#: multiple-testing adjustment settles its final state.
+OnColumn = Callable[[ColumnDrift, int, int], None]
+
+#: Columns read per pass of a columnar source (Parquet, Arrow IPC, a frame) so results stream in.
+COLUMNS_PER_PASS = 4
+
+
 def compare_datasets(
     reference: Any, current: Any, *, columns: list[str] | None = None,
     column_types: dict[str, str] | None = None, thresholds: Thresholds | None = None,
     classifier: bool = False, cache: SummaryCache | None = None,
     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
     reference_label: str | None = None, current_label: str | None = None,
+    on_column: OnColumn | None = None,
 ) -> DriftReport:
-    """Compare `current` with `reference` (file paths or frames), column by column."""
+    """Compare `current` with `reference` (file paths or frames), column by column.
+
+    A columnar source is read a few columns per pass, so `on_column` hears each column's
+    result while later ones are still being read; a CSV or JSON Lines file is read once.
+    """
     started = time.perf_counter()
     t = thresholds or Thresholds()
     ref_src = open_source(reference, reference_label)
@@ -75,26 +88,85 @@ def compare_datasets(
         return report
 
     testable = {c: ref_kinds[c] for c in names if c in ref_kinds and ref_kinds[c] in (NUMERIC, CATEGORICAL)}
-    sample = SAMPLE_ROWS if classifier else 0  # the row sample only feeds the classifier
-    ref_sum, cached = _reference_summary(ref_src, testable, cache, step("reference"), sample)
     shared = {c: k for c, k in testable.items() if cur_kinds.get(c) == k}
-    cur_sum = summarize(cur_src, shared, progress=step("current"), sample_rows=sample)
-    step("tests")(cur_sum.rows)
-
-    results = [_column(c, ref_src, cur_src, ref_kinds, cur_kinds, ref_sum, cur_sum, t) for c in names]
+    sample = SAMPLE_ROWS if classifier else 0  # the row sample only feeds the classifier
+    ref_known = _cached_summary(ref_src, testable, cache, sample)
+    cur_known = _cached_summary(cur_src, shared, cache, sample)
+    groups = _passes(names, ref_src, cur_src, sample, ref_known, cur_known)
+    results: list[ColumnDrift] = []
+    ref_parts: list[ReferenceSummary] = []
+    cur_parts: list[ReferenceSummary] = []
+    for group in groups:
+        ref_sum = ref_known or _part(ref_src, testable, group, step("reference"), sample, ref_parts)
+        cur_sum = cur_known or _part(cur_src, shared, group, step("current"), sample, cur_parts)
+        for c in group:
+            results.append(_column(c, ref_src, cur_src, ref_kinds, cur_kinds, ref_sum, cur_sum, t))
+            if on_column is not None:
+                on_column(results[-1], len(results), len(names))
+    step("tests")(cur_known.rows if cur_known else cur_parts[0].rows if cur_parts else 0)
+    ref_full = ref_known or _remember(ref_src, testable, merge_summaries(ref_src, testable, ref_parts), cache, sample)
+    cur_full = cur_known or _remember(cur_src, shared, merge_summaries(cur_src, shared, cur_parts), cache, sample)
     _adjust(results, t)
     results.sort(key=lambda c: c.severity)
     domain = None
     if classifier:
         from workbench.drift.classifier import domain_classifier
 
-        domain = domain_classifier(ref_sum.sample, cur_sum.sample,
+        domain = domain_classifier(ref_full.sample, cur_full.sample,
                                    [c.column for c in results if c.kind in (NUMERIC, CATEGORICAL)
                                     and c.state != "skipped"], t)
     for src in (ref_src, cur_src):
         _remember_fingerprint(src, cache)
-    return _report(ref_src, cur_src, ref_sum, cur_sum, results, domain, t, cached,
+    return _report(ref_src, cur_src, ref_full, cur_full, results, domain, t, ref_known is not None,
                    time.perf_counter() - started)
+
+
+def _passes(names: list[str], ref_src: Source, cur_src: Source, sample_rows: int,
+            ref_known: ReferenceSummary | None, cur_known: ReferenceSummary | None) -> list[list[str]]:
+    """The columns read together in each pass: a few at a time when every source still to be
+    read is columnar (so results stream in), else all at once (one pass over a CSV)."""
+    to_read = [s for s, known in ((ref_src, ref_known), (cur_src, cur_known)) if known is None]
+    columnar = all(s.kind in ("parquet", "ipc", "frame") for s in to_read)
+    if sample_rows or not to_read or not columnar or len(names) <= COLUMNS_PER_PASS:
+        return [names] if names else []
+    return [names[i:i + COLUMNS_PER_PASS] for i in range(0, len(names), COLUMNS_PER_PASS)]
+
+
+def _part(src: Source, kinds: dict[str, str], group: list[str], progress, sample_rows: int,
+          parts: list[ReferenceSummary]) -> ReferenceSummary:
+    """The summary of the `group` columns of `src` (kept in `parts` to be merged at the end)."""
+    part = scan(src, {c: kinds[c] for c in group if c in kinds}, sample_rows=sample_rows,
+                progress=progress)
+    parts.append(part)
+    return part
+
+
+def _cached_summary(src: Source, kinds: dict[str, str], cache: SummaryCache | None,
+                    sample_rows: int) -> ReferenceSummary | None:
+    """The summary a cache holds for `src`'s content, looked up only when the content's hash is
+    already known (recalled for an unchanged file, or a frame): an unknown file is read while
+    it is hashed instead of being hashed first."""
+    if cache is None or (src.path is not None and not src.fingerprint_recalled):
+        return None
+    data = cache.get(_cache_key(src, kinds, sample_rows))
+    if data is None:
+        return None
+    summary = ReferenceSummary.from_bytes(data)
+    summary.label = src.label
+    return summary
+
+
+def _remember(src: Source, kinds: dict[str, str], summary: ReferenceSummary,
+              cache: SummaryCache | None, sample_rows: int) -> ReferenceSummary:
+    summary.fingerprint = src.fingerprint() if (cache is not None or src.path) else ""
+    if cache is not None:
+        cache.put(_cache_key(src, kinds, sample_rows), summary.fingerprint, src.label,
+                  summary.to_bytes())
+    return summary
+
+
+def _cache_key(src: Source, kinds: dict[str, str], sample_rows: int) -> str:
+    return summary_key(src.fingerprint(), kinds) + (":sample" if sample_rows else "")
 
 
 def _recall_fingerprint(src: Source, cache) -> None:
@@ -118,22 +190,6 @@ def summary_key(fingerprint: str, kinds: dict[str, str]) -> str:
 
     spec = json.dumps(sorted(kinds.items()), separators=(",", ":"))
     return f"{fingerprint}:{hashlib.sha256(spec.encode()).hexdigest()[:16]}"
-
-
-def _reference_summary(src: Source, kinds: dict[str, str], cache: SummaryCache | None,
-                       progress, sample_rows: int) -> tuple[ReferenceSummary, bool]:
-    if cache is not None:
-        key = summary_key(src.fingerprint(), kinds) + (":sample" if sample_rows else "")
-        data = cache.get(key)
-        if data is not None:
-            summary = ReferenceSummary.from_bytes(data)
-            summary.label = src.label
-            return summary, True
-    summary = summarize(src, kinds, progress=progress, sample_rows=sample_rows)
-    summary.fingerprint = src.fingerprint() if (cache is not None or src.path) else ""
-    if cache is not None:
-        cache.put(key, summary.fingerprint, src.label, summary.to_bytes())
-    return summary, False
 
 
 def _selected(ref_kinds: dict[str, str], cur_kinds: dict[str, str], columns: list[str] | None) -> list[str]:

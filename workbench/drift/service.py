@@ -13,7 +13,7 @@ import polars as pl
 
 from workbench.catalog import drift_store
 from workbench.catalog.contract import CatalogLike
-from workbench.drift.engine import Progress, compare_datasets
+from workbench.drift.engine import OnColumn, Progress, compare_datasets
 from workbench.drift.report import DriftReport, Thresholds
 from workbench.errors import NotFoundError
 
@@ -62,7 +62,7 @@ def check_drift(
     cat: CatalogLike, reference: Any, current: Any, *, columns: list[str] | None = None,
     column_types: dict[str, str] | None = None, thresholds: Thresholds | None = None,
     classifier: bool = False, store: bool = True, progress: Progress | None = None,
-    cancelled=None,
+    cancelled=None, on_column: OnColumn | None = None,
 ) -> DriftReport:
     """Compare `current` with `reference`, reusing the reference's cached summary; store the report."""
     ref = resolve_dataset(cat, reference)
@@ -70,7 +70,7 @@ def check_drift(
     report = compare_datasets(
         ref, cur, columns=columns, column_types=column_types, thresholds=thresholds,
         classifier=classifier, cache=CatalogSummaryCache(cat), progress=progress,
-        cancelled=cancelled,
+        cancelled=cancelled, on_column=on_column,
     )
     if store:
         with cat.connect() as con:

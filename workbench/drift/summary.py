@@ -324,6 +324,23 @@ def scan(source: Source, kinds: dict[str, str], sample_rows: int = SAMPLE_ROWS,
     return out
 
 
+def merge_summaries(source: Source, kinds: dict[str, str],
+                    parts: list[ReferenceSummary]) -> ReferenceSummary:
+    """One summary of `source` from the summaries of its column groups (read pass by pass)."""
+    if not parts:
+        return scan(source, kinds, sample_rows=0)
+    if len(parts) == 1:
+        parts[0].kinds = dict(kinds)
+        return parts[0]
+    first = parts[0]
+    out = ReferenceSummary("", source.label, first.rows, source.schema, dict(kinds),
+                           sample=first.sample)
+    for part in parts:
+        out.numeric.update(part.numeric)
+        out.categorical.update(part.categorical)
+    return out
+
+
 def summarize(source: Source, kinds: dict[str, str], progress=None,
               sample_rows: int = SAMPLE_ROWS) -> ReferenceSummary:
     """The summary of one dataset (reference or current) in one streaming pass."""

@@ -68,14 +68,29 @@ def is_parquet_folder(path: Path) -> bool:
         children = list(path.iterdir())
     except OSError:
         return False
-    parts = [c for c in children if c.is_file() and c.suffix.lower() in (".parquet", ".pq")]
-    hive = [c for c in children if c.is_dir() and "=" in c.name and not c.name.startswith(".")]
-    marked = any(c.name in _PART_MARKERS for c in children)
-    named = path.suffix.lower() == ".parquet"
-    part_names = bool(parts) and all(p.name.startswith(("part-", "part_", "part.")) for p in parts)
+    files = [c.name for c in children if c.is_file()]
+    folders = [c.name for c in children if c.is_dir()]
+    return parquet_folder_rule(path, files, folders)
+
+
+def parquet_folder_rule(path: Path, files: list[str], folders: list[str]) -> bool:
+    """`is_parquet_folder` on a listing the caller already has (the names of the files and
+    of the folders directly in `path`), so a walk over a tree lists each folder once."""
+    parts = [n for n in files if suffix_of(n) in (".parquet", ".pq")]
+    hive = [n for n in folders if "=" in n and not n.startswith(".")]
     if hive:
-        return any(_has_parquet(h) for h in hive)
-    return bool(parts) and (named or marked or part_names)
+        return any(_has_parquet(path / h) for h in hive)
+    if not parts:
+        return False
+    marked = any(n in _PART_MARKERS for n in files) or any(n in _PART_MARKERS for n in folders)
+    named = path.suffix.lower() == ".parquet"
+    return named or marked or all(n.startswith(("part-", "part_", "part.")) for n in parts)
+
+
+def suffix_of(name: str) -> str:
+    """The lower-cased suffix of a file name as `Path.suffix` gives it ('' for '.hidden')."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def _has_parquet(path: Path) -> bool:
@@ -95,24 +110,29 @@ def parquet_parts(path: Path) -> list[Path]:
     )
 
 
-def describe(path: Path, fmt: str | None = None, lines: int | None = None) -> DataDescription:
+def describe(
+    path: Path | str, fmt: str | None = None, lines: int | None = None, data: bytes | None = None
+) -> DataDescription:
     """Schema and row count of a data file or Parquet folder, from metadata only.
 
     `lines` is the file's line count when the caller already has it (it counts rows of
-    CSV/TSV/JSON Lines). Raises DataFileError naming the file for a corrupt or unreadable one.
+    CSV/TSV/JSON Lines); `data` is the whole content of a small text file the caller has
+    already read (it is not opened again). Raises DataFileError naming the file for a
+    corrupt or unreadable one.
     """
-    fmt = fmt or format_of(path)
+    fmt = fmt or format_of(Path(path))
     try:
         if fmt == "parquet":
-            return _describe_parquet(path)
+            return _describe_parquet(Path(path))
         if fmt == "arrow":
-            return _describe_arrow(path)
+            return _describe_arrow(Path(path))
         if fmt in ("csv", "tsv"):
-            header = csv_header(path, "," if fmt == "csv" else "\t")
+            header = csv_header(path, "," if fmt == "csv" else "\t", data)
             rows = max(lines - 1, 0) if lines is not None else None
             return DataDescription(fmt, rows, [{"name": c, "type": None} for c in header])
         if fmt == "jsonl":
-            return DataDescription(fmt, lines, [{"name": c, "type": None} for c in _jsonl_keys(path)])
+            keys = _jsonl_keys(path, data)
+            return DataDescription(fmt, lines, [{"name": c, "type": None} for c in keys])
     except DataFileError:
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -162,9 +182,16 @@ def _describe_arrow(path: Path) -> DataDescription:
         return DataDescription("arrow", rows, _schema_of(reader.schema))
 
 
-def csv_header(path: Path, delimiter: str) -> list[str]:
+def _text(path: Path | str, data: bytes | None, newline: str | None) -> io.TextIOBase:
+    """The file as UTF-8 text, from `data` when the caller has already read it."""
+    if data is None:
+        return open(path, encoding="utf-8", newline=newline)  # noqa: SIM115 - caller closes
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=newline)
+
+
+def csv_header(path: Path | str, delimiter: str, data: bytes | None = None) -> list[str]:
     """The header row of a delimited text file (empty for an empty file)."""
-    with open(path, encoding="utf-8", newline="") as handle:
+    with _text(path, data, "") as handle:
         first = handle.readline(1 << 20)
     if not first:
         return []
@@ -172,8 +199,8 @@ def csv_header(path: Path, delimiter: str) -> list[str]:
     return [cell.strip() for cell in row]
 
 
-def _jsonl_keys(path: Path) -> list[str]:
-    with open(path, encoding="utf-8") as handle:
+def _jsonl_keys(path: Path | str, data: bytes | None = None) -> list[str]:
+    with _text(path, data, None) as handle:
         for line in handle:
             if line.strip():
                 obj = json.loads(line)

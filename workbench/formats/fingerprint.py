@@ -163,6 +163,29 @@ def fingerprint_file(
     return Fingerprint(sha, size, 1, lines, after.st_mtime)
 
 
+#: Files below this size are read whole by `fingerprint_small` and never cached: reading one
+#: costs about what a cache entry does, and thousands of them would push out the big files.
+SMALL_FILE = 1 << 20
+
+
+def fingerprint_small(path: str, before: os.stat_result) -> tuple[Fingerprint, bytes]:
+    """Fingerprint (with line count) and content of a small file read in one go.
+
+    `before` is the file's stat taken by the caller (a directory walk has it); the file is
+    read once and its descriptor's stat compared with it, so a change made meanwhile (or a
+    file replaced since) raises DataChangedError.
+    """
+    with open(path, "rb", buffering=0) as handle:
+        data = handle.read(before.st_size + 1)
+        after = os.fstat(handle.fileno())
+    if not _same(before, after) or len(data) != after.st_size:
+        raise DataChangedError(
+            f"{path} changed while it was being fingerprinted; scan it again once it is written"
+        )
+    lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)
+    return Fingerprint(hashlib.sha256(data).hexdigest(), len(data), 1, lines, after.st_mtime), data
+
+
 def folder_files(path: Path) -> list[Path]:
     """The files of a folder dataset, sorted, hidden files (names starting with '.') left out."""
     return sorted(

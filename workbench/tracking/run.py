@@ -76,6 +76,7 @@ class Run:
         self._owner_pid = os.getpid()
         self._closed = False
         self._io_done = False
+        self._requirements: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -95,9 +96,20 @@ class Run:
         }
         self._write_run_json()
         if capture_requirements:
+            # Listing the installed packages reads every distribution's metadata (0.1 s or
+            # more): a thread writes the file, and finish() waits for it.
+            self._requirements = threading.Thread(
+                target=self._write_requirements, name="workbench-requirements", daemon=True
+            )
+            self._requirements.start()
+        FLUSHER.register(self)
+
+    def _write_requirements(self) -> None:
+        try:
             lines = environment.requirements_lines()
             files.write_atomic(self.path / spec.REQUIREMENTS_FILE, "".join(f"{x}\n" for x in lines))
-        FLUSHER.register(self)
+        except OSError as exc:
+            self._report_write_error(exc)
 
     def finish(self, status: str = "finished") -> None:
         """Write out everything buffered and mark the run `status` (finished, failed or killed).
@@ -107,6 +119,8 @@ class Run:
         if status not in spec.STATUSES or status == "running":
             allowed = ", ".join(s for s in spec.STATUSES if s != "running")
             raise RunFormatError(f"A run finishes as one of {allowed}; got {status!r}.")
+        if self._requirements is not None and self._requirements is not threading.current_thread():
+            self._requirements.join()  # the environment is complete before the run is
         with self._io_lock:
             if self._closed:
                 return
@@ -433,6 +447,7 @@ class Run:
         self._buffer = []
         self._unsent = b""
         self._metrics_fd = None
+        self._requirements = None
         self._closed = True
 
 

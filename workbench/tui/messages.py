@@ -107,6 +107,15 @@ class DriftProgress(Message):
 
 
 @dataclass
+class DriftColumnTested(Message):
+    """One column's drift result arrived (`done` of `total`), before the final adjustment."""
+
+    column: Any
+    done: int
+    total: int
+
+
+@dataclass
 class DriftFinished(Message):
     """A drift check finished; `report` is its DriftReport (already stored)."""
 

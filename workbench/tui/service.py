@@ -324,14 +324,16 @@ def root_watcher(catalog, **options: Any):
 
 def check_drift(
     catalog: CatalogLike, reference: str, current: str, *,
-    progress: Any = None, cancelled: Any = None,
+    progress: Any = None, cancelled: Any = None, on_column: Any = None,
 ) -> Any:
     """Compare the `current` file with the `reference` one and store the report; returns the
-    DriftReport, or None when `cancelled()` stopped the check. Unreadable files raise."""
+    DriftReport, or None when `cancelled()` stopped the check. Unreadable files raise.
+    `on_column(column, done, total)` hears each column's result as soon as it is tested."""
     from workbench.drift.engine import DriftCancelled
     from workbench.drift.service import check_drift as _check_drift
 
     try:
-        return _check_drift(catalog, reference, current, progress=progress, cancelled=cancelled)
+        return _check_drift(catalog, reference, current, progress=progress, cancelled=cancelled,
+                            on_column=on_column)
     except DriftCancelled:
         return None

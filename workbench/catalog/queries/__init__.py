@@ -17,6 +17,7 @@ from workbench.catalog.queries.columns import (
 )
 from workbench.catalog.queries.common import (
     LOWER_IS_BETTER,
+    Rows,
     RunRef,
     Source,
     data_version,
@@ -35,9 +36,15 @@ from workbench.catalog.queries.detail import (
     RunDetail,
     get_run,
 )
-from workbench.catalog.queries.history import metric_history, metric_keys
-from workbench.catalog.queries.runs import list_projects, list_runs, runs_to_records
-from workbench.catalog.queries.sql_console import VIEWS, run_sql
+from workbench.catalog.queries.history import metric_history, metric_history_rows, metric_keys
+from workbench.catalog.queries.runs import (
+    list_project_rows,
+    list_projects,
+    list_run_rows,
+    list_runs,
+    runs_to_records,
+)
+from workbench.catalog.queries.sql_console import VIEWS, run_sql, run_sql_rows
 from workbench.errors import FilterSyntaxError
 
 #: The fixed leading columns of list_runs, in order (RUN_COLUMNS as a list).
@@ -61,19 +68,24 @@ __all__ = [
     "MetricSummary",
     "ModelUse",
     "RunDetail",
+    "Rows",
     "RunRef",
     "Source",
     "compare_runs",
     "compare_values",
     "data_version",
     "get_run",
+    "list_project_rows",
     "list_projects",
+    "list_run_rows",
     "list_runs",
     "metric_direction",
     "metric_history",
+    "metric_history_rows",
     "metric_keys",
     "resolve_ref",
     "resolve_refs",
     "run_sql",
+    "run_sql_rows",
     "runs_to_records",
 ]

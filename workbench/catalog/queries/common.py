@@ -83,6 +83,27 @@ def fetch_all(
     return con.execute(sql, _bind(sql, params)).fetchall()
 
 
+@dataclass
+class Rows:
+    """A query result as plain Python, for callers that need no DataFrame (the CLI's fast
+    path): column names and one tuple per row."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name."""
+        columns = self.columns
+        return [dict(zip(columns, row, strict=True)) for row in self.rows]
+
+
+def fetch_rows(con: DuckDBPyConnection, sql: str, params: Params | None = None) -> Rows:
+    """Run a read query and return its column names and row tuples (no polars, no Arrow)."""
+    cursor = con.execute(sql, _bind(sql, params))
+    columns = [d[0] for d in cursor.description or []]
+    return Rows(columns, cursor.fetchall())
+
+
 def data_version(source: Source) -> int:
     """A counter that ingest bumps whenever it changed rows (cheap change detection)."""
     with open_source(source) as con:

@@ -16,6 +16,7 @@ from workbench.catalog.queries.columns import (
     COMPARE_SECTIONS,
 )
 from workbench.catalog.queries.common import (
+    Rows,
     RunRef,
     Source,
     fetch_all,
@@ -66,16 +67,20 @@ class Comparison:
             for row in self.rows
         ]
 
+    def exact_rows(self) -> Rows:
+        """The rows over `columns`, values as exact text (for scripts), as plain rows."""
+        data = [
+            (row.section, row.key, *(format_exact(v) for v in row.values), row.best)
+            for row in self.rows
+        ]
+        return Rows(self.columns, data)
+
     def to_frame(self) -> pl.DataFrame:
         """The rows as a frame of text over `columns` (values as exact text, for scripts)."""
         import polars as pl
 
-        data = [
-            [row.section, row.key, *(format_exact(v) for v in row.values), row.best]
-            for row in self.rows
-        ]
         schema = {name: pl.Utf8 for name in self.columns}
-        return pl.DataFrame(data, schema=schema, orient="row")
+        return pl.DataFrame(self.exact_rows().rows, schema=schema, orient="row")
 
 
 def _run_labels(runs: list[RunRef]) -> list[str]:

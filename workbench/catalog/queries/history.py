@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from workbench.catalog.queries.columns import HISTORY_COLUMNS
 from workbench.catalog.queries.common import (
     Params,
+    Rows,
     RunRef,
     Source,
     _query,
@@ -36,6 +37,34 @@ def metric_keys(cat: Source, run_ids: list[str] | str) -> list[str]:
     return sorted(row[0] for row in rows)
 
 
+def _check(max_points: int | None, x: str) -> None:
+    if x not in ("step", "time"):
+        raise WorkbenchError(f"the x axis is 'step' or 'time', not {x!r}")
+    if max_points is not None and int(max_points) < 4:
+        raise WorkbenchError(f"a downsampled series keeps at least 4 points, not {max_points}")
+
+
+def _points_sql(
+    runs: list[RunRef], keys: list[str] | None, max_points: int | None, x: str
+) -> tuple[str, Params]:
+    """The points of `runs` (run_key, key, step, ts, value, x), downsampled if asked."""
+    x_expr = "p.step" if x == "step" else "p.ts"
+    params: Params = {"keys": [r.run_key for r in runs]}
+    key_sql = ""
+    if keys:
+        key_sql = " AND list_contains($names, p.key)"
+        params["names"] = list(keys)
+    points = f"""
+        SELECT p.run_key, p.key, p.step, p.ts, p.value, {x_expr} AS x
+        FROM metric_points p WHERE list_contains($keys, p.run_key){key_sql}
+    """
+    if max_points is None:
+        return points, params
+    params["maxp"] = int(max_points)
+    params["nb"] = max(1, (int(max_points) - 1) // 3)
+    return _downsampled(points), params
+
+
 def metric_history(
     cat: Source,
     run_ids: list[str] | str,
@@ -50,30 +79,41 @@ def metric_history(
     ("step" or "time") inside DuckDB, keeping each bucket's first, lowest and highest point
     and the series' last point, so spikes survive and no series has more than `max_points`.
     """
-    if x not in ("step", "time"):
-        raise WorkbenchError(f"the x axis is 'step' or 'time', not {x!r}")
-    if max_points is not None and int(max_points) < 4:
-        raise WorkbenchError(f"a downsampled series keeps at least 4 points, not {max_points}")
-    x_expr = "p.step" if x == "step" else "p.ts"
+    _check(max_points, x)
     with open_source(cat) as con:
         runs = resolve_refs(con, as_list(run_ids))
-        params: Params = {"keys": [r.run_key for r in runs]}
-        key_sql = ""
-        if keys:
-            key_sql = " AND list_contains($names, p.key)"
-            params["names"] = list(keys)
-        points = f"""
-            SELECT p.run_key, p.key, p.step, p.ts, p.value, {x_expr} AS x
-            FROM metric_points p WHERE list_contains($keys, p.run_key){key_sql}
-        """
-        if max_points is None:
-            sql = points
-        else:
-            params["maxp"] = int(max_points)
-            params["nb"] = max(1, (int(max_points) - 1) // 3)
-            sql = _downsampled(points)
-        found = _query(con, sql, params)
+        found = _query(con, *_points_sql(runs, keys, max_points, x))
     return _in_order(found, runs)
+
+
+def metric_history_rows(
+    cat: Source,
+    run_ids: list[str] | str,
+    keys: list[str] | None = None,
+    max_points: int | None = None,
+    x: str = "step",
+) -> Rows:
+    """metric_history as plain rows (same columns, order and values), sorted and timestamped
+    inside DuckDB: no polars on this path."""
+    _check(max_points, x)
+    with open_source(cat) as con:
+        runs = resolve_refs(con, as_list(run_ids))
+        points, params = _points_sql(runs, keys, max_points, x)
+        found = fetch_all(
+            con,
+            f"""
+            SELECT run_key, key, step,
+                   CASE WHEN isfinite(ts) THEN make_timestamp(trunc(ts * 1000000)::BIGINT)
+                   END AS timestamp, value
+            FROM ({points}) ORDER BY list_position($keys, run_key), key, x, step
+            """,
+            params,
+        )
+    names = {r.run_key: (r.id, r.name) for r in runs}
+    return Rows(
+        list(HISTORY_COLUMNS),
+        [(*names[run_key], key, step, ts, value) for run_key, key, step, ts, value in found],
+    )
 
 
 def _downsampled(points: str) -> str:

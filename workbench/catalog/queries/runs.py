@@ -5,28 +5,36 @@ Run references accept a full id, a unique id prefix, `project/name`, or a unique
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.catalog.filters import RUN_FIELDS, Field, compile_filter, parse_field_spec
 from workbench.catalog.queries.columns import PROJECT_COLUMNS, RUN_COLUMNS, SECTIONS
-from workbench.catalog.queries.common import Params, Source, _query, open_source
+from workbench.catalog.queries.common import (
+    Params,
+    Rows,
+    Source,
+    _query,
+    fetch_all,
+    fetch_rows,
+    open_source,
+)
 from workbench.catalog.queries.runs_pivot import attach_sections
+from workbench.catalog.queries.runs_rows import pivot_rows
 from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.formatting import json_safe
 
 if TYPE_CHECKING:
     import polars as pl
-    from duckdb import DuckDBPyConnection
 
 #: Which keys of each section to fetch: None = every key, else these keys.
 Wanted = dict[str, "list[str] | None"]
 
 
-def list_projects(cat: Source) -> pl.DataFrame:
-    """One row per project (columns.PROJECT_COLUMNS), most recently active first."""
+def _projects_sql() -> str:
     project, runs, running, stale, failed, last = PROJECT_COLUMNS
-    sql = f"""
+    return f"""
         WITH s AS (SELECT r.project, {STATUS_SQL} AS status, r.started_at FROM runs r)
         SELECT project AS {project}, count(*) AS {runs},
                count(*) FILTER (WHERE status = 'running') AS {running},
@@ -35,8 +43,18 @@ def list_projects(cat: Source) -> pl.DataFrame:
                max(started_at) AS {last}
         FROM s GROUP BY project ORDER BY {last} DESC NULLS LAST, project
     """
+
+
+def list_projects(cat: Source) -> pl.DataFrame:
+    """One row per project (columns.PROJECT_COLUMNS), most recently active first."""
     with open_source(cat) as con:
-        return _query(con, sql)
+        return _query(con, _projects_sql())
+
+
+def list_project_rows(cat: Source) -> Rows:
+    """list_projects as plain rows (no polars)."""
+    with open_source(cat) as con:
+        return fetch_rows(con, _projects_sql())
 
 
 def _sort_sql(sort: list[str] | str | None, params: Params) -> tuple[list[str], list[str]]:
@@ -119,6 +137,50 @@ def _where(
     return where, params
 
 
+@dataclass(frozen=True)
+class _RunsQuery:
+    """list_runs' SQL, built once for both result shapes (polars frame or plain rows)."""
+
+    base_sql: str
+    params: Params
+    fields: list[Field] | None
+    wanted: Wanted
+    every_run: bool
+
+    @property
+    def sections(self) -> list[str]:
+        return [s for s in SECTIONS if self.wanted[s] is None or self.wanted[s]]
+
+
+def _runs_query(
+    project: str | None,
+    filter: str | None,  # noqa: A002
+    sort: list[str] | str | None,
+    limit: int | None,
+    search: str | None,
+    columns: list[str] | str | None,
+) -> _RunsQuery:
+    where, params = _where(filter, project, search)
+    joins, order = _sort_sql(sort, params)
+    order += ["r.started_at DESC NULLS LAST", "r.run_id"]
+    limit_sql = ""
+    if limit is not None:
+        if int(limit) < 0:
+            raise WorkbenchError(f"a run limit must be 0 or more, not {limit}")
+        limit_sql = "LIMIT $limit"
+        params["limit"] = int(limit)
+    fields, wanted = _wanted_columns(columns)
+    base_sql = f"""
+        SELECT r.run_key, r.run_id AS id, r.project, r.name, {STATUS_SQL} AS status,
+               r.started_at, r.ended_at, {DURATION_SQL} AS duration_s
+        FROM runs r {" ".join(joins)}
+        WHERE {" AND ".join(where)}
+        ORDER BY {", ".join(order)} {limit_sql}
+    """
+    every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
+    return _RunsQuery(base_sql, params, fields, wanted, every_run)
+
+
 def list_runs(
     cat: Source,
     project: str | None = None,
@@ -137,43 +199,55 @@ def list_runs(
     """
     import polars as pl
 
-    where, params = _where(filter, project, search)
-    joins, order = _sort_sql(sort, params)
-    order += ["r.started_at DESC NULLS LAST", "r.run_id"]
-    limit_sql = ""
-    if limit is not None:
-        if int(limit) < 0:
-            raise WorkbenchError(f"a run limit must be 0 or more, not {limit}")
-        limit_sql = "LIMIT $limit"
-        params["limit"] = int(limit)
-    fields, wanted = _wanted_columns(columns)
-    base_sql = f"""
-        SELECT r.run_key, r.run_id AS id, r.project, r.name, {STATUS_SQL} AS status,
-               r.started_at, r.ended_at, {DURATION_SQL} AS duration_s
-        FROM runs r {" ".join(joins)}
-        WHERE {" AND ".join(where)}
-        ORDER BY {", ".join(order)} {limit_sql}
-    """
+    q = _runs_query(project, filter, sort, limit, search, columns)
     with open_source(cat) as con:
-        base = _query(con, base_sql, params)
-        every_run = len(where) == 1 and where[0] == "TRUE" and limit is None
-        sections = [s for s in SECTIONS if wanted[s] is None or wanted[s]]
+        base = _query(con, q.base_sql, q.params)
         long = None
-        if sections and base.height:
-            if not every_run:
+        if q.sections and base.height:
+            if not q.every_run:
                 con.register("_wb_selected", base.select("run_key").to_arrow())
             try:
-                long = _fetch_long(con, sections, wanted, every_run)
+                selected = "" if q.every_run else " JOIN _wb_selected s ON s.run_key = x.run_key"
+                long = _query(con, *_long_sql(q, selected))
             finally:
-                if not every_run:
+                if not q.every_run:
                     con.unregister("_wb_selected")
     wide = base if long is None else attach_sections(base, long)
     wide = wide.drop("run_key")
-    if fields is not None:
-        wide = _select_columns(wide, fields)
+    if q.fields is not None:
+        wide = _select_columns(wide, q.fields)
     if "duration_s" in wide.columns:
         wide = wide.with_columns(pl.col("duration_s").cast(pl.Float64))
     return wide
+
+
+def list_run_rows(
+    cat: Source,
+    project: str | None = None,
+    filter: str | None = None,  # noqa: A002 - the service API's name
+    sort: list[str] | str | None = None,
+    limit: int | None = None,
+    search: str | None = None,
+    columns: list[str] | str | None = None,
+) -> Rows:
+    """list_runs as plain rows (the same SQL, columns, order and per-key param types), built
+    without polars or Arrow: what a one-shot command prints from."""
+    q = _runs_query(project, filter, sort, limit, search, columns)
+    with open_source(cat) as con:
+        base = fetch_all(con, q.base_sql, q.params)
+        long: list[tuple[Any, ...]] = []
+        if q.sections and base:
+            selected = ""
+            params: Params = {}
+            if not q.every_run:
+                selected = " WHERE x.run_key IN (SELECT unnest($selected))"
+                params["selected"] = [row[0] for row in base]
+            sql, long_params = _long_sql(q, selected)
+            long = fetch_all(con, sql, {**long_params, **params})
+    rows = pivot_rows(base, long)
+    if q.fields is not None:
+        rows = _select_row_columns(rows, q.fields)
+    return rows
 
 
 #: Long rows of every wanted section in one query: (run_key, section, "section.key", text,
@@ -190,59 +264,74 @@ _LONG_SQL = {
 }
 
 
-def _fetch_long(
-    con: DuckDBPyConnection, sections: list[str], wanted: Wanted, every_run: bool
-) -> pl.DataFrame:
+def _long_sql(q: _RunsQuery, selected: str) -> tuple[str, Params]:
+    """The UNION ALL of every wanted section, restricted by `selected` (a JOIN, or a WHERE
+    on x.run_key, or "" for every run) and to the wanted keys."""
     parts = []
     params: Params = {}
-    for section in sections:
-        sql = _LONG_SQL[section]
-        if not every_run:
-            sql += " JOIN _wb_selected s ON s.run_key = x.run_key"
-        if wanted[section] is not None:
-            sql += f" WHERE list_contains($keys_{section}, x.key)"
-            params[f"keys_{section}"] = wanted[section]
+    for section in q.sections:
+        sql = _LONG_SQL[section] + selected
+        if q.wanted[section] is not None:
+            sql += " AND" if selected.startswith(" WHERE") else " WHERE"
+            sql += f" list_contains($keys_{section}, x.key)"
+            params[f"keys_{section}"] = q.wanted[section]
         parts.append(sql)
-    return _query(con, " UNION ALL ".join(parts), params)
+    return " UNION ALL ".join(parts), params
 
 
-def _select_columns(wide: pl.DataFrame, fields: list[Field]) -> pl.DataFrame:
+def _chosen_columns(names: list[str], fields: list[Field]) -> list[str]:
+    """The columns a selection keeps, in its order, of those in `names` (id always first)."""
     chosen = ["id"]
     for fld in fields:
         if fld.name == "*":
-            chosen += [c for c in wide.columns if c.startswith(fld.section + ".")]
+            chosen += [c for c in names if c.startswith(fld.section + ".")]
             continue
         label = fld.label
-        if fld.section == "run" and label not in wide.columns:
+        if fld.section == "run" and label not in names:
             raise NotFoundError(
                 f"unknown column {label!r}; run columns are {', '.join(RUN_COLUMNS)}"
             )
-        if label not in wide.columns:
+        if label not in names:
             continue  # a key no selected run has
         chosen.append(label)
-    seen: list[str] = []
-    for name in chosen:
-        if name not in seen:
-            seen.append(name)
-    return wide.select(seen)
+    return list(dict.fromkeys(chosen))
 
 
-def runs_to_records(df: pl.DataFrame) -> list[dict[str, Any]]:
-    """list_runs rows as nested dicts for JSON: id, project, name, status, started_at,
-    ended_at, duration_s, params {}, metrics {}, tags {} (ISO UTC times; NaN -> None)."""
+def _select_row_columns(rows: Rows, fields: list[Field]) -> Rows:
+    chosen = _chosen_columns(rows.columns, fields)
+    at = [rows.columns.index(name) for name in chosen]
+    return Rows(chosen, [tuple(row[i] for i in at) for row in rows.rows])
+
+
+def _select_columns(wide: pl.DataFrame, fields: list[Field]) -> pl.DataFrame:
+    return wide.select(_chosen_columns(wide.columns, fields))
+
+
+#: Values JSON takes as they are (json_safe changes floats, times, bytes and containers).
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def runs_to_records(data: pl.DataFrame | Rows) -> list[dict[str, Any]]:
+    """list_runs rows (a frame or list_run_rows' Rows) as nested dicts for JSON: id, project,
+    name, status, started_at, ended_at, duration_s, params {}, metrics {}, tags {} (ISO UTC
+    times; NaN -> None)."""
+    columns = list(data.columns)
+    rows = data.rows if isinstance(data, Rows) else data.iter_rows()
+    # per column: (None, name) for a run column, (section, key) for a keyed one
+    where = []
+    for name in columns:
+        head, dot, key = name.partition(".")
+        where.append((head, key) if dot and head in SECTIONS else (None, name))
     records = []
-    columns = df.columns
-    for row in df.iter_rows(named=True):
+    plain = _PLAIN_TYPES
+    for row in rows:
         record: dict[str, Any] = {}
         nested: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
-        for name in columns:
-            value = row[name]
-            head, dot, key = name.partition(".")
-            if dot and head in nested:
-                if value is not None:
-                    nested[head][key] = json_safe(value)
-            else:
-                record[name] = json_safe(value)
+        for (section, key), value in zip(where, row, strict=True):
+            if section is None:
+                record[key] = value if value.__class__ in plain else json_safe(value)
+            elif value is not None:  # a NaN metric is kept, as null
+                nested[section][key] = value if value.__class__ in plain else json_safe(value)
         record.update(nested)
         records.append(record)
     return records

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from workbench.catalog.compat import finish_pending
-from workbench.catalog.queries.common import Source, open_source
+from workbench.catalog.queries.common import Rows, Source, open_source
 from workbench.errors import ReadOnlyError, WorkbenchError
 
 if TYPE_CHECKING:
@@ -30,6 +31,19 @@ def run_sql(cat: Source, text: str) -> pa.Table:
     Writes (INSERT, UPDATE, CREATE, COPY, ATTACH, SET, INSTALL...) are refused with a
     ReadOnlyError; anything DuckDB reports as an error is a WorkbenchError, in one line.
     """
+    table: pa.Table = _run_read(cat, text, _arrow_of)
+    return table
+
+
+def run_sql_rows(cat: Source, text: str) -> Rows:
+    """run_sql's result as plain rows (column names and tuples; no Arrow)."""
+    rows: Rows = _run_read(cat, text, _rows_of)
+    return rows
+
+
+def _run_read(
+    cat: Source, text: str, fetch: Callable[[DuckDBPyConnection, str], Any]
+) -> Any:
     import duckdb
 
     if not text or not text.strip():
@@ -47,7 +61,7 @@ def run_sql(cat: Source, text: str) -> pa.Table:
         try:
             finish_pending(con)
             con.execute("SET autoinstall_known_extensions = false")
-            return _arrow_of(con, text)
+            return fetch(con, text)
         except duckdb.Error as exc:
             message = _first_line(exc)
             if "read-only" in message or "read only" in message:
@@ -63,6 +77,14 @@ def _arrow_of(con: DuckDBPyConnection, text: str) -> pa.Table:
     if rel is None:
         return pa.table({})
     return rel.to_arrow_table()
+
+
+def _rows_of(con: DuckDBPyConnection, text: str) -> Rows:
+    finish_pending(con)
+    cursor = con.execute(text)
+    if cursor.description is None:
+        return Rows([], [])
+    return Rows([d[0] for d in cursor.description], cursor.fetchall())
 
 
 def _first_line(exc: Exception) -> str:

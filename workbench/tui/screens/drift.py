@@ -19,7 +19,7 @@ from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
 from workbench.tui import service
-from workbench.tui.messages import DriftFailed, DriftFinished, DriftProgress
+from workbench.tui.messages import DriftColumnTested, DriftFailed, DriftFinished, DriftProgress
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.theme import resolve
 
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 #: How a column's state reads in the table (theme variables, resolved against the theme).
 STATE_STYLE = {"drift": "bold $text-error", "significant but small": "$text-warning",
                "stable": "$text-success", "skipped": "dim"}
+
+
+TABLE_COLUMNS = ("column", "kind", "state", "effect", "q")
+
+
+def _effect(column: ColumnDrift) -> str:
+    """The column's effect size as the table shows it: Wasserstein (sd) or Jensen-Shannon."""
+    effect = column.effects.get("wasserstein_sd", column.effects.get("jensen_shannon"))
+    return "" if effect is None else f"{effect:.3f}"
 
 
 class DistributionPlot(PlotextPlot):
@@ -82,6 +91,9 @@ class DriftScreen(WorkbenchScreen):
         self.catalog = catalog
         self._reference, self._current = reference, current
         self.report: DriftReport | None = None
+        #: Columns shown so far: streamed in during a check, then the report's final ones.
+        self.columns: dict[str, ColumnDrift] = {}
+        self._tested = (0, 0)
         self._cancel = threading.Event()
         self.running = False
 
@@ -93,7 +105,7 @@ class DriftScreen(WorkbenchScreen):
         yield Static(Text("enter or ctrl+r runs the check"), id="drift-status")
         with Vertical():
             table = DataTable(id="drift-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("column", "kind", "state", "effect", "q")
+            table.add_columns(*TABLE_COLUMNS)
             yield table
             yield Static(Text(""), id="drift-reason")
             with Horizontal(id="drift-plots"):
@@ -120,6 +132,8 @@ class DriftScreen(WorkbenchScreen):
             return
         self._cancel.clear()
         self.running = True
+        self.report, self.columns, self._tested = None, {}, (0, 0)
+        self.query_one("#drift-table", DataTable).clear()
         self._status(f"checking {current} against {reference} ...")
         self._check(reference, current)
 
@@ -134,8 +148,11 @@ class DriftScreen(WorkbenchScreen):
         def progress(phase: str, rows: int) -> None:
             self.post_message(DriftProgress(phase, rows))
 
+        def tested(column: ColumnDrift, done: int, total: int) -> None:
+            self.post_message(DriftColumnTested(column, done, total))
+
         report = service.check_drift(self.catalog, reference, current, progress=progress,
-                                     cancelled=self._cancel.is_set)
+                                     cancelled=self._cancel.is_set, on_column=tested)
         if report is None:
             self.post_message(DriftFailed("cancelled", cancelled=True))
         else:
@@ -152,7 +169,26 @@ class DriftScreen(WorkbenchScreen):
     @on(DriftProgress)
     def _progress(self, message: DriftProgress) -> None:
         if self.running:
-            self._status(f"{message.phase}: {message.rows:,} rows read ... (x cancels)")
+            done, total = self._tested
+            tested = f"{done} of {total} columns tested · " if total else ""
+            self._status(f"{tested}{message.phase}: {message.rows:,} rows read ... (x cancels)")
+
+    @on(DriftColumnTested)
+    def _column_tested(self, message: DriftColumnTested) -> None:
+        """A column's result streams in: shown at once, its final state after the adjustment."""
+        if not self.running:
+            return
+        c = message.column
+        self._tested = (message.done, message.total)
+        self.columns[c.column] = c
+        state = "skipped" if c.state == "skipped" else "testing ..."
+        table = self.query_one("#drift-table", DataTable)
+        table.add_row(Text(c.column), Text(c.kind), Text(state, style=resolve(self, "dim")),
+                      Text(_effect(c)), Text(""), key=c.column)
+        if table.row_count == 1:  # the keys (x cancels, arrows pick) now work on the table
+            self._show_column(c)
+            table.focus()
+        self._status(f"{message.done} of {message.total} columns tested ... (x cancels)")
 
     @on(DriftFailed)
     def _failed(self, message: DriftFailed) -> None:
@@ -166,15 +202,15 @@ class DriftScreen(WorkbenchScreen):
         self.report = message.report
         verdict = "DRIFT" if message.report.drift else "no drift"
         self._status(f"{verdict}: {message.report.summary}")
+        self.columns = {c.column: c for c in message.report.columns}
         table = self.query_one("#drift-table", DataTable)
-        table.clear()
+        table.clear(columns=True)  # widths from the final cells, not the streamed ones
+        table.add_columns(*TABLE_COLUMNS)
         for c in message.report.columns:
-            effect = c.effects.get("wasserstein_sd", c.effects.get("jensen_shannon"))
             q = c.min_adjusted_pvalue
             style = resolve(self, STATE_STYLE.get(c.state, ""))
             table.add_row(Text(c.column), Text(c.kind), Text(c.state, style=style),
-                          Text("" if effect is None else f"{effect:.3f}"),
-                          Text("" if q is None else f"{q:.2g}"), key=c.column)
+                          Text(_effect(c)), Text("" if q is None else f"{q:.2g}"), key=c.column)
         if message.report.columns:
             table.move_cursor(row=0)
             self._show_column(message.report.columns[0])
@@ -184,8 +220,8 @@ class DriftScreen(WorkbenchScreen):
 
     @on(DataTable.RowHighlighted, "#drift-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.report is not None and event.row_key is not None and event.row_key.value is not None:
-            self._show_column(self.report.column(event.row_key.value))
+        if event.row_key is not None and event.row_key.value in self.columns:
+            self._show_column(self.columns[event.row_key.value])
 
     def _show_column(self, column: ColumnDrift) -> None:
         unseen = f"unseen: {', '.join(column.unseen[:5])} · " if column.unseen else ""

@@ -1,0 +1,140 @@
+"""One run, in process: `get_run` and one metric's 100-point history, beside MLflow's client.
+
+    python benchmarks/bench_point_reads.py [--repeat 50] [--mlflow-runs 2000] [--data DIR]
+
+The medium catalog (benchmarks/_data, built by bench_queries.py) and the same runs loaded
+into MLflow's sqlite and file stores (the first --mlflow-runs of them; loading all 2,000
+takes minutes) are read side by side, interleaved call by call, so a load spike hits every
+reader alike. Workbench calls include opening and closing the catalog (a `Catalog` kept by
+the process, as the app keeps one). Prints best and median ms and the ratio to the fastest
+peer measured in this run. trackio is timed too when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+MLFLOW_URIS = {
+    "sqlite": lambda folder: f"sqlite:///{folder}/mlflow.db",
+    "file": lambda folder: Path(folder, "mlruns").as_uri(),
+}
+
+
+def mlflow_store(data: Path, medium: Path, runs: int, store: str) -> str:
+    """The URI of an MLflow store ("sqlite" or "file") holding the first `runs` medium runs
+    (their params, tags and every metric point), loaded once under `data`."""
+    import bench_queries
+
+    bench_queries.quiet_mlflow()
+    folder = data / f"mlflow-points-{store}-{runs}"
+    uri = MLFLOW_URIS[store](folder)
+    if not (folder / ".complete").exists():
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        keys, by_run = bench_queries.catalog_rows(medium, runs)
+        print(f"  loading {runs} runs into MLflow ({store}) ...", flush=True)
+        seconds = bench_queries.load_mlflow(uri, keys, by_run)
+        (folder / ".complete").write_text(f"{seconds:.1f}")
+    return uri
+
+
+def mlflow_readers(data: Path, medium: Path, runs: int, run_name: str) -> dict:
+    """{label: callable} for MLflow's stores (loaded once under `data`), or {} without it."""
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        print("(MLflow not installed: pip install -e '.[bench]' to compare)")
+        return {}
+    from mlflow.tracking import MlflowClient
+
+    readers = {}
+    for store in MLFLOW_URIS:
+        client = MlflowClient(mlflow_store(data, medium, runs, store))
+        exp = client.get_experiment_by_name("bench").experiment_id
+        found = client.search_runs([exp], filter_string=f"attributes.run_name = '{run_name}'")
+        run_id = found[0].info.run_id
+        readers[f"MLflow {store}: get_run"] = (lambda c=client, r=run_id: c.get_run(r))
+        readers[f"MLflow {store}: metric_0 history"] = (
+            lambda c=client, r=run_id: c.get_metric_history(r, "metric_0")
+        )
+    return readers
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--mlflow-runs", type=int, default=2000)
+    parser.add_argument("--data", type=Path, default=HERE / "_data")
+    args = parser.parse_args(argv)
+
+    import bench_queries
+
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+
+    medium = bench_queries.build(args.data, "medium", (2000, 20, 5, 100), "ingest")
+    cat = Catalog(medium)
+    n = min(args.mlflow_runs, 2000)
+    with cat.connect(read_only=True) as con:  # a run MLflow has too (loaded in key order)
+        run_id, run_name = con.execute(
+            "SELECT run_id, name FROM runs ORDER BY run_key LIMIT 1 OFFSET ?", [n // 2]
+        ).fetchone()
+    readers = {
+        "workbench: get_run": lambda: queries.get_run(cat, run_id),
+        "workbench: metric_0 history (frame, as the app)": lambda: queries.metric_history(
+            cat, [run_id], keys=["metric_0"]
+        ),
+        "workbench: metric_0 history (rows, as the CLI)": lambda: queries.metric_history_rows(
+            cat, [run_id], keys=["metric_0"]
+        ),
+    }
+    readers |= mlflow_readers(args.data, medium, n, run_name)
+    try:
+        import trackio  # noqa: F401
+
+        print("(trackio is installed but not wired into this benchmark yet)")
+    except ImportError:
+        print("(trackio not installed: not compared)")
+
+    load = os.getloadavg()
+    times: dict[str, list[float]] = {label: [] for label in readers}
+    for fn in readers.values():
+        fn()  # warm-up: first calls of a process
+    for _ in range(args.repeat):
+        for label, fn in readers.items():
+            t0 = time.perf_counter()
+            fn()
+            times[label].append((time.perf_counter() - t0) * 1000)
+    print(f"\none run of the medium catalog ({n} runs in MLflow), {args.repeat} interleaved calls,"
+          f" load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f}; ms\n")
+    for kind in ("get_run", "history"):
+        rows = {k: v for k, v in times.items() if kind in k}
+        peers = [min(v) for k, v in rows.items() if not k.startswith("workbench")]
+        fastest = min(peers) if peers else None
+        peer_median = min(statistics.median(v) for k, v in rows.items()
+                          if not k.startswith("workbench")) if peers else None
+        print("| read | best ms | median ms | best / fastest peer's best | median / fastest peer's median |")
+        print("|---|---|---|---|---|")
+        for label, values in rows.items():
+            best, median = min(values), statistics.median(values)
+            ratio = f"{best / fastest:.2f}×" if fastest else ""
+            ratio_m = f"{median / peer_median:.2f}×" if peer_median else ""
+            print(f"| {label} | {best:.2f} | {median:.2f} | {ratio} | {ratio_m} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
