@@ -47,8 +47,12 @@ def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
     params = [c for c in columns if c.startswith("params.")]
     tags = [c for c in columns if c.startswith("tags.")]
     order = ["id", "name", *sorted_by]
+    present, seen = set(columns), set(order)  # sets: a run may have 10,000 metric keys
     for group in (["status"], metrics, ["project"], params, ["started_at", "duration_s"], tags):
-        order += [c for c in group if c in columns and c not in order]
+        for c in group:
+            if c in present and c not in seen:
+                order.append(c)
+                seen.add(c)
     return order
 
 
@@ -63,7 +67,8 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     from workbench.catalog.queries import Rows
 
     names = rows.columns if chosen else _table_view(rows.columns, sort)
-    at = [rows.columns.index(name) for name in names]
+    position = {name: i for i, name in enumerate(rows.columns)}
+    at = [position[name] for name in names]
     id_at = names.index("id") if "id" in names else -1
     out = []
     for row in rows.rows:
