@@ -1,10 +1,47 @@
-"""Shared pytest fixtures: keep every test away from the user's real runs folder and catalog."""
+"""Shared pytest fixtures: keep every test away from the user's real runs folder and catalog,
+and off the network (tests/_offline: loopback only, in this process and every one it starts)."""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+_OFFLINE = Path(__file__).resolve().parent / "_offline"
+sys.path.insert(0, str(_OFFLINE))
+import wb_offline  # noqa: E402
+
+# Processes the tests start inherit the guard: their `sitecustomize` is the one in _offline.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(_OFFLINE), os.environ.get("PYTHONPATH", "")) if p
+)
+# One log per pytest process (each xdist worker has its own), inherited by what it starts.
+_fd, _log = tempfile.mkstemp(prefix="wb-network-", suffix=".log")
+os.close(_fd)
+os.environ[wb_offline.LOG_ENV] = _log
+wb_offline.install()
+
+
+def network_attempts() -> list[str]:
+    """Every blocked network attempt logged so far (by this process or one it started)."""
+    try:
+        return Path(os.environ[wb_offline.LOG_ENV]).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+@pytest.fixture(autouse=True)
+def _offline() -> object:
+    """Fail the test if it (or a process it started) tried to reach a non-loopback host,
+    even when the code under test swallowed the error."""
+    before = len(network_attempts())
+    yield
+    tried = network_attempts()[before:]
+    if tried:
+        pytest.fail("the test tried to reach the network: " + "; ".join(tried[:3]))
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,14 @@ class CatalogBusyError(CatalogError):
     """Another process holds the catalog's lock for longer than we waited."""
 
 
+class CatalogDamagedError(CatalogError):
+    """The catalog file is not a readable DuckDB database (truncated, overwritten, corrupt)."""
+
+
+class DiskFullError(CatalogError):
+    """The disk holding the catalog is full: the change was rolled back, nothing was written."""
+
+
 class FilterSyntaxError(WorkbenchError, ValueError):
     """A runs filter expression does not parse; carries the failing column."""
 

@@ -175,3 +175,13 @@ def json_printable(text: str) -> str:
     leaves raw (DEL, C1 such as U+009B, bidi controls) written as \\uXXXX: the same JSON to a
     parser, and nothing a terminal acts on. (json.dumps already escapes C0 inside strings.)"""
     return text if text.isascii() else text.translate(_JSON_ESCAPES)
+
+
+def without_path(message: str, path: str | None) -> str:
+    """An error `message` shown next to its `path`, without a second copy of that path
+    ("cannot read /r/run.json: Is a directory" beside /r/run.json -> "cannot read: Is a
+    directory"), so an error line names its file once."""
+    if not path or path not in message:
+        return message
+    text = message.replace(f" {path}:", ":").replace(f" {path}", "").replace(path, "it")
+    return text

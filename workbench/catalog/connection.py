@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from workbench.catalog import schema
+from workbench.catalog import failures, schema
 from workbench.errors import CatalogBusyError, CatalogError
 
 if TYPE_CHECKING:
@@ -66,14 +66,43 @@ def _process_command(pid: int) -> str:
     parts = [p.decode("utf-8", "replace") for p in raw.split(b"\0") if p]
     if not parts:
         return ""
-    # "python -m workbench ..." or ".../bin/workbench watch ..." -> "workbench watch ..."
+    # "python -m workbench.cli.main --db X watch ..." or ".../bin/workbench --db X watch ..."
+    # -> "workbench watch": the subcommand, past the global options.
     for i, part in enumerate(parts):
         base = os.path.basename(part)
         if base == "workbench" or part.endswith("workbench/cli/main.py"):
-            return " ".join(["workbench", *parts[i + 1 : i + 3]])
+            return workbench_command(parts[i + 1 :])
         if part == "-m" and i + 1 < len(parts):
+            if parts[i + 1].split(".")[0] == "workbench":
+                return workbench_command(parts[i + 2 :])
             return " ".join(parts[i + 1 : i + 4])
     return " ".join(os.path.basename(p) if j == 0 else p for j, p in enumerate(parts[:3]))
+
+
+#: Global options of the `workbench` command that take a value.
+_GLOBAL_VALUE_OPTIONS = {"--db"}
+#: Commands whose subcommand names what they do ("workbench models promote").
+_COMMAND_GROUPS = {"models", "datasets", "drift"}
+
+
+def workbench_command(args: list[str]) -> str:
+    """'workbench ingest' (or 'workbench models promote') from the arguments after the
+    program; 'workbench (the app)' when no subcommand was given."""
+    words: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        words.append(arg)
+        if words[0] not in _COMMAND_GROUPS or len(words) == 2:
+            break
+    return "workbench " + " ".join(words) if words else "workbench (the app)"
 
 
 class Catalog:
@@ -120,7 +149,8 @@ class Catalog:
         con, key = self._open_with_retry(read_only)
         if not self._checked_version:
             try:
-                self._check_schema(con, read_only)
+                with self._translated():
+                    self._check_schema(con, read_only)
             except _NeedsMigration:
                 _release(key, con)
                 with self.connect(read_only=False):
@@ -130,9 +160,25 @@ class Catalog:
                 _release(key, con)
                 raise
         try:
-            yield con
+            with self._translated():
+                yield con
         finally:
             _release(key, con)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """A DuckDB error that means a damaged file or a full disk becomes its one sentence."""
+        import duckdb
+
+        try:
+            yield
+        except (duckdb.Error, OSError) as exc:
+            if isinstance(exc, OSError) and not failures.is_disk_full(exc):
+                raise
+            translated = failures.translate(self.path, exc)
+            if translated is None:
+                raise
+            raise translated from None
 
     def _open_with_retry(self, read_only: bool) -> tuple[DuckDBPyConnection, str]:
         import duckdb
@@ -148,14 +194,10 @@ class Catalog:
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 text = str(exc)
                 if not any(m in text for m in (*_LOCK_MARKERS, _SAME_PROCESS_MARKER)):
-                    raise CatalogError(
-                        f"cannot open the catalog at {self.path}: {text.splitlines()[0]}"
-                    ) from None
+                    raise self._cannot_open(exc) from None
                 last = text
             except duckdb.Error as exc:
-                raise CatalogError(
-                    f"cannot open the catalog at {self.path}: {str(exc).splitlines()[0]}"
-                ) from None
+                raise self._cannot_open(exc) from None
             if time.monotonic() >= deadline:
                 holder = lock_holder(last) if "PID" in last else "this process"
                 raise CatalogBusyError(
@@ -163,6 +205,17 @@ class Catalog:
                 )
             time.sleep(delay)
             delay = min(delay * 1.6, 0.25)
+
+    def _cannot_open(self, exc: BaseException) -> CatalogError:
+        """One sentence for a failed open: damage and a full disk in our words, else DuckDB's
+        first line without its copy of the path (the sentence names the file once)."""
+        translated = failures.translate(self.path, exc)
+        if translated is not None:
+            return translated
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        for quoted in (f'"{self.path}"', f"'{self.path}'", str(self.path)):
+            text = text.replace(quoted, "the file")
+        return CatalogError(f"cannot open the catalog at {self.path}: {text}")
 
     def _check_schema(self, con: DuckDBPyConnection, read_only: bool) -> None:
         version = schema.read_version(con)

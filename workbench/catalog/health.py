@@ -11,7 +11,7 @@ from importlib import metadata
 from workbench.catalog import ingest_store, schema
 from workbench.catalog.connection import read_data_version
 from workbench.catalog.contract import CatalogLike
-from workbench.errors import CatalogBusyError
+from workbench.errors import CatalogBusyError, CatalogDamagedError
 
 #: The distributions whose versions `doctor` reports, with the names it shows them under.
 REPORTED_PACKAGES = {"duckdb": "DuckDB", "polars": "polars", "pyarrow": "pyarrow", "textual": "Textual"}
@@ -61,6 +61,7 @@ class CatalogHealth:
     schema_version: int | None = None
     code_schema_version: int = 0
     busy: str | None = None  # who holds the catalog, when it could not be opened
+    damaged: str | None = None  # why the file cannot be read, when it is damaged
     roots: list[RootHealth] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     data_version: int = 0
@@ -93,4 +94,6 @@ def doctor_info(cat: CatalogLike) -> CatalogHealth:
             info.recent_errors = [RecentError(*row) for row in ingest_store.recent_errors(con, 10)]
     except CatalogBusyError as exc:
         info.busy = str(exc)
+    except CatalogDamagedError as exc:
+        info.damaged = str(exc)
     return info

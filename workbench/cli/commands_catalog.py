@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import sys
 from dataclasses import asdict
+from datetime import datetime, timezone
 
 import rich_click as click
 
 from workbench.cli import pager
 from workbench.cli.output import emit, output_options, paging, print_pairs, render_table
 from workbench.cli.table import TextOut
+from workbench.formatting import without_path
 
 
 def _catalog(ctx: click.Context):
@@ -42,8 +47,12 @@ def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
     params = [c for c in columns if c.startswith("params.")]
     tags = [c for c in columns if c.startswith("tags.")]
     order = ["id", "name", *sorted_by]
+    present, seen = set(columns), set(order)  # sets: a run may have 10,000 metric keys
     for group in (["status"], metrics, ["project"], params, ["started_at", "duration_s"], tags):
-        order += [c for c in group if c in columns and c not in order]
+        for c in group:
+            if c in present and c not in seen:
+                order.append(c)
+                seen.add(c)
     return order
 
 
@@ -58,7 +67,8 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     from workbench.catalog.queries import Rows
 
     names = rows.columns if chosen else _table_view(rows.columns, sort)
-    at = [rows.columns.index(name) for name in names]
+    position = {name: i for i, name in enumerate(rows.columns)}
+    at = [position[name] for name in names]
     id_at = names.index("id") if "id" in names else -1
     out = []
     for row in rows.rows:
@@ -169,13 +179,14 @@ def show(ctx, run, fmt):
         ("Metrics", [asdict(m) for m in detail.metrics]),
         ("Tags", [{"key": k, "value": v} for k, v in detail.tags.items()]),
         ("Artifacts", [asdict(a) for a in detail.artifacts]),
-        ("Datasets", [asdict(d) for d in detail.datasets]),
-        ("Models", [asdict(m) for m in detail.models]),
+        ("Datasets", [_logged_at_as_time(asdict(d)) for d in detail.datasets]),
+        ("Models", [_logged_at_as_time(asdict(m)) for m in detail.models]),
     ]
+    hidden: dict[str, list[str]] = {}
     for title, rows in sections:
         if rows:
             console.line()
-            render_table(rows, console, title=title)
+            hidden[title] = render_table(rows, console, title=title)
     env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
     if env:
         console.line()
@@ -185,9 +196,33 @@ def show(ctx, run, fmt):
         print_pairs({"": detail.notes}, console, title="Notes")
     if detail.errors:
         console.line()
-        errors = [asdict(e) for e in detail.errors]
-        render_table(errors, console, title=f"Ingest errors ({len(errors)})")
+        errors = [
+            {**asdict(e), "message": without_path(e.message, e.path)} for e in detail.errors
+        ]
+        hidden["Ingest errors"] = render_table(errors, console, title=f"Ingest errors ({len(errors)})")
     pager.show(console.text(), paging=paging())
+    _hidden_notice(hidden)
+
+
+def _hidden_notice(hidden: dict[str, list[str]]) -> None:
+    """Say on stderr which columns of which sections did not fit the terminal."""
+    parts = [f"{title}: {', '.join(cols)}" for title, cols in hidden.items() if cols]
+    if parts:
+        sys.stdout.flush()  # the tables first, then the notice, when both go to one terminal
+        click.echo(
+            f"(columns not shown: {'; '.join(parts)}; widen the terminal or use --json or --csv)",
+            err=True,
+        )
+
+
+def _logged_at_as_time(row: dict) -> dict:
+    """`logged_at` (epoch seconds in the catalog) as a UTC time, so it reads as a date."""
+    value = row.get("logged_at")
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            moment = datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None)
+            row = {**row, "logged_at": moment}
+    return row
 
 
 @click.command("metrics")

@@ -9,6 +9,7 @@ import rich_click as click
 
 from workbench.catalog.health import REPORTED_PACKAGES, doctor_info
 from workbench.cli.output import json_ready, printable
+from workbench.formatting import without_path
 
 
 def _catalog(ctx: click.Context):
@@ -30,7 +31,7 @@ def _summary(report) -> str:
 def _print_errors(report, limit: int = 20) -> None:
     for path, line, message in report.error_list[:limit]:
         where = f"{path}:{line}" if line else path
-        click.echo(printable(f"  {where}: {message}"), err=True)
+        click.echo(printable(f"  {where}: {without_path(message, path)}"), err=True)
     if len(report.error_list) > limit:
         click.echo(
             f"  ... and {len(report.error_list) - limit} more (see `workbench doctor`)", err=True
@@ -123,11 +124,15 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 
     Also prints the Python, DuckDB, polars, pyarrow and Textual versions in use.
     """
+    from workbench.cli.main import REBUILD_HINT
+
     cat = _catalog(ctx)
     cat.busy_timeout = min(cat.busy_timeout, 2.0)
     info = asdict(doctor_info(cat))
     if as_json:
         click.echo(json.dumps(json_ready(info), indent=2, default=str))
+        if info["damaged"]:
+            ctx.exit(1)
         return
     lines = [f"catalog         {info['catalog']}"]
     if not info["exists"]:
@@ -136,6 +141,8 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
         lines.append(f"size            {info['size_bytes'] / 1e6:.1f} MB")
         if info["busy"]:
             lines.append(f"busy            {info['busy']}")
+        elif info["damaged"]:
+            lines.append(f"damaged         {info['damaged']} ({REBUILD_HINT})")
         else:
             lines.append(
                 f"schema version  {info['schema_version']} (this workbench: {info['code_schema_version']})"
@@ -155,10 +162,12 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
                 lines.append("recent ingest errors:")
                 for err in info["recent_errors"]:
                     where = f"{err['path']}:{err['line']}" if err["line"] else err["path"]
-                    lines.append(f"  {where}: {err['message']}")
+                    lines.append(f"  {where}: {without_path(err['message'], err['path'])}")
     lines.append(f"versions        {versions_line(info['versions'])}")
     for line in lines:
         click.echo(printable(line))
+    if info["damaged"]:
+        ctx.exit(1)
 
 
 def versions_line(versions: dict) -> str:

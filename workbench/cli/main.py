@@ -8,6 +8,7 @@ import rich_click as click
 
 from workbench import __version__
 from workbench.errors import (
+    CatalogDamagedError,
     CatalogNotEmptyError,
     ReadOnlyError,
     RunNotFoundError,
@@ -17,11 +18,15 @@ from workbench.errors import (
 click.rich_click.TEXT_MARKUP = "ansi"  # help text is plain: never parsed as Rich markup
 click.rich_click.SHOW_ARGUMENTS = True
 
+#: The way out of a damaged catalog.
+REBUILD_HINT = "rebuild it with `workbench rebuild`; the damaged file is kept as a backup"
+
 #: What the CLI adds to a service's error: the command or flag that helps.
 HINTS: dict[type[WorkbenchError], str] = {
     RunNotFoundError: "see `workbench runs`",
     ReadOnlyError: "change the catalog with `workbench ingest`",
     CatalogNotEmptyError: "`--replace` sets the existing one aside first",
+    CatalogDamagedError: REBUILD_HINT,
 }
 
 
@@ -108,6 +113,7 @@ COMMAND_MODULES = {
     "watch": "commands_ingest",
     "doctor": "commands_ingest",
     "demo": "commands_demo",
+    "rebuild": "commands_recovery",
 }
 _loaded: set[str] = set()
 
@@ -123,6 +129,7 @@ def _register(only: str | None = None) -> None:
         "commands_datasets",
         "commands_models",
         "commands_drift",
+        "commands_recovery",
         "commands_ui",
         "commands_serve",
         "commands_export",

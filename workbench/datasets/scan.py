@@ -26,6 +26,7 @@ from typing import Any
 
 from workbench.catalog import datasets_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.catalog.sources import record_sources
 from workbench.errors import DataFileError, NotFoundError
 from workbench.formats import datafiles
 from workbench.formats.fingerprint import (
@@ -288,6 +289,7 @@ def scan_paths(
     only their last-seen time is written; everything is written in one transaction.
     """
     started = time.perf_counter()
+    record_sources(cat.path, scanned=[str(Path(p).absolute()) for p in paths if Path(p).exists()])
     now = time.time()
     tops = [Path(p).absolute() for p in paths]
     found = list(find_data_files(tops))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from workbench.catalog import ingest_store as store
 from workbench.catalog.contract import CatalogLike
+from workbench.catalog.sources import record_sources
 from workbench.errors import CatalogBusyError
 from workbench.ingest.csv_mirror import import_root_for
 from workbench.ingest.discover import Discovery, discover_roots, missing_runs
@@ -34,8 +35,12 @@ def ingest_paths(
     paths: Iterable[str | os.PathLike[str]],
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Add each folder as a root (remembered) and ingest it; NotFoundError for a missing folder."""
-    return ingest_roots(cat, resolve_roots(paths), progress=progress, add=True)
+    """Add each folder as a root (remembered) and ingest it; NotFoundError for a missing folder.
+
+    The roots are also recorded beside the catalog (catalog/sources.py), for a rebuild."""
+    roots = resolve_roots(paths)
+    record_sources(cat.path, roots=roots)
+    return ingest_roots(cat, roots, progress=progress, add=True)
 
 
 def ingest_roots(

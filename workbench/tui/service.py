@@ -30,7 +30,7 @@ from workbench.catalog.queries import IngestIssue as IngestIssue
 from workbench.catalog.queries import MetricSummary as MetricSummary
 from workbench.catalog.queries import ModelUse as ModelUse
 from workbench.catalog.queries import RunDetail as RunDetail
-from workbench.errors import NotFoundError, ReadOnlyError, RunFormatError
+from workbench.errors import CatalogDamagedError, NotFoundError, ReadOnlyError, RunFormatError
 from workbench.formats import safe_files
 from workbench.formats.spec import ARTIFACTS_DIR, NOTES_FILE
 from workbench.ingest import IngestReport, ingest_paths, ingest_roots
@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 #: The views the SQL console reads, with their columns.
 SQL_VIEWS = queries.VIEWS
 #: What the app adds to a service's error.
-HINTS = {ReadOnlyError: "runs change by ingesting their folders"}
+HINTS = {
+    ReadOnlyError: "runs change by ingesting their folders",
+    CatalogDamagedError: "rebuild it with `workbench rebuild` in a terminal",
+}
 
 
 @contextlib.contextmanager
@@ -86,7 +89,8 @@ def data_version(catalog: CatalogLike) -> int:
 
 def list_projects(catalog: CatalogLike) -> list[tuple[str, int]]:
     """(project, run count) pairs, by project name."""
-    df = queries.list_projects(catalog)
+    with _hinted():  # the app's first read: a damaged catalog is reported with the way out
+        df = queries.list_projects(catalog)
     if len(df) == 0:
         return []
     rows = df.select(["project", "runs"]).rows()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
 from workbench.errors import FilterSyntaxError
@@ -65,9 +66,9 @@ class Field:
         return self.name if self.section == "run" else f"{self.section}.{self.name}"
 
 
-@dataclass(frozen=True)
-class Value:
-    """A literal: `kind` is "number" (a bare number) or "string" (quoted or a bare word)."""
+class Value(NamedTuple):
+    """A literal: `kind` is "number" (a bare number) or "string" (quoted or a bare word).
+    A tuple: an `in` list of 100,000 values makes 100,000 of them."""
 
     kind: str
     text: str
@@ -128,8 +129,9 @@ def as_number(text: str) -> float | None:
 # -- tokenizer ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a tuple: a filter of 100,000 values makes 200,000 of them)."""
+
     kind: str  # WORD, STRING, QIDENT, OP, LPAREN, RPAREN, COMMA, END
     text: str  # for STRING/QIDENT the unquoted content
     start: int  # 0-based offset
@@ -147,40 +149,33 @@ class Token:
         return repr(self.text)
 
 
+_TOKEN_RE = re.compile(
+    r"(?P<SPACE>\s+)|(?P<LPAREN>\()|(?P<RPAREN>\))|(?P<COMMA>,)"
+    r"|(?P<OP>" + "|".join(re.escape(op) for op in _OPERATORS) + r")"
+    r"|(?P<WORD>[" + re.escape("".join(sorted(_WORD_CHARS))) + r"]+)"
+    r"|(?P<QUOTE>['\"`])"
+)
+
+
 def tokenize(text: str) -> list[Token]:
     """Split a filter into tokens; raises FilterSyntaxError on an unterminated string."""
     tokens: list[Token] = []
     i, n = 0, len(text)
+    scan = _TOKEN_RE.match
     while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if ch == "(":
-            tokens.append(Token("LPAREN", ch, i, i + 1))
-            i += 1
-        elif ch == ")":
-            tokens.append(Token("RPAREN", ch, i, i + 1))
-            i += 1
-        elif ch == ",":
-            tokens.append(Token("COMMA", ch, i, i + 1))
-            i += 1
-        elif ch in "'\"`":
+        m = scan(text, i)
+        if m is None:
+            raise _error(text, i, f"unexpected character {text[i]!r}")
+        kind = m.lastgroup
+        if kind == "SPACE":
+            i = m.end()
+        elif kind == "QUOTE":
             content, j = _read_quoted(text, i)
-            tokens.append(Token("QIDENT" if ch == "`" else "STRING", content, i, j))
-            i = j
-        elif any(text.startswith(op, i) for op in _OPERATORS):
-            op = next(op for op in _OPERATORS if text.startswith(op, i))
-            tokens.append(Token("OP", op, i, i + len(op)))
-            i += len(op)
-        elif ch in _WORD_CHARS:
-            j = i
-            while j < n and text[j] in _WORD_CHARS:
-                j += 1
-            tokens.append(Token("WORD", text[i:j], i, j))
+            tokens.append(Token("QIDENT" if text[i] == "`" else "STRING", content, i, j))
             i = j
         else:
-            raise _error(text, i, f"unexpected character {ch!r}")
+            tokens.append(Token(str(kind), m.group(), i, m.end()))
+            i = m.end()
     tokens.append(Token("END", "", n, n))
     return tokens
 
@@ -240,39 +235,33 @@ class _Parser:
         return _error(self.text, tok.start, message)
 
     def parse(self) -> Node:
-        node = self.parse_or()
-        if self.tok.kind != "END":
-            if self.tok.kind == "RPAREN":
-                raise self.fail("unmatched ')'")
-            raise self.fail(f"expected 'and', 'or' or the end, found {self.tok.shown()}")
-        return node
-
-    def parse_or(self) -> Node:
-        items = [self.parse_and()]
-        while self.is_kw("or"):
-            self.advance()
-            items.append(self.parse_and())
-        return items[0] if len(items) == 1 else BoolOp("or", items)
-
-    def parse_and(self) -> Node:
-        items = [self.parse_unary()]
-        while self.is_kw("and"):
-            self.advance()
-            items.append(self.parse_unary())
-        return items[0] if len(items) == 1 else BoolOp("and", items)
-
-    def parse_unary(self) -> Node:
-        if self.is_kw("not"):
-            self.advance()
-            return Not(self.parse_unary())
-        if self.tok.kind == "LPAREN":
-            self.advance()
-            node = self.parse_or()
-            if self.tok.kind != "RPAREN":
+        """Operator precedence by two explicit stacks (no recursion, so no nesting depth can
+        exhaust Python's stack): `not` binds tightest, then `and`, then `or`."""
+        operands: list[Node] = []
+        operators: list[Token] = []  # LPAREN, or WORD tokens not / and / or
+        while True:
+            # An operand is expected: any number of 'not' and '(', then a comparison.
+            while self.is_kw("not") or self.tok.kind == "LPAREN":
+                operators.append(self.advance())
+            operands.append(self.parse_comparison())
+            # An operator, ')' or the end is expected.
+            while self.tok.kind == "RPAREN":
+                _reduce(operands, operators, "(")
+                if not operators:
+                    raise self.fail("unmatched ')'")
+                operators.pop()
+                self.advance()
+            if self.is_kw("and") or self.is_kw("or"):
+                word = self.tok.text.lower()
+                _reduce(operands, operators, word)
+                operators.append(self.advance())
+                continue
+            if any(op.kind == "LPAREN" for op in operators):
                 raise self.fail(f"expected ')', found {self.tok.shown()}")
-            self.advance()
-            return node
-        return self.parse_comparison()
+            if self.tok.kind != "END":
+                raise self.fail(f"expected 'and', 'or' or the end, found {self.tok.shown()}")
+            _reduce(operands, operators, "(")
+            return operands[0]
 
     def parse_field(self) -> Field:
         tok = self.tok
@@ -316,12 +305,7 @@ class _Parser:
             if self.tok.kind != "LPAREN":
                 raise self.fail(f"expected '(' after 'in', found {self.tok.shown()}")
             self.advance()
-            values = [self.parse_value("in the list")]
-            while self.tok.kind == "COMMA":
-                self.advance()
-                if self.tok.kind == "RPAREN":
-                    break
-                values.append(self.parse_value("after ','"))
+            values = self.parse_values()
             if self.tok.kind != "RPAREN":
                 raise self.fail(f"expected ',' or ')' in the list, found {self.tok.shown()}")
             self.advance()
@@ -330,6 +314,32 @@ class _Parser:
             f"expected an operator (=, !=, <, <=, >, >=, ~, in, is missing) after "
             f"{fld.label!r}, found {tok.shown()}"
         )
+
+    def parse_values(self) -> list[Value]:
+        """The values of an `in` list, up to (not including) its ')'; a trailing comma is
+        allowed. A plain loop over the tokens: lists of 100,000 values are expected."""
+        tokens, pos = self.tokens, self.pos
+        values: list[Value] = []
+        number = _NUMBER_RE.match
+        while True:
+            tok = tokens[pos]
+            if tok.kind == "STRING":
+                values.append(Value("string", tok.text, tok.start + 1))
+            elif tok.kind == "WORD" and tok.text.lower() not in KEYWORDS:
+                kind = "number" if number(tok.text) else "string"
+                values.append(Value(kind, tok.text, tok.start + 1))
+            else:
+                self.pos = pos
+                where = "after ','" if values else "in the list"
+                raise self.fail(f"expected a value {where}")
+            pos += 1
+            if tokens[pos].kind != "COMMA":
+                break
+            pos += 1
+            if tokens[pos].kind == "RPAREN":
+                break
+        self.pos = pos
+        return values
 
     def parse_value(self, where: str) -> Value:
         tok = self.tok
@@ -341,6 +351,36 @@ class _Parser:
             kind = "number" if _NUMBER_RE.match(tok.text) else "string"
             return Value(kind, tok.text, tok.column)
         raise self.fail(f"expected a value {where}")
+
+
+#: Binding strength of the operators on the parser's stack; "(" is never reduced.
+_STRENGTH = {"(": 0, "or": 1, "and": 2, "not": 3}
+
+
+def _reduce(operands: list[Node], operators: list[Token], down_to: str) -> None:
+    """Pop operators at least as strong as `down_to` into nodes, stopping at a "(".
+
+    Nodes are kept flat as they are built: `a and (b and c)` is one `and` of three items and
+    `not not x` is `x` (every condition is true or false, never NULL), so a long chain or a
+    deep stack of parentheses becomes a shallow tree.
+    """
+    floor = _STRENGTH[down_to]
+    while operators and operators[-1].kind != "LPAREN":
+        word = operators[-1].text.lower()
+        if _STRENGTH[word] < floor:
+            return
+        operators.pop()
+        if word == "not":
+            item = operands.pop()
+            operands.append(item.item if isinstance(item, Not) else Not(item))
+            continue
+        right, left = operands.pop(), operands.pop()
+        node = left if isinstance(left, BoolOp) and left.op == word else BoolOp(word, [left])
+        if isinstance(right, BoolOp) and right.op == word:
+            node.items.extend(right.items)
+        else:
+            node.items.append(right)
+        operands.append(node)
 
 
 def field_from_word(text: str, tok: Token, quoted_key: str | None = None) -> Field:

@@ -29,6 +29,7 @@ from workbench.formatting import (
     format_size,
     format_timestamp,
     printable,
+    without_path,
 )
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
@@ -41,9 +42,10 @@ from workbench.tui.messages import (
     RunLoaded,
 )
 from workbench.tui.screens.base import WorkbenchScreen
-from workbench.tui.service import Artifact, IngestIssue, MetricSummary
-from workbench.tui.theme import ERROR_STYLE, KEY_STYLE, METRIC_STYLE, resolve, status_text
+from workbench.tui.service import Artifact, IngestIssue
+from workbench.tui.theme import ERROR_STYLE, KEY_STYLE, resolve, status_text
 from workbench.tui.widgets.charts import MetricChart
+from workbench.tui.widgets.metrics_table import MetricsTable
 
 CHART_POINTS = 400
 TABS = ("overview", "metrics", "chart", "notes", "artifacts", "errors")
@@ -72,21 +74,6 @@ def _value_text(value: object) -> str:
     return "" if value is None else printable(value)
 
 
-def metrics_table(metrics: list[MetricSummary], *, key_style: str = "bold") -> Table:
-    table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
-    table.add_column(Text("metric"), style=key_style, no_wrap=True, max_width=30, overflow="ellipsis")
-    for label in ("latest", "min", "max", "step", "points"):
-        table.add_column(Text(label), justify="right", no_wrap=True)
-    if not metrics:
-        table.add_row(Text("no metrics logged", style="dim"), *[Text("")] * 5)
-    for m in metrics:
-        table.add_row(
-            Text(printable(m.key)), Text(format_number(m.last)), Text(format_number(m.min)),
-            Text(format_number(m.max)), Text(format_number(m.last_step)), Text(format_number(m.count)),
-        )
-    return table
-
-
 def errors_table(errors: list[IngestIssue]) -> Table:
     table = Table(expand=True, box=None, padding=(0, 1), header_style="bold")
     table.add_column(Text("file"), no_wrap=True, max_width=30, overflow="ellipsis")
@@ -95,8 +82,9 @@ def errors_table(errors: list[IngestIssue]) -> Table:
     if not errors:
         table.add_row(Text("no ingest errors", style="dim"), Text(""), Text(""))
     for e in errors:
+        message = without_path(e.message or "", e.path)
         table.add_row(Text(printable(Path(e.path or "").name)), Text(_value_text(e.line)),
-                      Text(printable(e.message)))
+                      Text(printable(message)))
     return table
 
 
@@ -145,8 +133,8 @@ class RunDetailScreen(WorkbenchScreen):
                     yield Static(id="overview-metrics", classes="section")
                     yield Static(id="tags", classes="section")
                     yield Static(id="environment", classes="section")
-            with TabPane("Metrics", id="metrics"), VerticalScroll():
-                yield Static(id="metrics-table")
+            with TabPane("Metrics", id="metrics"):
+                yield MetricsTable(id="metrics-table")
             with TabPane("Chart", id="chart"), Horizontal():
                 yield OptionList(id="chart-keys", classes="side-pane")
                 yield MetricChart(id="plot", legend=False)
@@ -246,8 +234,7 @@ class RunDetailScreen(WorkbenchScreen):
         self.query_one("#environment", Static).update(
             kv_table("Environment", env, "not recorded", key_style=key_style)
         )
-        metric_style = resolve(self, METRIC_STYLE)
-        self.query_one("#metrics-table", Static).update(metrics_table(data.metrics, key_style=metric_style))
+        self.query_one("#metrics-table", MetricsTable).show_metrics(data.metrics)
         rows = [(m.key, format_number(m.last)) for m in data.metrics[:12]]
         if len(data.metrics) > 12:
             metrics_key = keys_for(self.BINDINGS, "tab('metrics')")

@@ -19,10 +19,28 @@ SEARCH_DEBOUNCE_S = 0.15
 CARET_LINE_WIDTH = 64
 
 
+#: A longer expression is shown as this many characters around the failing column.
+EXPRESSION_WIDTH = 60
+
+
+def expression_window(expression: str, column: int) -> tuple[str, int]:
+    """At most EXPRESSION_WIDTH characters of `expression` around `column`, '…' where cut, and
+    the column within what is shown (a filter of 100,000 values stays one line)."""
+    if len(expression) <= EXPRESSION_WIDTH:
+        return expression, column
+    start = min(max(column - 1 - EXPRESSION_WIDTH // 2, 0), len(expression) - EXPRESSION_WIDTH)
+    shown = expression[start : start + EXPRESSION_WIDTH]
+    if start > 0:
+        shown, column = "…" + shown, column - start + 1
+    if start + EXPRESSION_WIDTH < len(expression):
+        shown += "…"
+    return shown, column
+
+
 def caret_text(expression: str, column: int, message: str) -> Content:
     """The failing expression with a caret under `column` (1-based) and the message: after the
     caret when it fits on a narrow screen, else on the next line (never wrapped mid-caret)."""
-    col = max(int(column or 1), 1)
+    expression, col = expression_window(expression, max(int(column or 1), 1))
     gap = " " if 2 + col + 1 + len(message) <= CARET_LINE_WIDTH else "\n"
     return Content.assemble(
         ("✗ ", f"bold {ERROR_STYLE}"),
