@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbench.catalog.location import user_data_dir
 from workbench.errors import WorkbenchError
@@ -33,6 +34,7 @@ class DemoResult:
     seconds: float
     exit_codes: list[int] = field(default_factory=list)
     ingest_summary: str = ""
+    registry_summary: str = ""
 
 
 def demo_dir() -> Path:
@@ -183,6 +185,7 @@ def run_demo(
     codes = run_samples(samples, root, plan, progress=progress)
     result = DemoResult(root=root, db_path=db_path, seconds=0.0, exit_codes=codes)
     result.ingest_summary = ingest_demo(root, db_path)
+    result.registry_summary = registry_demo(root, db_path, fresh=owned)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -197,3 +200,61 @@ def ingest_demo(root: Path, db_path: Path) -> str:
         f"Ingested {report.runs_seen} runs, {report.points:,} metric points, "
         f"{report.errors} bad lines into {db_path}"
     )
+
+
+#: The demo's model: two versions from the breast-cancer runs, the first one in production.
+DEMO_MODEL = "breast-cancer"
+
+
+def registry_demo(root: Path, db_path: Path, *, fresh: bool) -> str:
+    """Register two breast-cancer models, gate and promote the first to champion, record a
+    drifted production batch it scored and check its drift, so the Models, Lineage and Drift
+    screens have something to show. Returns a one-line summary (or why it was skipped).
+
+    It writes only to the registry log beside the demo catalog, never to one named by
+    $WORKBENCH_REGISTRY or to a log that was there before (unless the demo owns the folder).
+    """
+    from workbench.catalog.connection import Catalog
+
+    if os.environ.get("WORKBENCH_REGISTRY"):
+        return "Registry step skipped: $WORKBENCH_REGISTRY names a registry the demo must not write to."
+    registry = db_path.parent / "registry"
+    if fresh:
+        shutil.rmtree(registry, ignore_errors=True)
+    elif (registry / "events.jsonl").exists():
+        return f"Registry step skipped: {registry} already holds a registry log."
+    try:
+        return _register_and_check(Catalog(db_path), root, registry)
+    except (WorkbenchError, OSError) as exc:
+        return f"Registry step skipped: {exc}"
+
+
+def _register_and_check(cat: Any, root: Path, registry: Path) -> str:
+    import workbench as wb
+    from workbench import registry as models
+    from workbench.catalog import queries
+    from workbench.drift.service import check_drift
+    from workbench.ingest import ingest_paths
+
+    runs = queries.list_runs(cat, project="breast-cancer", sort=["-metrics.test_acc"])
+    picked = [r for r in runs.iter_rows(named=True) if r["name"] in ("logreg-1.0", "forest-80")]
+    if len(picked) < 2:
+        return "Registry step skipped: the breast-cancer runs did not all finish."
+    for row in sorted(picked, key=lambda r: r["name"] != "logreg-1.0"):  # logreg is v1
+        models.register(cat, row["id"], DEMO_MODEL, reason="trained in the demo sweep",
+                        registry=registry)
+    models.change_gate(cat, DEMO_MODEL, "metrics.test_acc >= 0.9", alias="champion",
+                       registry=registry)
+    models.promote(cat, DEMO_MODEL, 1, "champion", "best accuracy on the test split",
+                   registry=registry)
+    batch = next(root.rglob("breast_cancer_current_drift0.8.csv"), None)
+    if batch is None:
+        return f"Registered {DEMO_MODEL} v1 (champion) and v2; no production batch was found."
+    wb.log_predictions(f"{DEMO_MODEL}@champion", batch, name="scored-batch", root=root,
+                       project="production", registry=registry)
+    ingest_paths(cat, [root])
+    report = check_drift(cat, f"{DEMO_MODEL}@champion:train", f"{DEMO_MODEL}:production")
+    verdict = "drift" if report.drift else "no drift"
+    return (f"Registered {DEMO_MODEL} v1 (champion) and v2, logged a production batch and "
+            f"checked it against the training data: {verdict} "
+            f"({report.summary.split(':')[0]}).")

@@ -109,3 +109,49 @@ def test_ingest_summary_shows_the_catalog_path_as_it_is(tmp_path) -> None:
     summary = ingest_demo(root, db)
     assert summary.startswith("Ingested 0 runs")
     assert summary.endswith(str(db))
+
+
+def _model_plan(samples: Path) -> list[list[str]]:
+    """The two breast-cancer models the demo registers, the second with a drifted batch."""
+    script = str(samples / "model_and_dataset.py")
+    return [
+        [script, "--model", "logreg", "--C", "1.0"],
+        [script, "--model", "forest", "--n-estimators", "80", "--drift", "0.8"],
+    ]
+
+
+def test_demo_registers_promotes_and_checks_drift_afresh_each_time(
+        quick_demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo leaves a champion, a production batch and a drift report for the app's
+    Models, Lineage and Drift screens; a second demo starts its registry afresh."""
+    from workbench import registry
+    from workbench.drift.service import list_reports
+
+    monkeypatch.setattr(demo, "load_sweep_plan", _model_plan)
+    monkeypatch.delenv("WORKBENCH_REGISTRY", raising=False)
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["demo", "--no-ui"])
+        assert result.exit_code == 0, result.output
+        assert "Registered breast-cancer v1 (champion) and v2" in result.output
+        assert "checked it against the training data: drift" in result.output
+    cat = Catalog(quick_demo / "catalog.duckdb")
+    chosen = registry.get_version(cat, "breast-cancer@champion")
+    assert chosen.version == 1
+    assert [e.kind for e in registry.history(cat, "breast-cancer")].count("register") == 2
+    assert list_reports(cat).height == 1
+
+
+def test_demo_never_writes_to_a_registry_it_did_not_make(
+        quick_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "load_sweep_plan", _model_plan)
+    (tmp_path / "mine" / "registry").mkdir(parents=True)
+    log = tmp_path / "mine" / "registry" / "events.jsonl"
+    log.write_text("")
+    result = CliRunner().invoke(cli, ["demo", "--no-ui", "--root", str(tmp_path / "r"),
+                                      "--db", str(tmp_path / "mine" / "c.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "Registry step skipped" in result.output and log.read_text() == ""
+    monkeypatch.setenv("WORKBENCH_REGISTRY", str(tmp_path / "team-registry"))
+    result = CliRunner().invoke(cli, ["demo", "--no-ui"])
+    assert "Registry step skipped: $WORKBENCH_REGISTRY" in result.output
+    assert not (tmp_path / "team-registry").exists()

@@ -47,6 +47,8 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
         "and models.jsonl (see docs/run-format.md)."
     )
     click.echo(result.ingest_summary or "")
+    if result.registry_summary:
+        click.echo(result.registry_summary)
     click.echo(f"Took {result.seconds:.1f} s.")
     click.echo("")
     click.echo(f"Try: workbench --db {result.db_path} runs --sort -metrics.val_acc --limit 5")

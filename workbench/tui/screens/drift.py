@@ -104,9 +104,9 @@ class DriftScreen(WorkbenchScreen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="drift-files"):
-            yield Input(self._reference, placeholder="reference file (.parquet .csv .arrow .jsonl)",
+            yield Input(self._reference, placeholder="reference: file, NAME@V, MODEL@A:train",
                         id="drift-reference")
-            yield Input(self._current, placeholder="current file", id="drift-current")
+            yield Input(self._current, placeholder="current: file, NAME@V, MODEL:production", id="drift-current")
         yield Static(Text("enter or ctrl+r runs the check"), id="drift-status")
         with Vertical():
             table = DataTable(id="drift-table", cursor_type="row", zebra_stripes=True)
