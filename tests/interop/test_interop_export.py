@@ -170,17 +170,25 @@ def test_an_older_export_is_migrated_and_a_newer_one_refused(tmp_path: Path, cat
     manifest["tables"] = [t for t in manifest["tables"]
                           if t["name"] not in ("drift_report", "drift_column", "reference_summary",
                                                "file_fingerprint")]
-    # ... and ingest_files without the file identity columns (added by migration 6)
+    # ... and every table with only the columns schema 3 had (later migrations add some)
     import hashlib
 
+    import duckdb
     import pyarrow.parquet as pq
 
+    from workbench.catalog import schema
+
+    old = duckdb.connect()
+    for number, migrate in schema.MIGRATIONS:
+        if number <= 3:
+            migrate(old)
     for entry in manifest["tables"]:
-        if entry["name"] == "ingest_files":
-            file = export / entry["file"]
-            table = pq.read_table(file)
-            pq.write_table(table.drop_columns([c for c in ("dev", "ino") if c in table.column_names]), file)
-            entry["sha256"] = hashlib.sha256(file.read_bytes()).hexdigest()
+        keep = [r[0] for r in old.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [entry["name"]]).fetchall()]
+        file = export / entry["file"]
+        table = pq.read_table(file)
+        pq.write_table(table.select([c for c in table.column_names if c in keep]), file)
+        entry["sha256"] = hashlib.sha256(file.read_bytes()).hexdigest()
     (export / "manifest.json").write_text(json.dumps(manifest))
     target = tmp_path / "t.duckdb"
     result = run_cli(target, "import", "catalog", str(export), "--json")
