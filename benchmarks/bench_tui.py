@@ -52,12 +52,21 @@ def first_id(db: Path, filter_: str | None, sort: list[str]) -> str:
 
 
 async def until(pilot, condition, limit: float = 60.0) -> None:
-    """Let the app run until `condition()` holds (bounded)."""
+    """Let the app (same event loop) run until `condition()` holds (bounded)."""
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("the app never reached the expected state")
-        await pilot.pause(0.001)
+        await asyncio.sleep(0.002)
+
+
+async def press_until(pilot, key: str, condition) -> None:
+    """Press `key` and return as soon as `condition()` holds. Pilot's press itself returns
+    only once the app is idle (after every worker's result is handled), so it runs as a
+    task beside the poll."""
+    task = asyncio.ensure_future(pilot.press(key))
+    await until(pilot, condition)
+    await task
 
 
 class Clock:
@@ -98,19 +107,22 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float
                 nxt, desc = state.sort, not state.descending
             want = first_id(db, screen.query_spec.filter, [("-" if desc else "") + nxt])
             clock.start()
-            await pilot.press(key)
-            await until(pilot, lambda w=want: screen.table.row_ids[:1] == [w])
+            await press_until(pilot, key, lambda w=want, c=nxt, d=desc: screen.state.sort == c
+                              and screen.state.descending == d and screen.table.row_ids[:1] == [w])
             out["sort"].append(clock.stop())
         for expr in FILTERS:
             want = first_id(db, expr, sort_spec(screen.state))
             screen.filter_bar.filter_input.value = expr
             screen.filter_bar.filter_input.focus()
             await pilot.pause()
+            before = screen.frame
             clock.start()
-            await pilot.press("enter")
-            await until(pilot, lambda w=want, e=expr: screen.query_spec.filter == (e or None)
+            task = asyncio.ensure_future(pilot.press("enter"))
+            # a new result is shown (the previous one may already lead with the same run)
+            await until(pilot, lambda w=want, b=before: screen.frame is not b
                         and screen.table.row_ids[:1] == [w])
             out["filter"].append(clock.stop())
+            await task
             await until(pilot, lambda: not screen.partial
                         and not any(w.group == "runs" and w.is_running for w in app.workers))
             out["filter_all"].append(clock.stop())
