@@ -1,13 +1,15 @@
 """One run, in process: `get_run` and one metric's 100-point history, beside MLflow's client.
 
     python benchmarks/bench_point_reads.py [--repeat 50] [--mlflow-runs 2000] [--data DIR]
+                                          [--source ingest|direct]
 
 The medium catalog (benchmarks/_data, built by bench_queries.py) and the same runs loaded
 into MLflow's sqlite and file stores (the first --mlflow-runs of them; loading all 2,000
 takes minutes) are read side by side, interleaved call by call, so a load spike hits every
 reader alike. Workbench calls include opening and closing the catalog (a `Catalog` kept by
 the process, as the app keeps one). Prints best and median ms and the ratio to the fastest
-peer measured in this run. trackio is timed too when it is installed.
+peer measured in this run, in wall time and in CPU time (time.process_time: on a machine
+shared with other jobs, wall time is mostly waiting for a core). trackio is not wired in yet.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--mlflow-runs", type=int, default=2000)
     parser.add_argument("--data", type=Path, default=HERE / "_data")
+    parser.add_argument("--source", choices=["ingest", "direct"], default="ingest",
+                        help="build the medium catalog from run folders or straight in DuckDB")
     args = parser.parse_args(argv)
 
     import bench_queries
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     from workbench.catalog import queries
     from workbench.catalog.connection import Catalog
 
-    medium = bench_queries.build(args.data, "medium", (2000, 20, 5, 100), "ingest")
+    medium = bench_queries.build(args.data, "medium", (2000, 20, 5, 100), args.source)
     cat = Catalog(medium)
     n = min(args.mlflow_runs, 2000)
     with cat.connect(read_only=True) as con:  # a run MLflow has too (loaded in key order)
@@ -102,39 +106,41 @@ def main(argv: list[str] | None = None) -> None:
         ),
     }
     readers |= mlflow_readers(args.data, medium, n, run_name)
-    try:
-        import trackio  # noqa: F401
-
-        print("(trackio is installed but not wired into this benchmark yet)")
-    except ImportError:
-        print("(trackio not installed: not compared)")
 
     load = os.getloadavg()
-    times: dict[str, list[float]] = {label: [] for label in readers}
+    wall: dict[str, list[float]] = {label: [] for label in readers}
+    cpu: dict[str, list[float]] = {label: [] for label in readers}
     for fn in readers.values():
         fn()  # warm-up: first calls of a process
     for _ in range(args.repeat):
         for label, fn in readers.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            times[label].append((time.perf_counter() - t0) * 1000)
+            cpu[label].append((time.process_time() - c0) * 1000)
+            wall[label].append((time.perf_counter() - t0) * 1000)
     print(f"\none run of the medium catalog ({n} runs in MLflow), {args.repeat} interleaved calls,"
-          f" load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f}; ms\n")
-    for kind in ("get_run", "history"):
-        rows = {k: v for k, v in times.items() if kind in k}
-        peers = [min(v) for k, v in rows.items() if not k.startswith("workbench")]
-        fastest = min(peers) if peers else None
-        peer_median = min(statistics.median(v) for k, v in rows.items()
-                          if not k.startswith("workbench")) if peers else None
-        print("| read | best ms | median ms | best / fastest peer's best | median / fastest peer's median |")
-        print("|---|---|---|---|---|")
-        for label, values in rows.items():
-            best, median = min(values), statistics.median(values)
-            ratio = f"{best / fastest:.2f}×" if fastest else ""
-            ratio_m = f"{median / peer_median:.2f}×" if peer_median else ""
-            print(f"| {label} | {best:.2f} | {median:.2f} | {ratio} | {ratio_m} |")
-        print()
+          f" load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f}; ms")
+    for clock, times in (("wall", wall), ("CPU", cpu)):
+        print(f"\n{clock} time\n")
+        for kind in ("get_run", "history"):
+            report(times, kind)
 
+
+def report(times: dict[str, list[float]], kind: str) -> None:
+    """One table: best and median of each reader of `kind`, and ratios to the fastest peer."""
+    rows = {k: v for k, v in times.items() if kind in k}
+    peers = [v for k, v in rows.items() if not k.startswith("workbench")]
+    fastest = min(min(v) for v in peers) if peers else None
+    peer_median = min(statistics.median(v) for v in peers) if peers else None
+    print("| read | best ms | median ms | best / fastest peer's best"
+          " | median / fastest peer's median |")
+    print("|---|---|---|---|---|")
+    for label, values in rows.items():
+        best, median = min(values), statistics.median(values)
+        ratio = f"{best / fastest:.2f}×" if fastest else ""
+        ratio_m = f"{median / peer_median:.2f}×" if peer_median else ""
+        print(f"| {label} | {best:.2f} | {median:.2f} | {ratio} | {ratio_m} |")
+    print()
 
 if __name__ == "__main__":
     main()

@@ -3,14 +3,20 @@
     python benchmarks/bench_tui.py                 # 100,000-run catalog + a 200-run one
     python benchmarks/bench_tui.py --runs 20000 --cache /tmp/wb-bench-tui
 
-Targets: 100k runs first paint < 1.5 s, sort/filter keystroke to repaint < 150 ms,
-demo-sized catalog first paint < 0.8 s. Catalogs are cached under --cache between runs.
+Targets: 100k runs first paint < 1.5 s, a sort keystroke to the repainted table < 100 ms,
+a filter's Enter to the repainted first screenful < 150 ms, demo-sized catalog first paint
+< 0.8 s. Every timing ends on a state, not on a pause: the table's first row is the run the
+catalog itself puts first for that sort or filter (computed beforehand with list_runs). Wall
+and CPU time (time.process_time of the whole process) are printed; on a shared machine wall
+time is mostly waiting for a core. Catalogs are written straight into DuckDB
+(bench_queries.direct_catalog: the tables ingest writes) and cached under --cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -18,76 +24,116 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+FILTERS = ("metrics.metric_0 > 0.5", "params.p1 < 1000 or metrics.metric_1 < 0.2", "")
+
 
 def build(cache: Path, runs: int) -> Path:
-    """A catalog of `runs` generated run folders (built once, then reused)."""
-    from generate import Workload, generate
+    """A catalog of `runs` runs × 8 params × 4 metrics (latest values only), built once."""
+    from bench_queries import direct_catalog
 
-    from workbench.catalog.connection import Catalog
-    from workbench.ingest import ingest_paths
-
-    folder = cache / f"runs-{runs}"
-    db = cache / f"catalog-{runs}.duckdb"
-    if db.exists() and (cache / f"done-{runs}").exists():
+    db = cache / f"catalog-direct-{runs}.duckdb"
+    if db.exists() and (cache / f"done-direct-{runs}").exists():
         return db
     db.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    generate(Workload(runs=runs, params=8, metrics=4, steps=3, projects=8), folder)
-    t1 = time.perf_counter()
-    ingest_paths(Catalog(db), [folder])
-    t2 = time.perf_counter()
-    (cache / f"done-{runs}").write_text("ok")
-    print(f"  built {runs} runs: write {t1 - t0:.1f}s, ingest {t2 - t1:.1f}s", flush=True)
+    direct_catalog(db, runs, 8, 4, 0)
+    (cache / f"done-direct-{runs}").write_text("ok")
+    print(f"  built {runs} runs directly in {time.perf_counter() - t0:.1f}s", flush=True)
     return db
 
 
-async def measure(db: Path, *, interactions: bool) -> dict[str, float]:
+def first_id(db: Path, filter_: str | None, sort: list[str]) -> str:
+    """The run the catalog puts first for this filter and sort (ties broken by id)."""
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+
+    frame = queries.list_runs(Catalog(db), filter=filter_ or None, sort=[*sort, "id"], limit=1)
+    return str(frame["id"][0])
+
+
+async def until(pilot, condition, limit: float = 60.0) -> None:
+    """Let the app (same event loop) run until `condition()` holds (bounded)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app never reached the expected state")
+        await asyncio.sleep(0.002)
+
+
+async def press_until(pilot, key: str, condition) -> None:
+    """Press `key` and return as soon as `condition()` holds. Pilot's press itself returns
+    only once the app is idle (after every worker's result is handled), so it runs as a
+    task beside the poll."""
+    task = asyncio.ensure_future(pilot.press(key))
+    await until(pilot, condition)
+    await task
+
+
+class Clock:
+    """Wall and CPU seconds since start()."""
+
+    def start(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float, float]]]:
     from workbench.tui.app import make_app
+    from workbench.tui.runs_view import sort_spec, sortable_columns
     from workbench.tui.screens.runs import RunsScreen
 
-    out: dict[str, float] = {}
-    t0 = time.perf_counter()
+    out: dict[str, list[tuple[float, float]]] = {"first_paint": [], "sort": [], "filter": [],
+                                                  "filter_all": []}
+    clock = Clock()
+    clock.start()
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        while not (
-            isinstance(app.screen, RunsScreen)
-            and app.screen.frame is not None
-            and app.screen.table.row_count > 0
-        ):
-            await asyncio.sleep(0.005)
-        await pilot.pause()  # one more refresh: the table is painted
-        out["first_paint"] = time.perf_counter() - t0
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen)
+                    and app.screen.frame is not None and app.screen.table.row_count > 0)
+        out["first_paint"].append(clock.stop())
         if not interactions:
             return out
         screen = app.screen
-        n = screen.table.row_count
-        sorts = []
+        await until(pilot, lambda: not screen.partial)
         for key in ("o", "o", "O", "o", "O"):
-            t = time.perf_counter()
-            await pilot.press(key)
-            await pilot.pause()
-            sorts.append(time.perf_counter() - t)
-        out["sort_median"] = statistics.median(sorts)
-        out["sort_best"] = min(sorts)
-        filters = []
-        for expr in ("metrics.m0 > 0.5", "params.p1 < 1000 or metrics.m1 < 0.2", ""):
+            state = screen.state
+            if key == "o":
+                cols = sortable_columns(screen.frame, state)
+                nxt = cols[(cols.index(state.sort) + 1) % len(cols)] if state.sort in cols else cols[0]
+                desc = nxt in ("started_at", "duration_s", "ended_at")
+            else:
+                nxt, desc = state.sort, not state.descending
+            want = first_id(db, screen.query_spec.filter, [("-" if desc else "") + nxt])
+            clock.start()
+            await press_until(pilot, key, lambda w=want, c=nxt, d=desc: screen.state.sort == c
+                              and screen.state.descending == d and screen.table.row_ids[:1] == [w])
+            out["sort"].append(clock.stop())
+        for expr in FILTERS:
+            want = first_id(db, expr, sort_spec(screen.state))
             screen.filter_bar.filter_input.value = expr
             screen.filter_bar.filter_input.focus()
-            token = screen._load_token
-            t = time.perf_counter()
-            await pilot.press("enter")
-            while (
-                screen._load_token == token
-                or screen.query_spec.filter != (expr or None)
-                or any(w.group == "runs" and w.is_running for w in app.workers)
-            ):
-                await asyncio.sleep(0.002)
             await pilot.pause()
-            filters.append(time.perf_counter() - t)
-        out["filter_median"] = statistics.median(filters)
-        out["filter_best"] = min(filters)
-        out["rows"] = n
+            before = screen.frame
+            clock.start()
+            task = asyncio.ensure_future(pilot.press("enter"))
+            # a new result is shown (the previous one may already lead with the same run)
+            await until(pilot, lambda w=want, b=before: screen.frame is not b
+                        and screen.table.row_ids[:1] == [w])
+            out["filter"].append(clock.stop())
+            await task
+            await until(pilot, lambda: not screen.partial
+                        and not any(w.group == "runs" and w.is_running for w in app.workers))
+            out["filter_all"].append(clock.stop())
     return out
+
+
+def line(label: str, values: list[tuple[float, float]], target: str) -> str:
+    wall = sorted(v[0] * 1000 for v in values)
+    cpu = sorted(v[1] * 1000 for v in values)
+    return (f"  {label:<34} wall best {wall[0]:7.0f} median {statistics.median(wall):7.0f} ms"
+            f" | CPU best {cpu[0]:6.0f} median {statistics.median(cpu):6.0f} ms  ({target})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -102,27 +148,20 @@ def main(argv: list[str] | None = None) -> None:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
 
+    print(f"load average {os.getloadavg()[0]:.1f}")
     for runs, interactions, target in ((args.small, False, 0.8), (args.runs, True, 1.5)):
         db = build(cache, runs)
-        results = [asyncio.run(measure(db, interactions=interactions)) for _ in range(args.repeat)]
-        paint = sorted(r["first_paint"] for r in results)
-        print(
-            f"{runs:>7} runs: first paint best {paint[0]:.3f}s median {statistics.median(paint):.3f}s"
-            f" (target < {target}s)"
-        )
+        merged: dict[str, list[tuple[float, float]]] = {}
+        for _ in range(args.repeat):
+            for key, values in asyncio.run(measure(db, interactions=interactions)).items():
+                merged.setdefault(key, []).extend(values)
+        print(f"{runs} runs:")
+        print(line("start to first painted table", merged["first_paint"], f"< {target * 1000:.0f} ms"))
         if interactions:
-            sort_best = min(r["sort_best"] for r in results)
-            sort_med = statistics.median(r["sort_median"] for r in results)
-            f_best = min(r["filter_best"] for r in results)
-            f_med = statistics.median(r["filter_median"] for r in results)
-            print(
-                f"{'':>7}       sort keystroke -> repaint best {sort_best * 1000:.0f} ms"
-                f" median {sort_med * 1000:.0f} ms (target < 150 ms)"
-            )
-            print(
-                f"{'':>7}       filter Enter -> repaint best {f_best * 1000:.0f} ms"
-                f" median {f_med * 1000:.0f} ms (target < 150 ms)"
-            )
+            print(line("sort keystroke to repaint", merged["sort"], "< 100 ms"))
+            print(line("filter Enter to first screenful", merged["filter"], "< 150 ms"))
+            print(line("filter Enter to the full result", merged["filter_all"], ""))
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

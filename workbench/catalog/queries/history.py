@@ -20,6 +20,7 @@ from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
     import polars as pl
+    from duckdb import DuckDBPyConnection
 
 
 def metric_keys(cat: Source, run_ids: list[str] | str) -> list[str]:
@@ -82,8 +83,56 @@ def metric_history(
     _check(max_points, x)
     with open_source(cat) as con:
         runs = resolve_refs(con, as_list(run_ids))
+        if len(runs) == 1:  # the detail screen's read: one run's few series
+            rows = _one_run_rows(con, *_points_sql(runs, keys, max_points, x))
+            if rows is not None:
+                return _small_frame(runs[0], rows)
         found = _query(con, *_points_sql(runs, keys, max_points, x))
     return _in_order(found, runs)
+
+
+#: Up to this many points, one run's history is fetched as tuples and ordered in Python:
+#: for a point read, the polars round trip (Arrow, integer codes, a sort) costs more than
+#: the query. Beyond it the frame path below is cheaper.
+SMALL_HISTORY = 5000
+
+
+def _one_run_rows(con: DuckDBPyConnection, points: str, params: Params) -> Rows | None:
+    """One run's points as (key, step, epoch µs, value, x) rows ordered by key, x, step;
+    None when there are more than SMALL_HISTORY of them (the caller reads them again as
+    a frame: rare, and small beside reading that many points)."""
+    cursor = con.execute(
+        f"""SELECT key, step, CASE WHEN isfinite(ts) THEN trunc(ts * 1000000)::BIGINT END,
+                   value, x FROM ({points})""",
+        params,
+    )
+    found = cursor.fetchmany(SMALL_HISTORY + 1)
+    if len(found) > SMALL_HISTORY:
+        return None
+    # polars' order: NaN after every number
+    found.sort(key=lambda r: (r[0], r[4] != r[4], r[4], r[1]))
+    return Rows(["key", "step", "us", "value", "x"], found)
+
+
+def _small_frame(run: RunRef, rows: Rows) -> pl.DataFrame:
+    """HISTORY_COLUMNS from _one_run_rows' tuples (no sort, no Arrow)."""
+    import polars as pl
+
+    run_id, run_name, key, step, timestamp, value = HISTORY_COLUMNS
+    n = len(rows.rows)
+    keys, steps, stamps, values, _ = zip(*rows.rows, strict=True) if n else ([], [], [], [], [])
+    return pl.DataFrame(
+        {
+            run_id: [run.id] * n,
+            run_name: [run.name] * n,
+            key: list(keys),
+            step: list(steps),
+            timestamp: pl.Series(timestamp, list(stamps), pl.Int64).cast(pl.Datetime("us")),
+            value: list(values),
+        },
+        schema={run_id: pl.String, run_name: pl.String, key: pl.String, step: pl.Int64,
+                timestamp: pl.Datetime("us"), value: pl.Float64},
+    )
 
 
 def metric_history_rows(

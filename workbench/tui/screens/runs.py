@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,6 +36,8 @@ from workbench.tui.widgets.runs_table import RunsTable
 
 #: Rows fetched (in display order) before the full result, so a huge catalog paints at once.
 FIRST_PAGE = 500
+#: How long the loader waits for the first page to be painted before reading the rest.
+PAGE_PAINT_WAIT_S = 1.0
 
 #: Narrower than this, the projects sidebar starts collapsed so the metrics have room.
 SIDEBAR_MIN_WIDTH = 100
@@ -109,6 +113,9 @@ class RunsScreen(WorkbenchScreen):
         self._sidebar_choice: bool | None = None  # True/False once b was pressed
         self._sidebar_peek = False
         self._focus_table_after_load = False
+        #: Set by the UI once a first page is on the screen: the loader waits for it before
+        #: reading everything, so the page's paint does not compete with that read.
+        self._page_painted = threading.Event()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -177,8 +184,12 @@ class RunsScreen(WorkbenchScreen):
                 page.partial = len(page.frame) >= FIRST_PAGE
                 if worker.is_cancelled:
                     return
+                self._page_painted.clear()
                 self.post_message(RunsLoaded(page, token))
                 if not page.partial:
+                    return
+                self._page_painted.wait(PAGE_PAINT_WAIT_S)
+                if worker.is_cancelled:
                     return
         result = service.list_runs(self.catalog, query)
         result.frame = prepare_frame(result.frame)
@@ -210,6 +221,8 @@ class RunsScreen(WorkbenchScreen):
         self.filter_bar.clear_error()
         self.render_runs()
         self.table.loading = False
+        if result.partial:  # the loader reads the rest once this page is painted
+            self.call_after_refresh(self._page_painted.set)
         if self._first_load and not isinstance(self.focused, Input):
             self.table.focus()
             self.refresh_bindings()  # the footer missed the focus while the table loaded

@@ -164,15 +164,38 @@ class RunsTable(DataTable):
             text = set_cell_size(text, max(inner - 1, 0)) + "…" if inner > 0 else ""
             length = inner
         pad = " " * (inner - length)
-        style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        style = style + component_style
-        text_style = (style + own_style if own_style else style) + post_style
+        # The colours first (the same few combinations on every cell: rich caches their
+        # sums), the cell's own meta (row, column: what a click reads) last, once per style.
+        style = base_style + component_style
+        meta = Style.from_meta({"row": row_index, "column": column_index})
         pad_style = style + post_style
+        text_style = ((style + own_style) + post_style if own_style else pad_style) + meta
+        pad_style = pad_style + meta
         body = [Segment(pad, pad_style), Segment(text, text_style)] if right else [
             Segment(text, text_style), Segment(pad, pad_style)]
         lines = [[Segment(" ", pad_style), *body, Segment(" ", pad_style)]]
         self._cell_render_cache[key] = lines
         return lines
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        """The stock row style, its component styles looked up once per repaint: the stock
+        path recomputes a component's rich style (walking the ancestors) for every fixed
+        cell of every row painted. Kept in Textual's own cache of component styles, which
+        it clears whenever they may change (a repaint, a style update)."""
+        if row_index == -1:
+            name = "datatable--header"
+        elif row_index < self.fixed_rows:
+            name = "datatable--fixed"
+        elif self.zebra_stripes:
+            name = "datatable--odd-row" if row_index % 2 else "datatable--even-row"
+        else:
+            return base_style
+        key = ("runs-table-row", name)
+        hit = self._rich_style_cache.get(key)
+        if hit is None:
+            style = self.get_component_styles(name).rich_style
+            self._rich_style_cache[key] = hit = (style, style)
+        return hit[0]
 
     def _get_cell_renderable(self, row_index: int, column_index: int, max_width: int | None = None):
         if row_index >= 0 and column_index in (MARK_COLUMN, STATUS_COLUMN):
