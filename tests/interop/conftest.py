@@ -11,8 +11,10 @@ from _mlflow_fixture import build
 
 @pytest.fixture(autouse=True)
 def _own_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """MLflow's client may create an `mlflow.db` in the working folder: keep it in tmp."""
+    """MLflow's client may create an `mlflow.db` in the working folder: keep it in tmp. Every
+    test may open MLflow's file store (deprecated upstream: it refuses without this)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
 
 
 @pytest.fixture(scope="session")
