@@ -113,6 +113,23 @@ async def check_help(pilot, screen=None) -> None:
     assert await wait_for(pilot, lambda: pilot.app.screen is screen)
 
 
+def write_dataset_versions(tmp_path: Path, db: Path, name: str = "table.csv") -> None:
+    """Two versions of one CSV file (`name` under tmp_path/data) registered in the catalog."""
+    import os
+    import time
+
+    from workbench.catalog.connection import Catalog
+    from workbench.datasets.scan import scan_paths
+
+    table = tmp_path / "data" / name
+    table.parent.mkdir()
+    for version, rows in enumerate(([1, 2, 3], [1, 2, 3, 4]), start=1):
+        table.write_text("x,label\n" + "".join(f"{x},[b]{x}[/b]\n" for x in rows))
+        old = time.time() - 60.0 * (3 - version)  # files written just now are not fingerprinted
+        os.utime(table, (old, old))
+        scan_paths(Catalog(db), [table])
+
+
 def write_fixture_runs(root: Path) -> list[Path]:
     """The app's fixture: 2 projects, 6 runs, every status, params, metrics, tags, artifacts."""
     hour = 3600.0

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from _runfolders import build_catalog, write_run
-from _tui import runs_loaded, wait_for, write_fixture_runs
+from _tui import runs_loaded, wait_for, write_dataset_versions, write_fixture_runs
 from textual.widgets import Input
 
 from workbench.tui.app import make_app
@@ -94,29 +94,12 @@ async def test_a_bad_file_name_is_one_line_and_nothing_is_written(tmp_path: Path
         assert not list(tmp_path.glob("runs-*.csv"))
 
 
-def write_dataset(tmp_path: Path, db: Path) -> None:
-    """Two versions of a CSV file whose name is markup, registered in the catalog."""
-    import os
-    import time
-
-    from workbench.catalog.connection import Catalog
-    from workbench.datasets.scan import scan_paths
-
-    table = tmp_path / "data" / "[red]x.csv"
-    table.parent.mkdir()
-    for version, rows in enumerate(([1, 2, 3], [1, 2, 3, 4]), start=1):
-        table.write_text("x,label\n" + "".join(f"{x},[b]{x}[/b]\n" for x in rows))
-        old = time.time() - 60.0 * (3 - version)  # files written just now are not fingerprinted
-        os.utime(table, (old, old))
-        scan_paths(Catalog(db), [table])
-
-
 @pytest.mark.anyio
 async def test_export_key_on_a_plain_table_writes_its_text(tmp_path: Path) -> None:
     from workbench.tui.screens.datasets import DatasetsScreen
 
     db, _root = build_catalog(tmp_path, write_fixture_runs)
-    write_dataset(tmp_path, db)
+    write_dataset_versions(tmp_path, db, "[red]x.csv")
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         assert await runs_loaded(pilot, 6)

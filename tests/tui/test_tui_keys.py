@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from _runfolders import build_catalog
-from _tui import check_help, runs_loaded, wait_for, write_fixture_runs
+from _tui import check_help, runs_loaded, wait_for, write_dataset_versions, write_fixture_runs
 from textual.binding import Binding
 
 import workbench.tui.screens
@@ -122,23 +122,6 @@ def test_every_stylesheet_is_package_data() -> None:
         folder = Path(inspect.getfile(cls)).parent
         assert (folder / cls.CSS_PATH).is_file(), cls
         assert not cls.__dict__.get("DEFAULT_CSS"), f"{cls.__name__}: screen CSS goes in a .tcss file"
-
-
-def write_dataset_versions(tmp_path: Path, db: Path) -> None:
-    """Two versions of one CSV file registered in the catalog at `db`."""
-    import os
-    import time
-
-    from workbench.catalog.connection import Catalog
-    from workbench.datasets.scan import scan_paths
-
-    table = tmp_path / "data" / "table.csv"
-    table.parent.mkdir()
-    for version, rows in enumerate(([1, 2, 3], [1, 2, 3, 4]), start=1):
-        table.write_text("x,label\n" + "".join(f"{x},[b]{x}[/b]\n" for x in rows))
-        old = time.time() - 60.0 * (3 - version)  # files written just now are not fingerprinted
-        os.utime(table, (old, old))
-        scan_paths(Catalog(db), [table])
 
 
 @pytest.mark.anyio
