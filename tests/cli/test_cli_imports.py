@@ -43,6 +43,18 @@ def db(tmp_path_factory) -> str:
     return str(sample_catalog(tmp_path_factory.mktemp("imports")).path)
 
 
+def _duckdb_binding_imports_pandas() -> bool:
+    """DuckDB 1.4.0 itself imports numpy, pandas and pyarrow when a query binds a parameter
+    (later releases do not); on such a DuckDB the read commands cannot stay light."""
+    probe = ("import sys, duckdb\n"
+             "duckdb.connect().execute('SELECT ?', [1]).fetchall()\n"
+             "print('pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return out.stdout.strip() == "True"
+
+
+@pytest.mark.skipif(_duckdb_binding_imports_pandas(),
+                    reason="this DuckDB imports pandas whenever a query binds a parameter")
 @pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
 def test_read_command_imports_no_dataframe_library(db: str, args: list[str]) -> None:
     code = (

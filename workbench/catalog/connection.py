@@ -36,6 +36,9 @@ _PID_RE = re.compile(r"\(PID (\d+)\)")
 # mode: a read-only request while a writer is open here shares the writer's instance; a write
 # request while readers are open here waits for them like it waits for another process.
 _open_lock = threading.Lock()
+#: One migration at a time in this process: threads opening a new or older file together
+#: would otherwise both migrate it (a write-write conflict on `schema_version`).
+_migrate_lock = threading.Lock()
 _open_modes: dict[str, list[Any]] = {}  # path -> [read_only, count, attached alias or None]
 
 
@@ -228,11 +231,14 @@ class Catalog:
         if version < schema.SCHEMA_VERSION:
             if read_only:
                 raise _NeedsMigration()
-            if version > 0:
-                con.execute("CHECKPOINT")
-                backup = self.path.with_name(f"{self.path.name}.bak-v{version}")
-                shutil.copy2(self.path, backup)
-            schema.apply_migrations(con, version)
+            with _migrate_lock:
+                version = schema.read_version(con)  # another thread may have just migrated it
+                if version < schema.SCHEMA_VERSION:
+                    if version > 0:
+                        con.execute("CHECKPOINT")
+                        backup = self.path.with_name(f"{self.path.name}.bak-v{version}")
+                        shutil.copy2(self.path, backup)
+                    schema.apply_migrations(con, version)
         self._checked_version = True
 
     # -- small conveniences --------------------------------------------------------------

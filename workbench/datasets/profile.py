@@ -88,7 +88,10 @@ def scan_frame(path: Path, fmt: str | None) -> pl.LazyFrame:
     if fmt == "parquet":
         return pl.scan_parquet([str(p) for p in datafiles.parquet_parts(path)], glob=False)
     if fmt == "arrow":
-        return pl.scan_ipc(str(path), glob=False)
+        try:
+            return pl.scan_ipc(str(path), glob=False)
+        except TypeError:  # polars before 1.35 has no `glob` here
+            return pl.scan_ipc(str(path))
     if fmt in ("csv", "tsv"):
         separator = "," if fmt == "csv" else "\t"
         return pl.scan_csv(str(path), separator=separator, infer_schema_length=10_000, glob=False)

@@ -142,7 +142,10 @@ def _batches(file: Path):
     def read():
         import pyarrow.parquet as pq
 
-        yield from pq.ParquetFile(file).iter_batches(batch_size=export_store.BATCH_ROWS)
+        parquet = pq.ParquetFile(file)
+        if parquet.metadata.num_row_groups == 0:  # an empty table (pyarrow 18 fails to iterate it)
+            return
+        yield from parquet.iter_batches(batch_size=export_store.BATCH_ROWS)
 
     return read
 

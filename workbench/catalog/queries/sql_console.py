@@ -98,6 +98,9 @@ def check_reads_only(con: DuckDBPyConnection, text: str) -> None:
     try:
         statements = con.extract_statements(text)
     except duckdb.Error as exc:
+        # DuckDB 1.4 reads an import_database folder while parsing: the sandbox refuses it
+        if _is_refusal(exc, _first_line(exc)):
+            raise ReadOnlyError(f"the catalog is read-only here: {_first_line(exc)}") from None
         raise WorkbenchError(f"sql error: {_first_line(exc)}") from None
     if len(statements) != 1:
         raise WorkbenchError(f"only one statement runs at a time; got {len(statements)}")
