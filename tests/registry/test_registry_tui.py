@@ -50,14 +50,14 @@ async def test_promote_dialog_shows_gates_refuses_then_forces(tmp_path) -> None:
         assert await wait_for(pilot, lambda: models.selected_version() == 1)
         await pilot.press("p")
         assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
-                                and app.screen.check is not None)  # fmt: skip
+                                and app.screen.check is not None, timeout=120)  # fmt: skip
         dialog = app.screen
         text = screen_text(app)
         assert "fail" in text and "metrics.auc >= 0.85" in text
         assert "Forcing records the promotion as forced" in text
         await pilot.press(*"not good enough")
         await pilot.press("ctrl+s")
-        assert await wait_for(pilot, lambda: "refused" in screen_text(app))
+        assert await wait_for(pilot, lambda: "refused" in screen_text(app), timeout=120)
         assert isinstance(app.screen, PromoteDialog)
         assert [e["kind"] for e in env.events()].count("promote") == 0
         dialog.query_one("#force").value = True
@@ -78,7 +78,7 @@ async def test_the_dialog_rechecks_gates_for_another_alias(tmp_path) -> None:
         await open_models(pilot, 2)
         await pilot.press("tab", "p")  # v2, the newest
         assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
-                                and app.screen.check is not None)  # fmt: skip
+                                and app.screen.check is not None, timeout=120)  # fmt: skip
         assert app.screen.check.allowed and "pass" in screen_text(app)
         alias = app.screen.query_one("#alias")
         alias.value = "production"
@@ -153,7 +153,7 @@ async def test_no_screen_loads_a_model(tmp_path) -> None:
         models = await open_models(pilot, 2)
         await pilot.press("tab", "p")
         assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog)
-                                and app.screen.check is not None)  # fmt: skip
+                                and app.screen.check is not None, timeout=120)  # fmt: skip
         await pilot.press(*"ship", "ctrl+s")
         assert await wait_for(pilot, lambda: app.screen is models)
         await pilot.press("h")
