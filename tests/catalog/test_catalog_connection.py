@@ -160,14 +160,26 @@ def test_two_processes_both_succeed_or_one_gets_the_sentence(tmp_path):
 def _attached() -> list[str]:
     from workbench.catalog import connection
 
-    host = connection._host[0]
-    if host is None:
-        return []
-    rows = host.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal")
-    return [r[0] for r in rows.fetchall() if r[0].startswith("workbench_catalog_")]
+    with connection._open_lock:  # the linger thread may be detaching meanwhile
+        host = connection._host[0]
+        if host is None:
+            return []
+        rows = host.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal")
+        return [r[0] for r in rows.fetchall() if r[0].startswith("workbench_catalog_")]
 
 
-def test_read_only_open_detaches_on_close(tmp_path):
+def _detached(before: list[str], limit: float = 30.0) -> bool:
+    """Wait (bounded) until the lingering attach is gone; True when it is."""
+    deadline = time.monotonic() + limit
+    while _attached() != before:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_read_only_open_detaches_on_close(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "0")
     path = tmp_path / "c.duckdb"
     with Catalog(path).connect() as con:
         con.execute("INSERT INTO roots VALUES ('/a', now(), NULL)")
@@ -215,7 +227,7 @@ def test_readers_in_threads(tmp_path):
 
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(read, range(40))) == [100] * 40
-    assert _attached() == []
+    assert _detached([])
 
 
 def test_another_process_can_write_after_a_read(tmp_path):
@@ -223,8 +235,10 @@ def test_another_process_can_write_after_a_read(tmp_path):
     with Catalog(path).connect():
         pass
     cat = Catalog(path)
+    before = _attached()
     with cat.connect(read_only=True) as con:
         con.execute("SELECT count(*) FROM runs").fetchall()
+    assert _detached(before)  # a lingering attach lets go by itself
     code = (
         "import sys, duckdb; c = duckdb.connect(sys.argv[1]);"
         " c.execute(\"INSERT INTO roots VALUES ('/x', now(), NULL)\"); c.close()"
@@ -250,4 +264,88 @@ def test_missing_catalog_reads_as_empty_and_leaves_nothing(tmp_path):
         assert con.execute("SELECT count(*) FROM runs_view").fetchone()[0] == 0
         assert schema.read_version(con) == schema.SCHEMA_VERSION
     assert not path.exists() and not path.parent.exists()
+    assert _attached() == before  # an empty stand-in never lingers
+
+
+# -- a read-only attach lingers a moment after the last reader -------------------------------
+
+
+def _catalog_with_root(tmp_path, name="c.duckdb"):
+    path = tmp_path / name
+    with Catalog(path).connect() as con:
+        con.execute("INSERT INTO roots VALUES ('/a', now(), NULL)")
+    return Catalog(path)
+
+
+def test_a_burst_of_reads_attaches_once_then_lets_go(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "0.5")
+    cat = _catalog_with_root(tmp_path)
+    before = _attached()
+    with cat.connect(read_only=True) as con:
+        con.execute("SELECT 1").fetchall()
+    lingering = _attached()
+    assert len(lingering) == len(before) + 1
+    for _ in range(20):  # reads meanwhile reuse the same attach
+        with cat.connect(read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM roots").fetchone()[0] == 1
+    assert _attached() == lingering
+    assert _detached(before)
+
+
+def test_a_write_here_does_not_wait_for_a_lingering_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "60")
+    cat = _catalog_with_root(tmp_path)
+    with cat.connect(read_only=True) as con:
+        con.execute("SELECT 1").fetchall()
+    started = time.monotonic()
+    with Catalog(cat.path, busy_timeout=0).connect() as con:  # no retrying at all
+        con.execute("INSERT INTO roots VALUES ('/b', now(), NULL)")
+    assert time.monotonic() - started < 30
+    with cat.connect(read_only=True) as con:  # and the next read sees it
+        assert con.execute("SELECT count(*) FROM roots").fetchone()[0] == 2
+
+
+def test_a_replaced_file_is_attached_afresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "60")
+    cat = _catalog_with_root(tmp_path)
+    other = _catalog_with_root(tmp_path, "other.duckdb")
+    with other.connect() as con:
+        con.execute("INSERT INTO roots VALUES ('/other', now(), NULL)")
+    with cat.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM roots").fetchone()[0] == 1
+    other.path.replace(cat.path)  # as a rebuild or an import puts a new file in place
+    with cat.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM roots").fetchone()[0] == 2
+
+
+def test_another_process_gets_its_turn_while_this_one_keeps_reading(tmp_path, monkeypatch):
+    from workbench.catalog import connection
+
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "60")
+    monkeypatch.setattr(connection, "MAX_HOLD_S", 0.2)
+    cat = _catalog_with_root(tmp_path)
+    code = textwrap.dedent(
+        """
+        import sys
+        from workbench.catalog.connection import Catalog
+        with Catalog(sys.argv[1], busy_timeout=60).connect() as con:
+            con.execute("INSERT INTO roots VALUES ('/writer', now(), NULL)")
+        """
+    )
+    writer = subprocess.Popen([PY, "-c", code, str(cat.path)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    seen = 1
+    while seen == 1 and time.monotonic() < deadline:  # reads back to back, as fast as we can
+        with cat.connect(read_only=True) as con:
+            seen = con.execute("SELECT count(*) FROM roots").fetchone()[0]
+    assert writer.wait(timeout=60) == 0, writer.stderr.read() if writer.stderr else ""
+    assert seen == 2
+
+
+def test_lingering_off_by_zero(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "0")
+    cat = _catalog_with_root(tmp_path)
+    before = _attached()
+    with cat.connect(read_only=True) as con:
+        con.execute("SELECT 1").fetchall()
     assert _attached() == before

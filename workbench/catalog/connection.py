@@ -1,6 +1,8 @@
 """Open the catalog for one unit of work: create and migrate it, retry while another process holds it.
 
-Every caller does `with Catalog(path).connect() as con: ...`; nobody keeps the file open.
+Every caller does `with Catalog(path).connect() as con: ...`. A writer closes the file when
+its unit of work ends. A reader's read-only attach may linger a moment after it (at most
+READ_LINGER_S idle, MAX_HOLD_S in one stretch), so a burst of reads attaches once.
 """
 
 from __future__ import annotations
@@ -39,7 +41,33 @@ _open_lock = threading.Lock()
 #: One migration at a time in this process: threads opening a new or older file together
 #: would otherwise both migrate it (a write-write conflict on `schema_version`).
 _migrate_lock = threading.Lock()
-_open_modes: dict[str, list[Any]] = {}  # path -> [read_only, count, attached alias or None]
+_open_modes: dict[str, _Open] = {}  # path -> how this process has the file open
+
+#: Seconds a read-only attach is kept after its last reader is done, so that a burst of reads
+#: (the app moving through runs, a script reading run after run) attaches once instead of
+#: once per read (an attach costs more than a point read). $WORKBENCH_READ_LINGER overrides;
+#: 0 turns it off. A writer in another process meets the lock for at most this long.
+READ_LINGER_S = 0.2
+READ_LINGER_ENV = "WORKBENCH_READ_LINGER"
+#: A lingering attach is never kept past this many seconds from its attach; after such a
+#: release, reads do not linger for COOLDOWN_S, so a writer that retries gets its turn.
+MAX_HOLD_S = 2.0
+COOLDOWN_S = 0.5
+_cooldown_until: dict[str, float] = {}
+
+
+class _Open:
+    """How this process has one catalog file open: mode, readers, the attach (read-only)."""
+
+    __slots__ = ("read_only", "count", "alias", "identity", "attached_at", "idle_since")
+
+    def __init__(self, read_only: bool, alias: str | None = None, identity: Any = None):
+        self.read_only = read_only
+        self.count = 1
+        self.alias = alias
+        self.identity = identity
+        self.attached_at = time.monotonic()
+        self.idle_since: float | None = None  # set while a read-only attach lingers
 
 
 class _Retry(Exception):
@@ -279,27 +307,34 @@ def bump_data_version(con: DuckDBPyConnection) -> int:
 def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnection:
     with _open_lock:
         entry = _open_modes.get(key)
-        if entry and entry[1] > 0:
-            mode = entry[0]
-            if mode != read_only and not read_only:
+        lingering = entry is not None and entry.count == 0
+        if lingering and (not read_only or entry.identity != _identity(key)):
+            assert entry is not None
+            _drop(key, entry)  # a writer here, or the file changed: attach afresh
+            entry = None
+        if entry is not None:
+            if entry.read_only != read_only and not read_only:
                 raise _Retry("this process has the catalog open read-only")
-            if mode:  # more readers of the file this process has attached
-                con = _reader_cursor(entry[2], duckdb)
+            if entry.read_only:  # more readers of the file this process has attached
+                assert entry.alias is not None
+                con = _reader_cursor(entry.alias, duckdb)
             else:  # a writer also reads: share its instance
                 con = _connect(duckdb, key)
-            entry[1] += 1
+            entry.count += 1
+            entry.idle_since = None
             return con
         if read_only:
+            identity = _identity(key)
             alias = _attach(key, duckdb)
             try:
                 con = _reader_cursor(alias, duckdb)
             except BaseException:
                 _detach(alias)
                 raise
-            _open_modes[key] = [True, 1, alias]
+            _open_modes[key] = _Open(True, alias, identity)
             return con
         con = _connect(duckdb, key)
-        _open_modes[key] = [False, 1, None]
+        _open_modes[key] = _Open(False)
         return con
 
 
@@ -315,11 +350,106 @@ def _release(key: str, con: DuckDBPyConnection) -> None:
         finally:
             entry = _open_modes.get(key)
             if entry:
-                entry[1] -= 1
-                if entry[1] <= 0:
-                    del _open_modes[key]
-                    if entry[2] is not None:
-                        _detach(entry[2])
+                entry.count -= 1
+                if entry.count <= 0:
+                    _linger_or_drop(key, entry)
+
+
+def _linger_or_drop(key: str, entry: _Open) -> None:
+    """The last reader is done: keep the attach a moment (see READ_LINGER_S), or let go."""
+    now = time.monotonic()
+    linger = read_linger()
+    if not entry.read_only or linger <= 0 or now < _cooldown_until.get(key, 0.0):
+        _drop(key, entry)
+    elif now - entry.attached_at >= MAX_HOLD_S:
+        _drop(key, entry)
+        _cooldown_until[key] = now + COOLDOWN_S
+    else:
+        entry.idle_since = now
+        _start_reaper()
+
+
+def _drop(key: str, entry: _Open) -> None:
+    """Forget the open and detach its file (the caller holds _open_lock)."""
+    if _open_modes.get(key) is entry:
+        del _open_modes[key]
+    if entry.alias is not None:
+        _detach(entry.alias)
+
+
+def read_linger() -> float:
+    """Seconds a read-only attach lingers ($WORKBENCH_READ_LINGER, else READ_LINGER_S)."""
+    try:
+        return float(os.environ.get(READ_LINGER_ENV, READ_LINGER_S))
+    except ValueError:
+        return READ_LINGER_S
+
+
+def release_lingering() -> None:
+    """Detach every read-only attach that only lingers (nobody is reading it now)."""
+    with _open_lock:
+        for key, entry in list(_open_modes.items()):
+            if entry.count == 0:
+                _drop(key, entry)
+
+
+def _identity(key: str) -> tuple[Any, ...]:
+    """What tells a file (and its WAL) apart from the one attached: an attach is reused only
+    while this is unchanged."""
+    out: list[Any] = []
+    for path in (key, key + ".wal"):
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append(None)
+        else:
+            out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+_reaper: list[threading.Thread | None] = [None]
+
+
+def _start_reaper() -> None:
+    """One daemon thread detaches lingering attaches when their time is up (caller holds
+    _open_lock)."""
+    thread = _reaper[0]
+    if thread is not None and thread.is_alive():
+        return
+    thread = threading.Thread(target=_reap, name="workbench-catalog-linger", daemon=True)
+    _reaper[0] = thread
+    thread.start()
+
+
+def _reap() -> None:
+    while True:
+        with _open_lock:
+            now = time.monotonic()
+            linger = read_linger()
+            wait = None
+            for key, entry in list(_open_modes.items()):
+                if entry.count != 0 or entry.idle_since is None:
+                    continue
+                due = entry.idle_since + linger
+                if due <= now or now - entry.attached_at >= MAX_HOLD_S:
+                    _drop(key, entry)
+                else:
+                    wait = due - now if wait is None else min(wait, due - now)
+            if wait is None:
+                _reaper[0] = None
+                return
+        time.sleep(max(wait, 0.005))
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has its own DuckDB instance: the parent's attaches are not its own."""
+    _open_modes.clear()
+    _cooldown_until.clear()
+    _reaper[0] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # Read-only opens ATTACH the file to one in-memory DuckDB instance per process and DETACH
