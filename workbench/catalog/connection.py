@@ -307,9 +307,9 @@ def bump_data_version(con: DuckDBPyConnection) -> int:
 def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnection:
     with _open_lock:
         entry = _open_modes.get(key)
-        lingering = entry is not None and entry.count == 0
-        if lingering and (not read_only or entry.identity != _identity(key)):
-            assert entry is not None
+        if entry is not None and entry.count == 0 and (  # a read-only attach lingering
+            not read_only or entry.identity != _identity(key)
+        ):
             _drop(key, entry)  # a writer here, or the file changed: attach afresh
             entry = None
         if entry is not None:
