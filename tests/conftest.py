@@ -18,6 +18,9 @@ import wb_offline  # noqa: E402
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(_OFFLINE), os.environ.get("PYTHONPATH", "")) if p
 )
+# Every stored run document read anywhere in the suite is checked against the tables it was
+# made from (workbench/catalog/run_details.py), in this process and every one it starts.
+os.environ["WORKBENCH_CHECK_RUN_DETAIL"] = "1"
 # One log per pytest process (each xdist worker has its own), inherited by what it starts.
 _fd, _log = tempfile.mkstemp(prefix="wb-network-", suffix=".log")
 os.close(_fd)

@@ -157,6 +157,14 @@ def test_two_processes_both_succeed_or_one_gets_the_sentence(tmp_path):
 # -- read-only opens attach the file to one in-memory instance per process ------------------
 
 
+@pytest.fixture(autouse=True)
+def _nothing_lingers_from_before():
+    """Each test counts attaches from a clean start (an earlier test's read may linger)."""
+    from workbench.catalog import connection
+
+    connection.release_lingering()
+
+
 def _attached() -> list[str]:
     from workbench.catalog import connection
 

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 BATCH_ROWS = 200_000
-#: Written by a restore from its own migrations, never loaded from an export.
-NOT_RESTORED = ("schema_version",)
+#: Written by a restore itself (from its migrations; derived documents), never loaded from an
+#: export.
+NOT_RESTORED = ("schema_version", "run_detail")
 
 _METRICS_SQL = """
 SELECT r.run_id, r.project, r.name AS run_name, m.key, m.step,
@@ -102,6 +103,8 @@ def restore_file(
     """
     import duckdb
 
+    from workbench.catalog import run_details
+
     con = duckdb.connect(str(path))
     try:
         con.execute("BEGIN TRANSACTION")
@@ -127,6 +130,8 @@ def restore_file(
             if int(last) > 0 and name in sequence_values(con):
                 con.execute(f"SELECT max(nextval('{name.replace(chr(39), '')}')) FROM range(?)",
                             [int(last)]).fetchall()
+        if "run_detail" in present:
+            run_details.fill(con)  # an older file gets them from its migration on open
         if version == schema.SCHEMA_VERSION:
             con.execute(schema.VIEWS)  # an older file gets them from its migration on open
         con.execute("COMMIT")

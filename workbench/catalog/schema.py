@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
@@ -170,6 +170,15 @@ def _migrate_to_v6(con: DuckDBPyConnection) -> None:
     )
 
 
+def _migrate_to_v8(con: DuckDBPyConnection) -> None:
+    """Point reads: each run's details as one stored document (catalog/run_details.py),
+    written here for every run already in the catalog."""
+    from workbench.catalog import run_details
+
+    con.execute(run_details.TABLE)
+    run_details.fill(con)
+
+
 #: Ordered migrations: (version it produces, function taking a DuckDB connection inside a
 #: transaction). Never edit a shipped entry; append a new one.
 MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
@@ -179,6 +188,7 @@ MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (4, _migrate_to_v4),
     (5, _migrate_to_v5),
     (6, _migrate_to_v6),
+    (8, _migrate_to_v8),
 ]
 
 

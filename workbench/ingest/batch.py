@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from workbench.catalog import ingest_store as store
+from workbench.catalog import run_details
 from workbench.catalog.connection import bump_data_version
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.datasets_store import link_run_datasets
@@ -43,6 +44,7 @@ class BatchWork:
     gone: list[int] = field(default_factory=list)  # runs whose folder vanished (first batch)
     add_roots: list[str] = field(default_factory=list)  # roots to remember (first batch)
     scanned_roots: list[str] = field(default_factory=list)  # roots to stamp (last batch)
+    last: bool = False  # the pass's last batch (it writes the runs' missing documents)
 
 
 def run_batch(
@@ -125,9 +127,22 @@ class _BatchWriter:
         store.add_roots(con, self.work.add_roots)
         store.mark_roots_scanned(con, self.work.scanned_roots)
         self._count()
+        # Every run whose rows this batch may have changed loses its stored document; the
+        # last batch of a pass writes the missing ones (catalog/run_details.py).
+        run_details.forget(con, self._touched_runs())
+        if self.work.last:
+            run_details.fill(con)
         if self.report.changed:
             link_run_datasets(con)  # dataset versions and locations of new datasets.jsonl lines
             self.data_version = bump_data_version(con)
+
+    def _touched_runs(self) -> list[int]:
+        """The runs whose rows this batch wrote or may have written."""
+        keys = [i.run_key for i in self.active]
+        keys += self.gone + list(self.ids.move_missing) + list(self.ids.forget)
+        keys += [row[3] for row in self.errors]
+        keys += [fs.run_key for fs in self.file_states]
+        return [k for k in keys if k is not None]
 
     def _forget_and_check_offsets(self, con: Connection) -> None:
         """Forget runs read afresh; find files whose offset moved since the pass loaded it."""

@@ -140,6 +140,7 @@ def _run_batches(
             batch.gone, batch.add_roots = gone, new_roots
         if not todo:
             batch.scanned_roots = found.scanned_roots
+            batch.last = True
         result, again = run_batch(cat, batch, state, claimed_ids)
         first = False
         report.merge(result)

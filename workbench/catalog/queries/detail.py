@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from workbench.catalog import run_details
 from workbench.catalog.queries.common import (
     Source,
     fetch_all,
@@ -14,8 +17,12 @@ from workbench.catalog.queries.common import (
     resolve_ref,
     typed_param,
 )
-from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL
+from workbench.catalog.run_details import RUN_FIELDS
+from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL, stale_before
 from workbench.formatting import json_safe
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 @dataclass(frozen=True)
@@ -136,45 +143,97 @@ _RUN_SQL = f"""
     FROM runs r WHERE
 """
 
-#: The run's sections (section number, column list, table, order), fetched in ONE statement:
-#: each section is one row holding its rows as a JSON array of arrays. DuckDB's cost per
-#: statement (~1-2 ms of CPU) dominates such small reads, so one statement instead of seven
-#: halves get_run. NaN and infinities survive (Python's json reads them back).
-_SECTIONS = (
-    ("key, value_text, value_num, value_type", "params", "key"),
-    ("key, value", "tags", "key"),
-    ("key, last_value, min_value, max_value, last_step, count", "metric_summary", "key"),
-    ("path, size, sha256", "artifacts", "path"),
-    ("name, path, role, sha256, size, rows, format, logged_at, extra", "run_datasets",
-     "logged_at, name"),
-    ("name, path, flavor, sha256, size, metadata, logged_at", "run_models", "logged_at, name"),
-    ("path, line, message, epoch_us(seen_at)", "ingest_errors", "seen_at, path, line"),
-)
 _SECTIONS_SQL = " UNION ALL ".join(
     f"SELECT {i} AS section, to_json(list(json_array({cols}) ORDER BY {order}))"
     f" FROM {table} WHERE run_key = $k"
-    for i, (cols, table, order) in enumerate(_SECTIONS)
+    for i, (cols, table, order) in enumerate(run_details.SECTIONS)
 )
 _EPOCH = datetime(1970, 1, 1)
+#: Set to 1 to check every document read against the tables (the test suite does).
+CHECK_ENV = "WORKBENCH_CHECK_RUN_DETAIL"
 
 
 def get_run(cat: Source, ref: str) -> RunDetail:
     """Everything about one run: params, tags, metric summary, artifacts, datasets, models,
     environment, notes and ingest errors.
 
-    Two statements for a full run id (the run's row looked up by id, then every section in
-    one statement); a name or an id prefix is resolved first.
+    One small read of the run's stored document (catalog/run_details.py) for a full run id;
+    a name or an id prefix is resolved first. A run without a document yet is read from the
+    tables (two statements).
     """
+    ref = str(ref).strip()
     with open_source(cat) as con:
-        found = fetch_all(con, _RUN_SQL + " r.run_id = $ref", {"ref": str(ref).strip()})
-        if not found:
+        doc = run_details.read(con, run_id=ref) if ref else None
+        if doc is None:
             key = resolve_ref(con, ref).run_key
-            found = fetch_all(con, _RUN_SQL + " r.run_key = $k", {"k": key})
-        row = found[0]
-        sections = dict(fetch_all(con, _SECTIONS_SQL, {"k": row[25]}))
-    params, tags, metrics, artifacts, datasets, models, errors = (
-        json.loads(sections[i]) if sections.get(i) else [] for i in range(len(_SECTIONS))
+            doc = run_details.read(con, run_key=key)
+            if doc is None:
+                return _from_tables(con, key)
+        detail = _from_doc(doc)
+        if os.environ.get(CHECK_ENV) == "1":
+            _check_against_tables(con, doc, detail)
+    return detail
+
+
+def _from_doc(doc: list[Any]) -> RunDetail:
+    """A RunDetail from a stored document: its effective status and duration worked out
+    here as status_sql() and DURATION_SQL do in SQL."""
+    fields = dict(zip(_DOC_FIELDS, doc, strict=False))
+    started, ended, heartbeat = (
+        run_details.timestamp(fields[k]) for k in ("started_us", "ended_us", "heartbeat_us")
     )
+    stored = fields["status"]
+    last_seen = heartbeat if heartbeat is not None else started
+    running = stored == "running"
+    status = "stale" if running and last_seen is not None and last_seen < stale_before() else stored
+    end_us = fields["ended_us"]
+    if end_us is None and running:
+        end_us = fields["heartbeat_us"] if fields["heartbeat_us"] is not None else fields["started_us"]
+    start_us = fields["started_us"]
+    duration = None
+    if start_us is not None and end_us is not None:
+        duration = (end_us // 1000 - start_us // 1000) / 1000.0
+    row = (
+        fields["run_id"], fields["project"], fields["name"], status, started, ended, heartbeat,
+        duration, *(fields[k] for k in _DOC_FIELDS[7:25]),
+    )
+    n = len(RUN_FIELDS)
+    return _detail(row, [doc[n + i] or [] for i in range(len(run_details.SECTIONS))])
+
+
+def _from_tables(con: DuckDBPyConnection, key: int) -> RunDetail:
+    """A RunDetail read from the tables (a run whose document is not written yet)."""
+    row = fetch_all(con, _RUN_SQL + " r.run_key = $k", {"k": key})[0]
+    sections = dict(fetch_all(con, _SECTIONS_SQL, {"k": key}))
+    return _detail(
+        row,
+        [json.loads(sections[i]) if sections.get(i) else [] for i in range(len(run_details.SECTIONS))],
+    )
+
+
+def _check_against_tables(con: DuckDBPyConnection, doc: list[Any], detail: RunDetail) -> None:
+    """Raise when the stored document says anything the tables do not (a writer that changed
+    a run's rows without forgetting its document)."""
+    expected = _from_tables(con, doc[len(RUN_FIELDS) - 1])
+    if json.dumps(expected.to_dict(), sort_keys=True) != json.dumps(detail.to_dict(), sort_keys=True):
+        raise AssertionError(
+            f"run {detail.id}: the stored run_detail document differs from the tables:\n"
+            f"  document: {detail.to_dict()}\n  tables:   {expected.to_dict()}"
+        )
+
+
+#: Names of the document's head (run_details.RUN_FIELDS) in this module's terms.
+_DOC_FIELDS = (
+    "run_id", "project", "name", "status", "started_us", "ended_us", "heartbeat_us", "path",
+    "root", "missing", "host", "user_name", "pid", "python", "platform", "command", "cwd",
+    "git_commit", "git_branch", "git_dirty", "format_version", "notes", "parent_id", "deleted",
+    "run_key",
+)
+
+
+def _detail(row: Sequence[Any], sections: list[list[Any]]) -> RunDetail:
+    """A RunDetail from the run's row (as _RUN_SQL selects it) and its sections' rows."""
+    params, tags, metrics, artifacts, datasets, models, errors = sections
     return RunDetail(
         id=row[0],
         project=row[1],
@@ -217,7 +276,7 @@ def _model(row: list[Any]) -> ModelUse:
     return ModelUse(name, path, flavor, sha256, size, _maybe_json(metadata), logged_at)
 
 
-def _environment(row: tuple[Any, ...]) -> Environment:
+def _environment(row: Sequence[Any]) -> Environment:
     try:
         command = json.loads(row[16]) if row[16] else None
     except ValueError:
