@@ -1,15 +1,19 @@
 """One run, in process: `get_run` and one metric's 100-point history, beside MLflow's client.
 
-    python benchmarks/bench_point_reads.py [--repeat 50] [--mlflow-runs 2000] [--data DIR]
+    python benchmarks/bench_point_reads.py [--repeat 50] [--runs 50] [--mlflow-runs 2000] [--data DIR]
                                           [--source ingest|direct]
 
 The medium catalog (benchmarks/_data, built by bench_queries.py) and the same runs loaded
 into MLflow's sqlite and file stores (the first --mlflow-runs of them; loading all 2,000
 takes minutes) are read side by side, interleaved call by call, so a load spike hits every
 reader alike. Workbench calls include opening and closing the catalog (a `Catalog` kept by
-the process, as the app keeps one). Prints best and median ms and the ratio to the fastest
-peer measured in this run, in wall time and in CPU time (time.process_time: on a machine
-shared with other jobs, wall time is mostly waiting for a core). trackio is not wired in yet.
+the process, as the app keeps one). Each call reads the next of --runs different runs, so no
+reader answers from what it read the call before. Workbench is measured twice: as it runs
+(a read-only attach lingers 0.2 s after a read, so a burst of reads attaches once) and with
+WORKBENCH_READ_LINGER=0 (every call attaches and detaches the file). Prints best and median
+ms and the ratio to the fastest peer measured in this run, in wall time and in CPU time
+(time.process_time: on a machine shared with other jobs, wall time is mostly waiting for a
+core). trackio is not wired in yet.
 """
 
 from __future__ import annotations
@@ -51,8 +55,9 @@ def mlflow_store(data: Path, medium: Path, runs: int, store: str) -> str:
     return uri
 
 
-def mlflow_readers(data: Path, medium: Path, runs: int, run_name: str) -> dict:
-    """{label: callable} for MLflow's stores (loaded once under `data`), or {} without it."""
+def mlflow_readers(data: Path, medium: Path, runs: int, run_names: list[str]) -> dict:
+    """{label: callable} for MLflow's stores (loaded once under `data`), or {} without it;
+    each call reads the next of `run_names`."""
     try:
         import mlflow  # noqa: F401
     except ImportError:
@@ -64,13 +69,38 @@ def mlflow_readers(data: Path, medium: Path, runs: int, run_name: str) -> dict:
     for store in MLFLOW_URIS:
         client = MlflowClient(mlflow_store(data, medium, runs, store))
         exp = client.get_experiment_by_name("bench").experiment_id
-        found = client.search_runs([exp], filter_string=f"attributes.run_name = '{run_name}'")
-        run_id = found[0].info.run_id
-        readers[f"MLflow {store}: get_run"] = (lambda c=client, r=run_id: c.get_run(r))
-        readers[f"MLflow {store}: metric_0 history"] = (
-            lambda c=client, r=run_id: c.get_metric_history(r, "metric_0")
+        ids = []
+        for name in run_names:
+            found = client.search_runs([exp], filter_string=f"attributes.run_name = '{name}'")
+            ids.append(found[0].info.run_id)
+        readers[f"MLflow {store}: get_run"] = cycling(lambda r, c=client: c.get_run(r), ids)
+        readers[f"MLflow {store}: metric_0 history"] = cycling(
+            lambda r, c=client: c.get_metric_history(r, "metric_0"), ids
         )
     return readers
+
+
+def cycling(read, items: list, linger: str | None = None):
+    """A reader that reads the next of `items` at each call (with $WORKBENCH_READ_LINGER set
+    to `linger` during the call, when given)."""
+    position = [0]
+
+    def call():
+        item = items[position[0] % len(items)]
+        position[0] += 1
+        if linger is None:
+            return read(item)
+        before = os.environ.get("WORKBENCH_READ_LINGER")
+        os.environ["WORKBENCH_READ_LINGER"] = linger
+        try:
+            return read(item)
+        finally:
+            if before is None:
+                del os.environ["WORKBENCH_READ_LINGER"]
+            else:
+                os.environ["WORKBENCH_READ_LINGER"] = before
+
+    return call
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -79,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--mlflow-runs", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=50, help="different runs read in turn")
     parser.add_argument("--data", type=Path, default=HERE / "_data")
     parser.add_argument("--source", choices=["ingest", "direct"], default="ingest",
                         help="build the medium catalog from run folders or straight in DuckDB")
@@ -92,20 +123,24 @@ def main(argv: list[str] | None = None) -> None:
     medium = bench_queries.build(args.data, "medium", (2000, 20, 5, 100), args.source)
     cat = Catalog(medium)
     n = min(args.mlflow_runs, 2000)
-    with cat.connect(read_only=True) as con:  # a run MLflow has too (loaded in key order)
-        run_id, run_name = con.execute(
-            "SELECT run_id, name FROM runs ORDER BY run_key LIMIT 1 OFFSET ?", [n // 2]
-        ).fetchone()
-    readers = {
-        "workbench: get_run": lambda: queries.get_run(cat, run_id),
-        "workbench: metric_0 history (frame, as the app)": lambda: queries.metric_history(
-            cat, [run_id], keys=["metric_0"]
-        ),
-        "workbench: metric_0 history (rows, as the CLI)": lambda: queries.metric_history_rows(
-            cat, [run_id], keys=["metric_0"]
-        ),
-    }
-    readers |= mlflow_readers(args.data, medium, n, run_name)
+    with cat.connect(read_only=True) as con:  # runs MLflow has too (loaded in key order)
+        picked = con.execute(
+            "SELECT run_id, name FROM runs ORDER BY run_key LIMIT ? OFFSET ?",
+            [args.runs, max(0, n // 2 - args.runs // 2)],
+        ).fetchall()
+    run_ids = [r[0] for r in picked]
+    readers = {}
+    for label, linger in (("", None), (", attach per call", "0")):
+        readers |= {
+            f"workbench{label}: get_run": cycling(lambda r: queries.get_run(cat, r), run_ids, linger),
+            f"workbench{label}: metric_0 history (frame, as the app)": cycling(
+                lambda r: queries.metric_history(cat, [r], keys=["metric_0"]), run_ids, linger
+            ),
+            f"workbench{label}: metric_0 history (rows, as the CLI)": cycling(
+                lambda r: queries.metric_history_rows(cat, [r], keys=["metric_0"]), run_ids, linger
+            ),
+        }
+    readers |= mlflow_readers(args.data, medium, n, [r[1] for r in picked])
 
     load = os.getloadavg()
     wall: dict[str, list[float]] = {label: [] for label in readers}
