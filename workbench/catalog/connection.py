@@ -59,7 +59,7 @@ _cooldown_until: dict[str, float] = {}
 class _Open:
     """How this process has one catalog file open: mode, readers, the attach (read-only)."""
 
-    __slots__ = ("read_only", "count", "alias", "identity", "attached_at", "idle_since")
+    __slots__ = ("read_only", "count", "alias", "identity", "attached_at", "idle_since", "memo")
 
     def __init__(self, read_only: bool, alias: str | None = None, identity: Any = None):
         self.read_only = read_only
@@ -68,6 +68,19 @@ class _Open:
         self.identity = identity
         self.attached_at = time.monotonic()
         self.idle_since: float | None = None  # set while a read-only attach lingers
+        self.memo: dict[str, Any] = {}  # see attach_memo()
+
+
+#: id(reader cursor) -> the memo of the attach it reads (see attach_memo).
+_memo_of: dict[int, dict[str, Any]] = {}
+
+
+def attach_memo(con: DuckDBPyConnection) -> dict[str, Any] | None:
+    """A dict that lives exactly as long as the read-only attach `con` reads through, for
+    answers only a change of the file could make wrong (while the file is attached here, no
+    other process can write it, and a write in this process detaches it first); None for a
+    connection that is not such a reader."""
+    return _memo_of.get(id(con))
 
 
 class _Retry(Exception):
@@ -318,6 +331,7 @@ def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnectio
             if entry.read_only:  # more readers of the file this process has attached
                 assert entry.alias is not None
                 con = _reader_cursor(entry.alias, duckdb)
+                _memo_of[id(con)] = entry.memo
             else:  # a writer also reads: share its instance
                 con = _connect(duckdb, key)
             entry.count += 1
@@ -331,7 +345,8 @@ def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnectio
             except BaseException:
                 _detach(alias)
                 raise
-            _open_modes[key] = _Open(True, alias, identity)
+            entry = _open_modes[key] = _Open(True, alias, identity)
+            _memo_of[id(con)] = entry.memo
             return con
         con = _connect(duckdb, key)
         _open_modes[key] = _Open(False)
@@ -345,6 +360,7 @@ def _connect(duckdb: ModuleType, key: str) -> DuckDBPyConnection:
 
 def _release(key: str, con: DuckDBPyConnection) -> None:
     with _open_lock:
+        _memo_of.pop(id(con), None)
         try:
             con.close()
         finally:
@@ -445,6 +461,7 @@ def _after_fork_in_child() -> None:
     """A forked child has its own DuckDB instance: the parent's attaches are not its own."""
     _open_modes.clear()
     _cooldown_until.clear()
+    _memo_of.clear()
     _reaper[0] = None
 
 

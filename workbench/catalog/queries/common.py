@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from workbench.catalog.compat import finish_pending
-from workbench.catalog.connection import read_data_version
+from workbench.catalog.connection import attach_memo, read_data_version
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.run_status import STALE_PARAM, stale_before
 from workbench.errors import RunNotFoundError
@@ -160,22 +160,38 @@ def resolve_ref(con: DuckDBPyConnection, ref: str) -> RunRef:
 
 
 def resolve_refs(con: DuckDBPyConnection, refs: list[str]) -> list[RunRef]:
-    """Resolve several refs, keeping their order and dropping repeats (full ids in one query)."""
+    """Resolve several refs, keeping their order and dropping repeats (full ids in one query).
+
+    Runs resolved through the same read-only attach are remembered for as long as it lasts
+    (connection.attach_memo): the app's reads of one run in a row resolve it once."""
     refs = [str(ref).strip() for ref in refs]
+    memo = attach_memo(con)
+    known: dict[str, RunRef] = memo.setdefault("run_refs", {}) if memo is not None else {}
+    asked = [ref for ref in refs if ref not in known]
     exact = {
         row[1]: RunRef(*row)
-        for row in fetch_all(
-            con,
-            "SELECT run_key, run_id, project, name FROM runs WHERE list_contains($refs, run_id)",
-            {"refs": refs},
+        for row in (
+            fetch_all(
+                con,
+                "SELECT run_key, run_id, project, name FROM runs WHERE list_contains($refs, run_id)",
+                {"refs": asked},
+            )
+            if asked
+            else []
         )
     }
     out: list[RunRef] = []
     for ref in refs:
-        run = exact.get(ref) or resolve_ref(con, ref)
+        run = known.get(ref) or exact.get(ref) or resolve_ref(con, ref)
+        if memo is not None and len(known) < _MEMO_REFS:
+            known[ref] = run
         if run not in out:
             out.append(run)
     return out
+
+
+#: At most this many run refs are remembered per attach.
+_MEMO_REFS = 10_000
 
 
 def as_list(refs: list[str] | str) -> list[str]:
