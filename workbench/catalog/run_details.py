@@ -49,14 +49,22 @@ CREATE TABLE IF NOT EXISTS run_detail (run_key INTEGER NOT NULL, run_id VARCHAR 
 CREATE INDEX IF NOT EXISTS run_detail_id ON run_detail (run_id);
 """
 
-_SECTION_SQL = ", ".join(
-    f"(SELECT to_json(list(json_array({cols}) ORDER BY {order})) FROM {table} s"
-    f" WHERE s.run_key = r.run_key)"
-    for cols, table, order in SECTIONS
-)
-_DOC_SQL = "json_array({}, {})::VARCHAR".format(
-    ", ".join(f"r.{f}" if "(" not in f else f.replace("(", "(r.") for f in RUN_FIELDS),
-    _SECTION_SQL,
+_HEAD_SQL = ", ".join(f"r.{f}" if "(" not in f else f.replace("(", "(r.") for f in RUN_FIELDS)
+#: Writes the documents of every run that has none: each section aggregated once per run
+#: (grouped, for just those runs), then joined to the run's row.
+_FILL_SQL = (
+    "WITH m AS (SELECT run_key FROM runs r WHERE NOT EXISTS"
+    " (SELECT 1 FROM run_detail d WHERE d.run_key = r.run_key)), "
+    + ", ".join(
+        f"s{i} AS (SELECT run_key, to_json(list(json_array({cols}) ORDER BY {order})) AS j"
+        f" FROM {table} WHERE run_key IN (SELECT run_key FROM m) GROUP BY run_key)"
+        for i, (cols, table, order) in enumerate(SECTIONS)
+    )
+    + " INSERT INTO run_detail SELECT r.run_key, r.run_id, json_array("
+    + _HEAD_SQL
+    + "".join(f", s{i}.j" for i in range(len(SECTIONS)))
+    + ")::VARCHAR FROM runs r JOIN m USING (run_key) "
+    + " ".join(f"LEFT JOIN s{i} USING (run_key)" for i in range(len(SECTIONS)))
 )
 
 _EPOCH = datetime(1970, 1, 1)
@@ -71,16 +79,7 @@ def forget(con: DuckDBPyConnection, run_keys: Sequence[int]) -> None:
 
 def fill(con: DuckDBPyConnection) -> int:
     """Write the document of every run that has none; returns how many were written."""
-    missing = con.execute(
-        "SELECT count(*) FROM runs r WHERE NOT EXISTS "
-        "(SELECT 1 FROM run_detail d WHERE d.run_key = r.run_key)"
-    ).fetchall()[0][0]
-    if missing:
-        con.execute(
-            f"INSERT INTO run_detail SELECT r.run_key, r.run_id, {_DOC_SQL} FROM runs r "
-            "WHERE NOT EXISTS (SELECT 1 FROM run_detail d WHERE d.run_key = r.run_key)"
-        )
-    return int(missing)
+    return int(con.execute(_FILL_SQL).fetchall()[0][0])
 
 
 def rebuild(con: DuckDBPyConnection) -> int:
