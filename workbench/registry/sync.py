@@ -69,17 +69,20 @@ def sync(cat: CatalogLike, registry: RegistryDir = None) -> Verification:
     result, same, known = _verified(cat, log)
     if not result.ok:
         return result
-    seen = max(known, default=0)
     if same and len(known) == len(result.events):
         return result  # the hashes of every event matched in _lost_events
     if not known and not result.events:
         return result
     state = replay(result.events)
     if same:
-        fresh = [e for e in result.events if int(e.get("seq", 0)) > seen]
-        touched = sorted({str(e.get("model", "")) for e in fresh})
         with cat.connect() as con:
-            store.replace_registry(con, str(log.path), *state_rows(state), fresh, only=touched)
+            # What the catalog holds is read again under the write lock: another process
+            # may have synced some of these events since the read above.
+            seen = max(store.event_hashes(con), default=0)
+            fresh = [e for e in result.events if int(e.get("seq", 0)) > seen]
+            if fresh:
+                touched = sorted({str(e.get("model", "")) for e in fresh})
+                store.replace_registry(con, str(log.path), *state_rows(state), fresh, only=touched)
     else:
         with cat.connect() as con:
             store.replace_registry(con, str(log.path), *state_rows(state), result.events)
