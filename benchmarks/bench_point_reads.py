@@ -8,9 +8,9 @@ into MLflow's sqlite and file stores (the first --mlflow-runs of them; loading a
 takes minutes) are read side by side, interleaved call by call, so a load spike hits every
 reader alike. Workbench calls include opening and closing the catalog (a `Catalog` kept by
 the process, as the app keeps one). Each call reads the next of --runs different runs, so no
-reader answers from what it read the call before. Workbench is measured twice: as it runs
-(a read-only attach lingers 0.2 s after a read, so a burst of reads attaches once) and with
-WORKBENCH_READ_LINGER=0 (every call attaches and detaches the file). Prints best and median
+reader answers from what it read the call before. Workbench is measured twice: "in a burst"
+(just after another read, whose read-only attach lingers 0.2 s, as when the app moves
+through runs) and "alone" (nothing attached: the call attaches and detaches the file). Prints best and median
 ms and the ratio to the fastest peer measured in this run, in wall time and in CPU time
 (time.process_time: on a machine shared with other jobs, wall time is mostly waiting for a
 core). trackio is not wired in yet.
@@ -103,6 +103,20 @@ def cycling(read, items: list, linger: str | None = None):
     return call
 
 
+#: Untimed, before each workbench call: "in a burst" reads just after another read (its
+#: attach lingers, as when the app moves through runs); "alone" reads with nothing attached.
+def _in_a_burst(cat):
+    from workbench.catalog import queries
+
+    return lambda: queries.data_version(cat)
+
+
+def _alone():
+    from workbench.catalog.connection import release_lingering
+
+    return release_lingering
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -130,8 +144,11 @@ def main(argv: list[str] | None = None) -> None:
         ).fetchall()
     run_ids = [r[0] for r in picked]
     readers = {}
-    for label, linger in (("", None), (", attach per call", "0")):
-        readers |= {
+    prepare = {}
+    for label, linger, before in (
+        (" in a burst", None, _in_a_burst(cat)), (" alone", "0", _alone())
+    ):
+        calls = {
             f"workbench{label}: get_run": cycling(lambda r: queries.get_run(cat, r), run_ids, linger),
             f"workbench{label}: metric_0 history (frame, as the app)": cycling(
                 lambda r: queries.metric_history(cat, [r], keys=["metric_0"]), run_ids, linger
@@ -140,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
                 lambda r: queries.metric_history_rows(cat, [r], keys=["metric_0"]), run_ids, linger
             ),
         }
+        readers |= calls
+        prepare |= dict.fromkeys(calls, before)
     readers |= mlflow_readers(args.data, medium, n, [r[1] for r in picked])
 
     load = os.getloadavg()
@@ -149,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
         fn()  # warm-up: first calls of a process
     for _ in range(args.repeat):
         for label, fn in readers.items():
+            if label in prepare:
+                prepare[label]()
             t0, c0 = time.perf_counter(), time.process_time()
             fn()
             cpu[label].append((time.process_time() - c0) * 1000)

@@ -438,13 +438,18 @@ def _start_reaper() -> None:
 
 
 def _reap() -> None:
+    """Detach what lingered long enough; stay while anything is attached read-only here (a
+    thread started per release cost more than the reads it serves)."""
     while True:
         with _open_lock:
             now = time.monotonic()
             linger = read_linger()
             wait = None
             for key, entry in list(_open_modes.items()):
+                if not entry.read_only:
+                    continue
                 if entry.count != 0 or entry.idle_since is None:
+                    wait = linger if wait is None else min(wait, linger)  # being read
                     continue
                 due = entry.idle_since + linger
                 if due <= now or now - entry.attached_at >= MAX_HOLD_S:
@@ -454,7 +459,7 @@ def _reap() -> None:
             if wait is None:
                 _reaper[0] = None
                 return
-        time.sleep(max(wait, 0.005))
+        time.sleep(min(max(wait, 0.005), 0.25))
 
 
 def _after_fork_in_child() -> None:
