@@ -55,6 +55,8 @@ async def until(pilot, condition, limit: float = 60.0) -> None:
     """Let the app (same event loop) run until `condition()` holds (bounded)."""
     deadline = time.monotonic() + limit
     while not condition():
+        if pilot.app._exception is not None:  # the app failed: say so rather than time out
+            raise RuntimeError("the app failed") from pilot.app._exception
         if time.monotonic() > deadline:
             raise TimeoutError("the app never reached the expected state")
         await asyncio.sleep(0.002)
@@ -107,8 +109,14 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float
                 nxt, desc = state.sort, not state.descending
             want = first_id(db, screen.query_spec.filter, [("-" if desc else "") + nxt])
             clock.start()
-            await press_until(pilot, key, lambda w=want, c=nxt, d=desc: screen.state.sort == c
-                              and screen.state.descending == d and screen.table.row_ids[:1] == [w])
+            try:
+                await press_until(pilot, key, lambda w=want, c=nxt, d=desc: screen.state.sort == c
+                                  and screen.state.descending == d and screen.table.row_ids[:1] == [w])
+            except TimeoutError:
+                raise TimeoutError(
+                    f"after {key!r}: sort {screen.state.sort} descending {screen.state.descending},"
+                    f" first row {screen.table.row_ids[:1]}; expected {nxt} descending {desc},"
+                    f" first row {want}") from None
             out["sort"].append(clock.stop())
         for expr in FILTERS:
             want = first_id(db, expr, sort_spec(screen.state))

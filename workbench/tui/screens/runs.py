@@ -303,7 +303,8 @@ class RunsScreen(WorkbenchScreen):
             text.append(self.query_spec.search)
         if n == 0 and (self.query_spec.filter or self.query_spec.search):
             text.append("  · no runs match", style="bold")
-        self.query_one("#status-line", Static).update(text)
+        # one line of fixed height: a new text never moves anything, so no layout pass
+        self.query_one("#status-line", Static).update(text, layout=False)
 
     # -- events ---------------------------------------------------------------------------
 
