@@ -1,7 +1,8 @@
 """Turn list_runs' wide DataFrame into the Arrow table the runs table shows (no Textual here).
 
 Sorting, column choice, marks and grouping happen here on the in-memory frame, so a sort
-keystroke repaints without a catalog round trip.
+keystroke repaints without a catalog round trip. A RunsView keeps, per loaded frame, the
+display strings and one row order per sort; the table reads its rows through the order.
 """
 
 from __future__ import annotations
