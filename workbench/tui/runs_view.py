@@ -1,15 +1,19 @@
 """Turn list_runs' wide DataFrame into the Arrow table the runs table shows (no Textual here).
 
 Sorting, column choice, marks and grouping happen here on the in-memory frame, so a sort
-keystroke repaints without a catalog round trip.
+keystroke repaints without a catalog round trip. A RunsView keeps, per loaded frame, the
+display strings and one row order per sort; the table reads its rows through the order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.text import Text
 
 from workbench.formatting import MINUTES, SIGNIFICANT_DIGITS, printable
@@ -47,13 +51,17 @@ class ViewState:
 @dataclass
 class RunsDisplay:
     """What the runs table needs: Arrow data, Text labels, run ids by row, source column names,
-    and each column's content width (measured here, vectorised, so the table never scans rows)."""
+    and each column's content width (measured here, vectorised, so the table never scans rows).
+
+    With `order`, `table` holds the rows in the frame's order and row i of the display is
+    table row order[i] (a sort only changes the order); without it, `table` is in display order."""
 
     table: pa.Table
     labels: list[Text]
-    row_ids: list[str]
+    row_ids: Sequence[str]
     columns: list[str]
     widths: list[int] = field(default_factory=list)
+    order: pa.Array | None = None
 
 
 MAX_WIDTH = 32
@@ -177,34 +185,22 @@ def header_label(col: str, state: ViewState, *, numeric: bool = False) -> Text:
     return text
 
 
-_FORMAT_CACHE: dict[tuple, tuple[pl.DataFrame, list[int]]] = {}
+def _arrow_for_table(shown: pl.DataFrame) -> pa.Table:
+    """`shown` as the Arrow table fastdatatable takes: positional names (polars cannot hand a
+    column name holding NUL to Arrow: it panics) and plain string columns (not string_view
+    or large_string)."""
+    table = shown.rename({c: f"c{i}" for i, c in enumerate(shown.columns)}).to_arrow()
+    return pa.Table.from_arrays(
+        [
+            c.cast(pa.string()) if pa.types.is_large_string(c.type) or pa.types.is_string_view(c.type) else c
+            for c in table.columns
+        ],
+        names=[f"c{i}" for i in range(table.num_columns)],
+    )
 
 
-def _formatted(frame: pl.DataFrame, cols: list[str]) -> tuple[pl.DataFrame, list[int]]:
-    """Display strings of `cols` (plus the status glyph) in frame order, and their widths.
-
-    Cached per (frame, columns): a sort or a mark only reorders or adds to it."""
-    key = (id(frame), tuple(cols))
-    hit = _FORMAT_CACHE.get(key)
-    if hit is not None:
-        return hit
-    status_map = {k: v[0] for k, v in STATUS_STYLE.items()}
-    exprs = [
-        pl.col("status")
-        .cast(pl.Utf8)
-        .replace_strict(status_map, default=UNKNOWN_STATUS[0], return_dtype=pl.Utf8)
-        .alias("_status"),
-    ]
-    exprs += [_display_expr(frame, c) for c in cols]
-    shown = frame.select(exprs)
-    result = (shown, content_widths(shown))
-    _FORMAT_CACHE.clear()  # one frame at a time is shown; keep memory flat
-    _FORMAT_CACHE[key] = result
-    return result
-
-
-def display_order(frame: pl.DataFrame, state: ViewState) -> pl.Series:
-    """Row indices of `frame` in display order (group first when grouping; nulls last)."""
+def _sort_keys(frame: pl.DataFrame, state: ViewState) -> tuple[list[str], list[bool]]:
+    """The columns the display order sorts by (group first), before the tie-break by id."""
     by: list[str] = []
     desc: list[bool] = []
     if state.group_by and state.group_by in frame.columns:
@@ -213,45 +209,185 @@ def display_order(frame: pl.DataFrame, state: ViewState) -> pl.Series:
     if state.sort in frame.columns and state.sort not in by:
         by.append(state.sort)
         desc.append(state.descending)
-    if "id" in frame.columns and "id" not in by:
-        by.append("id")
-        desc.append(False)
+    return by, desc
+
+
+def id_order(frame: pl.DataFrame) -> pl.Series:
+    """Row indices of `frame` by run id: the base every display order is a stable sort of."""
+    return frame.select(pl.arg_sort_by("id", nulls_last=True, maintain_order=True)).to_series()
+
+
+def display_order(frame: pl.DataFrame, state: ViewState, by_id: pl.Series | None = None) -> pl.Series:
+    """Row indices of `frame` in display order: group first when grouping, then the sort
+    column, ties by id; nulls last. A stable sort of the rows in id order (`by_id`, computed
+    here when not given), which is the same order as sorting by (keys..., id) and several
+    times faster than a sort on two keys."""
+    by, desc = _sort_keys(frame, state)
+    if "id" not in frame.columns:
+        if not by:
+            return pl.Series("i", range(frame.height), dtype=pl.UInt32)
+        return frame.select(pl.arg_sort_by(by, descending=desc, nulls_last=True, maintain_order=True)).to_series()
+    base = id_order(frame) if by_id is None else by_id
     if not by:
-        return pl.Series("i", range(frame.height), dtype=pl.UInt32)
-    return frame.select(pl.arg_sort_by(by, descending=desc, nulls_last=True, maintain_order=True)).to_series()
+        return base
+    keyed = frame.select([pl.col(c).gather(base) for c in by])
+    within = keyed.select(pl.arg_sort_by(by, descending=desc, nulls_last=True, maintain_order=True)).to_series()
+    return base.gather(within)
+
+
+class OrderedIds(Sequence[str]):
+    """The run ids of the table's rows, in display order, looked up through the order rather
+    than copied out (100,000 ids as Python strings cost more than the sort that orders them)."""
+
+    def __init__(self, ids: pa.Array, order: pa.Array) -> None:
+        self._ids = ids
+        self._order = order
+        self._list: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step == 1:
+                return self._ids.take(self._order.slice(start, max(stop - start, 0))).to_pylist()
+            return self.to_list()[index]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._ids[self._order[index].as_py()].as_py()
+
+    def to_list(self) -> list[str]:
+        if self._list is None:
+            self._list = self._ids.take(self._order).to_pylist()
+        return self._list
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_list())
+
+    def __contains__(self, run_id: object) -> bool:
+        return isinstance(run_id, str) and pc.index(self._ids, run_id).as_py() >= 0
+
+    def index(self, run_id: object, start: int = 0, stop: int | None = None) -> int:
+        """The display row of `run_id` (ValueError when it is not shown)."""
+        row = pc.index(self._ids, run_id).as_py() if isinstance(run_id, str) else -1
+        position = pc.index(self._order, pa.scalar(row, self._order.type)).as_py() if row >= 0 else -1
+        if position < 0 or position < start or (stop is not None and position >= stop):
+            raise ValueError(f"{run_id!r} is not shown")
+        return position
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OrderedIds | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+#: Sort orders one RunsView keeps (each 4 bytes a run).
+MAX_ORDERS = 32
+
+
+class RunsView:
+    """One loaded frame and what the runs table derives from it, cached: the display strings
+    and widths per set of columns, and the row order per sort. A new frame is a new RunsView,
+    so nothing cached outlives the data it came from; a sort keystroke only computes (or
+    looks up) an order of row numbers and the table reads its rows through it."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._formatted: tuple[tuple[str, ...], pa.Table, list[int], list[bool]] | None = None
+        self._orders: dict[tuple, pa.Array] = {}
+        self._by_id: pl.Series | None = None
+        self._ids: pa.Array | None = None
+
+    def formatted(self, cols: list[str]) -> tuple[pa.Table, list[int], list[bool]]:
+        """Display strings of `cols` (after an empty mark column and the status glyph) as
+        Arrow, in frame order, with each column's width and whether it holds numbers.
+        Kept for the last set of columns: a sort or a mark only changes the order or c0."""
+        key = tuple(cols)
+        if self._formatted is None or self._formatted[0] != key:
+            frame = self.frame
+            status_map = {k: v[0] for k, v in STATUS_STYLE.items()}
+            exprs = [
+                pl.lit("", dtype=pl.Utf8).alias("_mark"),  # filled per display from the marks
+                pl.col("status")
+                .cast(pl.Utf8)
+                .replace_strict(status_map, default=UNKNOWN_STATUS[0], return_dtype=pl.Utf8)
+                .alias("_status"),
+            ]
+            exprs += [_display_expr(frame, c) for c in cols]
+            shown = frame.select(exprs)
+            numeric = [dtype.is_numeric() for dtype in shown.schema.values()]
+            table = _arrow_for_table(shown)
+            self._formatted = (key, table, content_widths(shown), numeric)
+        return self._formatted[1], self._formatted[2], self._formatted[3]
+
+    @property
+    def ids(self) -> pa.Array:
+        """The run ids in frame order."""
+        if self._ids is None:
+            if "id" in self.frame.columns:
+                ids = self.frame["id"].cast(pl.Utf8)
+            else:
+                ids = pl.Series("id", [None] * self.frame.height, pl.Utf8)
+            arr = ids.to_arrow()
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            self._ids = arr.cast(pa.string())
+        return self._ids
+
+    def order(self, state: ViewState) -> pa.Array:
+        """Row numbers of the frame in display order (see display_order), computed once per sort."""
+        by, desc = _sort_keys(self.frame, state)
+        key = (tuple(by), tuple(desc))
+        hit = self._orders.get(key)
+        if hit is None:
+            if self._by_id is None and "id" in self.frame.columns:
+                self._by_id = id_order(self.frame)
+            order = display_order(self.frame, state, self._by_id).cast(pl.UInt32)
+            hit = order.to_arrow()
+            if isinstance(hit, pa.ChunkedArray):
+                hit = hit.combine_chunks()
+            if len(self._orders) >= MAX_ORDERS:
+                self._orders.pop(next(iter(self._orders)))
+            self._orders[key] = hit
+        return hit
+
+    def marks(self, marked: set[str]) -> pa.Array:
+        """The mark column in frame order: '*' for a marked run."""
+        if not marked:
+            return pa.nulls(self.frame.height, pa.string()).fill_null("")
+        hit = pc.is_in(self.ids, value_set=pa.array(sorted(marked), pa.string()))
+        return pc.if_else(hit, "*", "")
+
+    def display(self, state: ViewState) -> RunsDisplay:
+        """What the table shows for `state`: the formatted rows in frame order and the order."""
+        cols = visible_columns(self.frame, state)
+        table, widths, numeric = self.formatted(cols)
+        table = table.set_column(0, "c0", self.marks(state.marked))
+        order = self.order(state)
+        labels = [Text(" "), Text(" ")] + [
+            header_label(c, state, numeric=n) for c, n in zip(cols, numeric[2:], strict=True)
+        ]
+        col_widths = [
+            min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[2:], strict=True)
+        ]
+        return RunsDisplay(
+            table=table, labels=labels, row_ids=OrderedIds(self.ids, order),
+            columns=["_mark", "status", *cols], widths=[1, 1, *col_widths], order=order,
+        )
 
 
 def build_display(frame: pl.DataFrame, state: ViewState) -> RunsDisplay:
-    """The display table for `frame` under `state`."""
-    cols = visible_columns(frame, state)
-    shown, widths = _formatted(frame, cols)
-    order = display_order(frame, state)
-    ids = frame["id"].gather(order) if "id" in frame.columns else pl.Series("id", [], pl.Utf8)
-    mark = ids.to_frame("id").select(
-        pl.when(pl.col("id").is_in(list(state.marked))).then(pl.lit("*")).otherwise(pl.lit("")).alias("_mark")
-    )
-    ordered = shown.select(pl.all().gather(order))
-    combined = pl.concat([mark, ordered], how="horizontal")
-    # positional names: polars cannot hand a column name holding NUL to Arrow (it panics)
-    table = combined.rename({c: f"c{i}" for i, c in enumerate(combined.columns)}).to_arrow()
-    # fastdatatable wants plain string columns, not string_view / large_string
-    table = pa.Table.from_arrays(
-        [
-            c.cast(pa.string()) if pa.types.is_large_string(c.type) or pa.types.is_string_view(c.type) else c
-            for c in table.columns
-        ],
-        names=[f"c{i}" for i in range(table.num_columns)],
-    )
-    labels = [Text(" "), Text(" ")] + [
-        header_label(c, state, numeric=shown.schema[c].is_numeric()) for c in cols
-    ]
-    col_widths = [
-        min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[1:], strict=True)
-    ]
-    return RunsDisplay(
-        table=table, labels=labels, row_ids=ids.to_list(), columns=["_mark", "status", *cols],
-        widths=[1, 1, *col_widths],
-    )
+    """The display table for `frame` under `state` (a one-off RunsView)."""
+    return RunsView(frame).display(state)
 
 
 def sort_spec(state: ViewState) -> list[str]:

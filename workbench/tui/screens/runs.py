@@ -18,8 +18,8 @@ from workbench.tui.formatting import header_title
 from workbench.tui.keys import PaletteAction, keys_for
 from workbench.tui.messages import CatalogChanged, ProjectsLoaded, RunsLoaded
 from workbench.tui.runs_view import (
+    RunsView,
     ViewState,
-    build_display,
     optional_columns,
     prepare_frame,
     sort_spec,
@@ -105,6 +105,7 @@ class RunsScreen(WorkbenchScreen):
         self.state = ViewState()
         self.query_spec = service.RunsQuery()
         self.frame = None
+        self._view: RunsView | None = None
         self.loaded_version: int | None = None
         self._load_token = 0
         self._first_load = True
@@ -267,10 +268,13 @@ class RunsScreen(WorkbenchScreen):
         if self.frame is None:
             return
         self.state.all_projects = self.query_spec.project is None
-        display = build_display(self.frame, self.state)
+        if self._view is None or self._view.frame is not self.frame:
+            self._view = RunsView(self.frame)  # a new frame: no order or format carries over
+        display = self._view.display(self.state)
         table = self.table
         keep = table.current_run_id
-        table.show_table(display.table, display.labels, display.row_ids, keep, display.widths)
+        table.show_table(display.table, display.labels, display.row_ids, keep, display.widths,
+                         display.order)
         self.display_columns = display.columns
         self._update_status()
         if len(self.frame) and self.catalog_empty:
@@ -299,7 +303,8 @@ class RunsScreen(WorkbenchScreen):
             text.append(self.query_spec.search)
         if n == 0 and (self.query_spec.filter or self.query_spec.search):
             text.append("  · no runs match", style="bold")
-        self.query_one("#status-line", Static).update(text)
+        # one line of fixed height: a new text never moves anything, so no layout pass
+        self.query_one("#status-line", Static).update(text, layout=False)
 
     # -- events ---------------------------------------------------------------------------
 
