@@ -1,6 +1,7 @@
 """Benchmark ingest: full ingest of each workload (points/s) and the no-op re-ingest time.
 
     python benchmarks/bench_ingest.py [small medium long] [--repeat 3] [--dir /tmp/wb-bench]
+    python benchmarks/bench_ingest.py medium --stages [--profile 25]
 Targets: >= 1,000,000 points/s on medium; no-op re-ingest of medium < 0.5 s; a full ingest
 within 1.5x of the peer.
 Imports are warmed first, so the numbers are the ingest, not Python start-up. "cpu s" is the
@@ -11,6 +12,12 @@ Two references are measured in the same run, on the same files:
   (parse + insert + checkpoint, no run.json/params, no offsets, no summaries);
 - parse: reading every metrics.jsonl and parsing it in memory with the ingester's parser alone
   (one thread): the floor for parsing, with no catalog at all.
+
+--stages adds, per workload, where a full ingest spends its wall and CPU time (planning,
+identity checks, reading and parsing, building frames, each table's DuckDB statements,
+commit and close), measured on a pass whose thread pools run inline so that every stage is
+its own (benchmarks/ingest_stages.py), beside DuckDB's read_json split the same way;
+--profile N adds the top N functions of a cProfile of such a pass.
 """
 
 from __future__ import annotations
@@ -119,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("workloads", nargs="*", default=["small", "medium", "long"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "wb-bench"))
+    parser.add_argument("--stages", action="store_true", help="print the stage breakdown")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --stages: print the top N functions of a cProfile")  # fmt: skip
     args = parser.parse_args(argv)
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
@@ -128,8 +138,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{'workload':<8} {'points':>10} {'full best':>10} {'median':>8} {'points/s':>12} {'cpu s':>6} {'no-op best':>11} {'median':>8}"
         f" {'read_json':>10} {'parse':>7} {'ratio':>6} {'cpu ratio':>9}"
     )
+    results = []
     for name in args.workloads:
         r = bench(name, base, args.repeat)
+        results.append(r)
         print(
             f"{r['workload']:<8} {r['points']:>10,} {r['full_best_s']:>9.2f}s {r['full_median_s']:>7.2f}s "
             f"{r['points_per_s_best']:>12,.0f} {r['cpu_best_s']:>6.2f} {r['noop_best_s']:>10.3f}s {r['noop_median_s']:>7.3f}s"
@@ -138,6 +150,41 @@ def main(argv: list[str] | None = None) -> None:
         )
     print("ratio: full ingest best / DuckDB read_json best, wall time (target <= 1.5x);")
     print("cpu ratio: the same with process CPU time (steadier when the machine is busy)")
+    if args.stages:
+        for r in results:
+            print_stages(r, base, args.profile)
+
+
+def print_stages(r: dict, base: Path, profile: int) -> None:
+    """The stage table of one workload, with read_json split the same way, in this run."""
+    import ingest_stages
+
+    root = base / r["workload"]
+    db = base / f"{r['workload']}-stages.duckdb"
+    passes = [ingest_stages.staged_pass(root, db) for _ in range(2)]
+    timers, wall, cpu = min(passes, key=lambda p: p[2])  # the pass with the least CPU
+    peer = ingest_stages.read_json_parts(root, db)
+    print(f"\n{r['workload']}: where a full ingest spends its time (pools inline, best of 2 by CPU)")
+    print("\n".join(ingest_stages.stage_table(timers, wall, cpu)))
+    print(f"  {'overlapped pass (best of the runs above)':<46} {r['full_best_s']:>7.3f} "
+          f"{'':>6} {r['cpu_best_s']:>7.3f}")  # fmt: skip
+    print("\n  DuckDB read_json of the same metrics.jsonl files, in this run:")
+    for label in ("memory", "file"):
+        print(
+            f"    into {label + ':':<8} statement {peer[label + '_statement_wall']:.3f} s wall / "
+            f"{peer[label + '_statement_cpu']:.3f} s cpu, close {peer[label + '_close_wall']:.3f}"
+            f" / {peer[label + '_close_cpu']:.3f}; total {peer[label + '_wall']:.3f} / "
+            f"{peer[label + '_cpu']:.3f}"
+        )
+    print(
+        f"  inline pass / read_json into a file: {wall / peer['file_wall']:.2f}x wall, "
+        f"{cpu / peer['file_cpu']:.2f}x cpu; overlapped pass: "
+        f"{r['full_best_s'] / peer['file_wall']:.2f}x wall, "
+        f"{r['cpu_best_s'] / peer['file_cpu']:.2f}x cpu"
+    )
+    if profile:
+        print(f"\n  cProfile of an inline pass, top {profile} by own time:")
+        print(ingest_stages.profiled_pass(root, db, profile))
 
 
 if __name__ == "__main__":
