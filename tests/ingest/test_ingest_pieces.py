@@ -112,9 +112,11 @@ def test_a_failing_batch_commits_nothing_and_the_next_pass_recovers(
     import threading
 
     import workbench.catalog.ingest_store as store
+    import workbench.ingest.batch as batch
     import workbench.ingest.reader as ing
 
     monkeypatch.setattr(ing, "GROUP_BYTES", 1)
+    monkeypatch.setattr(batch, "INSERT_ROWS", 1)  # one INSERT per piece: the 3rd one fails
     points_by_run = _write_runs(runs_root, seed=7)
     cat = Catalog(tmp_path / "c.duckdb")
     real_insert = store.insert_points
@@ -142,3 +144,38 @@ def test_a_failing_batch_commits_nothing_and_the_next_pass_recovers(
             break
         threading.Event().wait(0.02)
     assert not any(t.name.startswith("workbench-ingest") for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("insert_rows", [1, 60, 1 << 19])
+def test_pieces_are_inserted_together_and_every_point_lands(
+    tmp_path, runs_root, monkeypatch, insert_rows
+):
+    import workbench.catalog.ingest_store as store
+    import workbench.ingest.batch as batch
+    import workbench.ingest.reader as ing
+
+    monkeypatch.setattr(ing, "GROUP_BYTES", 1)  # every file its own piece
+    monkeypatch.setattr(batch, "INSERT_ROWS", insert_rows)
+    points_by_run = _write_runs(runs_root, seed=11)
+    real_insert = store.insert_points
+    sizes = []
+
+    def counting_insert(con, frame):
+        sizes.append(frame.height)
+        real_insert(con, frame)
+
+    monkeypatch.setattr(store, "insert_points", counting_insert)
+    cat = Catalog(tmp_path / "c.duckdb")
+    report = ingest_paths(cat, [runs_root])
+    total = sum(len(p) for p in points_by_run.values())
+    assert report.points == sum(sizes) == total
+    pieces_with_points = sum(1 for p in points_by_run.values() if p)
+    if insert_rows == 1:
+        assert len(sizes) == pieces_with_points
+    elif insert_rows == 60:
+        assert all(s >= 60 for s in sizes[:-1]) and len(sizes) < pieces_with_points
+    else:
+        assert sizes == [total]  # one statement for the whole batch
+    got = rows(cat, "SELECT r.run_id, count(*) FROM metric_points JOIN runs r USING (run_key)"
+                    " GROUP BY ALL ORDER BY ALL")  # fmt: skip
+    assert got == sorted((k, len(v)) for k, v in points_by_run.items() if v)

@@ -206,23 +206,24 @@ def set_missing(con: Connection, run_keys: list[int], missing: bool) -> None:
 
 
 def replace_params_bulk(con: Connection, frame: tuple[list[int], pl.DataFrame]) -> None:
-    """Replace params of every run in `frame` (run_key, key, value_text, value_num, value_type)."""
+    """Replace params: delete those of the runs in frame[0], insert frame[1] (run_key, key,
+    value_text, value_num, value_type). A run new in this transaction need not be listed."""
     _replace_bulk(con, "params", frame, "run_key, key, value_text, value_num, value_type")
 
 
 def replace_tags_bulk(con: Connection, frame: tuple[list[int], pl.DataFrame]) -> None:
-    """Replace tags of every run in `frame` (run_key, key, value)."""
+    """Replace tags: delete those of the runs in frame[0], insert frame[1] (run_key, key,
+    value)."""
     _replace_bulk(con, "tags", frame, "run_key, key, value")
 
 
 def _replace_bulk(
     con: Connection, table: str, frame: tuple[list[int], pl.DataFrame], cols: str
 ) -> None:
-    """Delete the rows of the runs in frame['run_keys'] and insert frame['rows']."""
+    """Delete the rows of the runs in frame[0] and insert the rows of frame[1]."""
     run_keys, rows = frame
-    if not run_keys:
-        return
-    con.execute(f"DELETE FROM {table} WHERE list_contains(?, run_key)", [run_keys])
+    if run_keys:
+        con.execute(f"DELETE FROM {table} WHERE list_contains(?, run_key)", [run_keys])
     if rows.height:
         con.register("_wb_rows", rows.to_arrow())
         try:
@@ -333,11 +334,11 @@ def file_errors(con: Connection, paths: list[str]) -> set[tuple[str, str]]:
     """(path, message) of the whole-file errors (line NULL) recorded for these files."""
     if not paths:
         return set()
-    rows = con.execute(
-        "SELECT path, message FROM ingest_errors WHERE line IS NULL AND list_contains(?, path)",
-        [paths],
-    ).fetchall()
-    return {(p, m) for p, m in rows}
+    # Whole-file errors are few; matching them in Python spares binding thousands of paths
+    # as a list parameter (a full first ingest passes every file it read).
+    wanted = set(paths)
+    rows = con.execute("SELECT path, message FROM ingest_errors WHERE line IS NULL").fetchall()
+    return {(p, m) for p, m in rows if p in wanted}
 
 
 def clear_file_errors(con: Connection, paths: list[str]) -> None:

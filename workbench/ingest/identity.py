@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from workbench.catalog.ingest_store import UNREAD_SIZE, ErrorRow, FileState, IngestState
 from workbench.errors import RunFormatError
@@ -78,7 +77,7 @@ def _read_run_json(
     run_file = item.whole["run"]
     out.read_paths.append(run_file.path)
     try:
-        row = runfolder.read_run_json(Path(item.path), item.folder.regular(spec.RUN_FILE))
+        row = runfolder.read_run_json(item.path, item.folder.regular(spec.RUN_FILE))
     except UnreadableFileError as exc:
         # Not read, not recorded as read: a known run goes on with what the catalog has.
         out.retry(item, run_file, str(exc))

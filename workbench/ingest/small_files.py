@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
@@ -56,7 +55,7 @@ def read_small_files(items: list[RunWork]) -> SmallFiles:
 
 
 def _read_one(item: RunWork, whole: WholeFile, out: SmallFiles) -> None:
-    folder = Path(item.path)
+    folder = item.path
     kind = whole.kind
     out.read_paths.append(whole.path)
     checked = item.folder.regular(os.path.basename(whole.path))
@@ -117,11 +116,14 @@ def write_params_tags(con: Connection, items: list[RunWork]) -> None:
     t_cols: list[list[object]] = [[], [], []]
     for item in items:
         assert item.run_key is not None
+        # A run new in this batch got its key from the sequence: it has nothing to delete.
         if item.params is not None:
-            p_keys.append(item.run_key)
+            if not item.is_new:
+                p_keys.append(item.run_key)
             _extend_columns(p_cols, item.run_key, item.params)
         if item.tags is not None:
-            t_keys.append(item.run_key)
+            if not item.is_new:
+                t_keys.append(item.run_key)
             _extend_columns(t_cols, item.run_key, item.tags)
     params = pl.DataFrame(dict(zip(_PARAMS_SCHEMA, p_cols, strict=True)), schema=_PARAMS_SCHEMA)
     tags = pl.DataFrame(dict(zip(_TAGS_SCHEMA, t_cols, strict=True)), schema=_TAGS_SCHEMA)
