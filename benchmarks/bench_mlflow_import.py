@@ -154,11 +154,11 @@ def main() -> int:
     workload = generate.WORKLOADS[args.workload]
     base = args.dir or Path(tempfile.gettempdir()) / f"wb-bench-mlflow-{args.workload}"
     stores = {"mlruns/": base / "mlruns", "mlflow.db": base / "mlflow.db"}
+    if not (base / "done").exists():
+        shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True, exist_ok=True)
     os.chdir(base)  # MLflow's client may create an mlflow.db in the working folder
     if not (base / "done").exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
         t0 = time.perf_counter()
         write_file_store(stores["mlruns/"], workload)
         write_sqlite_store(stores["mlflow.db"], workload)
