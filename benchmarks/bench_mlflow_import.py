@@ -10,15 +10,24 @@ The stores are written directly in MLflow's layouts (experiments created by MLfl
 runs as MLflow's file store writes them / rows of its SQLite tables): logging 1M points through
 the client would take many minutes. MLflow's search_runs reading every run back checks them.
 "cpu" is the process CPU time (all threads): a cross-check on a shared, loaded machine.
+
+    python benchmarks/bench_mlflow_import.py --rss
+measures memory instead: each store read (every run with its points, nothing written) and
+each whole import in a process of its own, printing its peak RSS above what it held before
+(VmHWM), and the mlflow.db reader's against the mlruns/ reader's (both read a batch of
+runs at a time: ~1x when neither holds the whole store).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 T0 = 1_700_000_000_000
+SCRIPT = str(Path(__file__).resolve())
 
 
 def _runs(workload: generate.Workload, experiments: list[str]):
@@ -144,26 +154,86 @@ def our_import(uri: str, work: Path) -> tuple[float, float, int, object]:
     return seconds, cpu, time.perf_counter() - t1, listed.height, report
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS so far: VmHWM (ru_maxrss may carry over the parent's peak)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child(what: str, uri: str, work: Path) -> int:
+    """In a process of its own: read the store (`read`) or import it (`import`); prints the
+    peak RSS above the RSS before, as JSON."""
+    import workbench.ingest.batch  # noqa: F401 - loaded before the baseline
+    from workbench.interop import mlflow_files, mlflow_import, mlflow_sqlite  # noqa: F401
+    from workbench.interop.mlflow_store import open_store
+
+    before = _peak_mb()
+    t0 = time.perf_counter()
+    if what == "read":
+        store = open_store(uri)
+        points = sum(run.metrics.height for run in store.runs() if run.metrics is not None)
+        store.close()
+    else:
+        points = our_import(uri, work)[4].points_added
+    print(json.dumps({"before": before, "peak": _peak_mb(), "points": points,
+                      "seconds": time.perf_counter() - t0}))  # fmt: skip
+    return 0
+
+
+def measure_rss(stores: dict[str, Path], base: Path, workload: generate.Workload) -> int:
+    """Peak RSS of reading, and of importing, each store in a fresh process."""
+    grown: dict[tuple[str, str], float] = {}
+    for what in ("read", "import"):
+        for label, path in stores.items():
+            uri = path.as_uri() if path.is_dir() else f"sqlite:///{path}"
+            out = subprocess.run(
+                [sys.executable, SCRIPT, "--child", what, uri, str(base / f"rss-{path.name}")],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            got = json.loads(out.strip().splitlines()[-1])
+            assert got["points"] == workload.points, got
+            grown[what, label] = got["peak"] - got["before"]
+            print(f"{label:10s} {what:6s} peak RSS {got['peak']:7.1f} MB, "
+                  f"{grown[what, label]:7.1f} MB above the {got['before']:.1f} MB before it "
+                  f"({got['seconds']:.1f} s)")  # fmt: skip
+        ratio = grown[what, "mlflow.db"] / grown[what, "mlruns/"]
+        print(f"{what}: mlflow.db / mlruns/ peak RSS growth: {ratio:.2f}x")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="medium", choices=sorted(generate.WORKLOADS))
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--limit", type=float, default=10.0, help="seconds an import may take")
+    parser.add_argument("--rss", action="store_true", help="measure peak memory instead")
+    parser.add_argument("--child", nargs=3, metavar=("WHAT", "URI", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    if args.child:
+        return child(args.child[0], args.child[1], Path(args.child[2]))
     workload = generate.WORKLOADS[args.workload]
     base = args.dir or Path(tempfile.gettempdir()) / f"wb-bench-mlflow-{args.workload}"
     stores = {"mlruns/": base / "mlruns", "mlflow.db": base / "mlflow.db"}
+    if not (base / "done").exists():
+        shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True, exist_ok=True)
     os.chdir(base)  # MLflow's client may create an mlflow.db in the working folder
     if not (base / "done").exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
         t0 = time.perf_counter()
         write_file_store(stores["mlruns/"], workload)
         write_sqlite_store(stores["mlflow.db"], workload)
         (base / "done").write_text("")
         print(f"stores written in {time.perf_counter() - t0:.1f} s under {base}")
+    if args.rss:
+        return measure_rss(stores, base, workload)
     import workbench.ingest.batch  # noqa: F401 - warm imports: time the import, not start-up
 
     print(f"workload {args.workload}: {workload.runs:,} runs x {workload.params} params x "

@@ -14,7 +14,10 @@ _QUERIES = {
     "experiment_tags": "SELECT key, value, experiment_id FROM experiment_tags",
     "params": "SELECT run_uuid, key, value FROM params",
     "tags": "SELECT run_uuid, key, value FROM tags",
-    "metrics": "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics",
+    # by run (MLflow's index on run_uuid gives this order; without it SQLite sorts on disk)
+    "metrics": "SELECT run_uuid, key, value, timestamp, step, is_nan FROM metrics"
+    " ORDER BY run_uuid",
+    "metric_counts": "SELECT run_uuid, count(*) FROM metrics GROUP BY run_uuid",
     "registered_models": "SELECT name, description, creation_time FROM registered_models"
     " ORDER BY name",
     "registered_model_tags": "SELECT key, value, name FROM registered_model_tags",

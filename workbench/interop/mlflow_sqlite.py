@@ -6,14 +6,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from workbench.catalog import mlflow_db as db
 from workbench.errors import InteropError
+from workbench.interop import mlflow_sqlite_points as points
 from workbench.interop.mlflow_paths import resolve_artifact_dir
 from workbench.interop.mlflow_records import (
-    BATCH_RUNS,
     Experiment,
     ModelVersion,
     Problem,
@@ -22,9 +22,6 @@ from workbench.interop.mlflow_records import (
     attach_points,
 )
 from workbench.interop.mlflow_schema import KNOWN_REVISIONS
-
-if TYPE_CHECKING:
-    import polars as pl
 
 #: Seconds to wait for a writer (an MLflow server, a training script) to release the file.
 LOCK_TIMEOUT_S = 5.0
@@ -104,8 +101,9 @@ class SqliteStore:
         return self._count
 
     def runs(self) -> Iterator[Run]:
-        """Every run with its params, tags and metrics (three passes over the tables, merged
-        by run id, so no per-run query scans the metrics)."""
+        """Every run with its params, tags and metrics, a batch of runs at a time: params and
+        tags in one pass each, the metrics in one pass ordered by run (see
+        mlflow_sqlite_points), so no per-run query scans them and memory holds one batch's."""
         try:
             yield from self._runs()
         except sqlite3.Error as exc:
@@ -113,19 +111,15 @@ class SqliteStore:
 
     def _runs(self) -> Iterator[Run]:
         deleted_exps = {e.experiment_id for e in self._experiments if e.lifecycle_stage == "deleted"}
-        runs = db.runs(self.con, "name" in self._columns("runs")).fetchall()
-        runs.sort(key=lambda row: row[0])  # the order the metric frame is sorted in
+        runs = {row[0]: row for row in db.runs(self.con, "name" in self._columns("runs"))}
         params = self._grouped("params")
         tags = self._grouped("tags")
-        frame = self._metric_frame({r[0] for r in runs})
-        per_run = dict(frame.group_by("run_uuid").len().iter_rows()) if frame is not None else {}
-        offset = 0
-        for start in range(0, len(runs), BATCH_RUNS):
-            batch = [self._run(row, params, tags, deleted_exps) for row in runs[start : start + BATCH_RUNS]]
-            counts = [per_run.get(run.run_id, 0) for run in batch]
-            part = frame.slice(offset, sum(counts)) if frame is not None else None
-            attach_points(batch, part, counts)
-            offset += sum(counts)
+        stream = points.PointStream(self.con)
+        for ids in points.batches(sorted(runs), points.point_counts(self.con)):
+            batch = [self._run(runs.pop(i), params, tags, deleted_exps) for i in ids]
+            frame = stream.points(ids)
+            per_run = dict(frame.group_by("run_uuid").len().iter_rows()) if frame is not None else {}
+            attach_points(batch, frame, [per_run.get(i, 0) for i in ids])
             yield from batch
 
     def _run(
@@ -149,30 +143,6 @@ class SqliteStore:
         )
         run.artifact_dir = resolve_artifact_dir(uri, self.bases, run.experiment_id, run_uuid)
         return run
-
-    def _metric_frame(self, run_ids: set[str]) -> pl.DataFrame | None:
-        """Every metric point of these runs in one pass, sorted by run id (as the runs are),
-        then time: columns run_uuid + POINT_SCHEMA."""
-        import polars as pl
-
-        cursor = db.query(self.con, "metrics")
-        schema = {"run_uuid": pl.String, "key": pl.String, "value": pl.Float64, "ts": pl.Int64,
-                  "step": pl.Int64, "is_nan": pl.Boolean}  # fmt: skip
-        parts = []
-        while rows := cursor.fetchmany(200_000):
-            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-        if not parts:
-            return None
-        return (
-            pl.concat(parts)
-            .filter(pl.col("run_uuid").is_in(list(run_ids)))
-            .with_columns(
-                value=pl.when(pl.col("is_nan")).then(float("nan")).otherwise(pl.col("value")),
-                step=pl.col("step").fill_null(0),
-            )
-            .sort("run_uuid", "ts", "step", "key")
-            .select("run_uuid", "key", "value", "ts", "step")
-        )
 
     def _grouped(self, name: str) -> dict[str, dict[str, str]]:
         grouped: dict[str, dict[str, str]] = {}

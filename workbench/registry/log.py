@@ -2,7 +2,9 @@
 
 A writer holds an exclusive `flock` on `events.lock` (beside `events.jsonl`) for exactly one
 event: it reads the log, decides, appends one line and fsyncs, then lets go. Two processes
-promoting at once are serialised by that lock and both events land, in order.
+promoting at once are serialised by that lock and both events land, in order. An import writes
+many events under one hold (`LockedLog.batch`): the log is verified once, each event is chained
+to the one before, and the lines are written together with one fsync.
 """
 
 from __future__ import annotations
@@ -138,6 +140,9 @@ class LockedLog:
                 f"the registry log is damaged, nothing was written: {self.verification.summary()}"
             )
         self.events = self.verification.events
+        self._who = who()
+        #: Lines sealed inside `batch()` and not written yet (None: outside a batch).
+        self._pending: list[str] | None = None
 
     def _drop_partial_tail(self) -> None:
         """A last line without its newline is a crashed writer's half event: cut it off."""
@@ -156,13 +161,33 @@ class LockedLog:
             whole = fh.read()
             fh.truncate(whole.rfind(b"\n") + 1)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[LockedLog]:
+        """Append many events with one write and one fsync: each `append` inside is sealed and
+        chained at once (so the next decision sees it), and the lines are written when the
+        block ends. If the block raises, none of them is written."""
+        if self._pending is not None:
+            raise RuntimeError("a batch of registry events is already open")
+        start = len(self.events)
+        self._pending = []
+        try:
+            yield self
+        except BaseException:
+            del self.events[start:]
+            self.verification = Verification(self.log.path, self.events, [])
+            raise
+        finally:
+            lines, self._pending = self._pending, None
+        self._write(lines)
+
     def append(self, kind: str, model: str, reason: str | None = None, **fields: Any) -> dict[str, Any]:
-        """Seal and write one event after the last; returns it (with seq, at, who, prev, hash)."""
+        """Seal and write one event after the last; returns it (with seq, at, who, prev, hash).
+        Inside `batch()` the line is written when the batch ends."""
         seq, prev = self.verification.head
         event: dict[str, Any] = {
             "seq": seq + 1,
             "at": utc_now(),
-            "who": who(),
+            "who": self._who,
             "kind": kind,
             "model": model,
             "reason": reason,
@@ -170,30 +195,40 @@ class LockedLog:
             **fields,
         }
         line = fmt.encode_event(event)
-        fd = os.open(self.log.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            view = memoryview(line.encode("utf-8"))
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        if self._pending is None:
+            self._write([line])
+        else:
+            self._pending.append(line)
         sealed = fmt.parse_line(line)
         assert sealed is not None
         self.events.append(sealed)
         self.verification = Verification(self.log.path, self.events, [])
         return sealed
 
+    def _write(self, lines: list[str]) -> None:
+        """Append whole lines and fsync once (a crash mid-write leaves a partial last line,
+        which the next writer cuts off: the complete lines before it are valid events)."""
+        if not lines:
+            return
+        fd = os.open(self.log.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview("".join(lines).encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
 
 def verify_lines(path: Path, lines: list[str]) -> Verification:
     """Walk the chain: name each altered, removed or reordered event."""
     result = Verification(path)
-    seqs = [_seq_of(line) for line in lines]
+    parsed = [fmt.parse_line(line) for line in lines]
+    seqs = [_seq_of(event) for event in parsed]
     present = {s for s in seqs if s is not None}
     prev_hash = fmt.GENESIS
     expected = 1
-    for index, line in enumerate(lines, start=1):
-        event = fmt.parse_line(line)
+    for index, event in enumerate(parsed, start=1):
         seq = seqs[index - 1]
         if event is None or seq is None:
             result.problems.append(
@@ -210,8 +245,7 @@ def verify_lines(path: Path, lines: list[str]) -> Verification:
     return result
 
 
-def _seq_of(line: str) -> int | None:
-    event = fmt.parse_line(line)
+def _seq_of(event: dict[str, Any] | None) -> int | None:
     seq = event.get("seq") if event else None
     return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
