@@ -16,16 +16,14 @@ Two references are measured in the same run, on the same files:
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
+from _timing import Clock, best_median, load_average, ratio, time_call  # noqa: E402
 
 
 def duckdb_read_json(root: Path, db: Path) -> tuple[float, float]:
@@ -36,7 +34,7 @@ def duckdb_read_json(root: Path, db: Path) -> tuple[float, float]:
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
     pattern = str(root / "**" / "metrics.jsonl")
-    t0, c0 = time.perf_counter(), time.process_time()
+    clock = Clock()
     con = duckdb.connect(str(db))
     con.execute(
         "CREATE TABLE points AS SELECT filename, key, step, timestamp AS ts, value FROM read_json("
@@ -45,7 +43,7 @@ def duckdb_read_json(root: Path, db: Path) -> tuple[float, float]:
         [pattern],
     )
     con.close()
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    seconds, cpu = clock.read()
     db.unlink()
     return seconds, cpu
 
@@ -54,10 +52,10 @@ def parse_only(root: Path) -> float:
     """Seconds to read every metrics.jsonl and parse it in memory (one thread, no catalog)."""
     from workbench.formats import runfolder
 
-    t0 = time.perf_counter()
+    clock = Clock()
     chunks = [(i, p.read_bytes()) for i, p in enumerate(sorted(root.rglob("metrics.jsonl")))]
     runfolder.parse_metric_chunks(chunks)
-    return time.perf_counter() - t0
+    return clock.wall
 
 
 def bench(name: str, base: Path, repeat: int) -> dict:
@@ -70,10 +68,9 @@ def bench(name: str, base: Path, repeat: int) -> dict:
 
     root = base / name
     if not (root / ".complete").exists():
-        t0 = time.perf_counter()
-        workload = generate.generate(name, root)
+        seconds, workload = time_call(lambda: generate.generate(name, root))
         (root / ".complete").write_text("")
-        print(f"  generated {name}: {workload.points:,} points in {time.perf_counter() - t0:.1f} s")
+        print(f"  generated {name}: {workload.points:,} points in {seconds:.1f} s")
     workload = generate.WORKLOADS[name]
     full, noop, cpu, peer, peer_cpu, parse = [], [], [], [], [], []
     for i in range(repeat):
@@ -85,30 +82,31 @@ def bench(name: str, base: Path, repeat: int) -> dict:
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
         cat = Catalog(db)
-        t0, c0 = time.perf_counter(), time.process_time()
+        clock = Clock()
         report = ingest_paths(cat, [root])
-        full.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
+        seconds, cpu_s = clock.read()
+        full.append(seconds)
+        cpu.append(cpu_s)
         assert report.points == workload.points, (report.points, workload.points)
-        t0 = time.perf_counter()
-        again = ingest_roots(cat)
-        noop.append(time.perf_counter() - t0)
+        seconds, again = time_call(lambda cat=cat: ingest_roots(cat))
+        noop.append(seconds)
         assert again.points == 0
         db.unlink()
-    best = min(full)
+    best, median = best_median(full)
+    noop_best, noop_median = best_median(noop)
     return {
         "workload": name,
         "points": workload.points,
         "full_best_s": best,
-        "full_median_s": statistics.median(full),
+        "full_median_s": median,
         "points_per_s_best": workload.points / best,
         "cpu_best_s": min(cpu),
-        "noop_best_s": min(noop),
-        "noop_median_s": statistics.median(noop),
+        "noop_best_s": noop_best,
+        "noop_median_s": noop_median,
         "peer_best_s": min(peer),
         "parse_best_s": min(parse),
-        "ratio": best / min(peer),
-        "cpu_ratio": min(cpu) / min(peer_cpu),
+        "ratio": ratio(best, min(peer)),
+        "cpu_ratio": ratio(min(cpu), min(peer_cpu)),
     }
 
 
@@ -122,8 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     base = Path(args.dir)
     base.mkdir(parents=True, exist_ok=True)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{os.cpu_count()} cores, load average {load} (timings are noisy when it is high)")
+    print(f"{load_average()} (timings are noisy when it is high)")
     print(
         f"{'workload':<8} {'points':>10} {'full best':>10} {'median':>8} {'points/s':>12} {'cpu s':>6} {'no-op best':>11} {'median':>8}"
         f" {'read_json':>10} {'parse':>7} {'ratio':>6} {'cpu ratio':>9}"
@@ -133,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{r['workload']:<8} {r['points']:>10,} {r['full_best_s']:>9.2f}s {r['full_median_s']:>7.2f}s "
             f"{r['points_per_s_best']:>12,.0f} {r['cpu_best_s']:>6.2f} {r['noop_best_s']:>10.3f}s {r['noop_median_s']:>7.3f}s"
-            f" {r['peer_best_s']:>9.2f}s {r['parse_best_s']:>6.2f}s {r['ratio']:>5.2f}x"
-            f" {r['cpu_ratio']:>8.2f}x"
+            f" {r['peer_best_s']:>9.2f}s {r['parse_best_s']:>6.2f}s {r['ratio']:>6}"
+            f" {r['cpu_ratio']:>9}"
         )
     print("ratio: full ingest best / DuckDB read_json best, wall time (target <= 1.5x);")
     print("cpu ratio: the same with process CPU time (steadier when the machine is busy)")

@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import Clock, best_median, load_average  # noqa: E402
 
 FILTERS = ("metrics.metric_0 > 0.5", "params.p1 < 1000 or metrics.metric_1 < 0.2", "")
 
@@ -35,10 +36,10 @@ def build(cache: Path, runs: int) -> Path:
     if db.exists() and (cache / f"done-direct-{runs}").exists():
         return db
     db.unlink(missing_ok=True)
-    t0 = time.perf_counter()
+    clock = Clock()
     direct_catalog(db, runs, 8, 4, 0)
     (cache / f"done-direct-{runs}").write_text("ok")
-    print(f"  built {runs} runs directly in {time.perf_counter() - t0:.1f}s", flush=True)
+    print(f"  built {runs} runs directly in {clock.wall:.1f}s", flush=True)
     return db
 
 
@@ -69,16 +70,6 @@ async def press_until(pilot, key: str, condition) -> None:
     await task
 
 
-class Clock:
-    """Wall and CPU seconds since start()."""
-
-    def start(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-
-    def stop(self) -> tuple[float, float]:
-        return time.perf_counter() - self.wall, time.process_time() - self.cpu
-
-
 async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float, float]]]:
     from workbench.tui.app import make_app
     from workbench.tui.runs_view import sort_spec, sortable_columns
@@ -87,12 +78,11 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float
     out: dict[str, list[tuple[float, float]]] = {"first_paint": [], "sort": [], "filter": [],
                                                   "filter_all": []}
     clock = Clock()
-    clock.start()
     app = make_app(db, roots_watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, RunsScreen)
                     and app.screen.frame is not None and app.screen.table.row_count > 0)
-        out["first_paint"].append(clock.stop())
+        out["first_paint"].append(clock.read())
         if not interactions:
             return out
         screen = app.screen
@@ -106,34 +96,34 @@ async def measure(db: Path, *, interactions: bool) -> dict[str, list[tuple[float
             else:
                 nxt, desc = state.sort, not state.descending
             want = first_id(db, screen.query_spec.filter, [("-" if desc else "") + nxt])
-            clock.start()
+            clock.restart()
             await press_until(pilot, key, lambda w=want, c=nxt, d=desc: screen.state.sort == c
                               and screen.state.descending == d and screen.table.row_ids[:1] == [w])
-            out["sort"].append(clock.stop())
+            out["sort"].append(clock.read())
         for expr in FILTERS:
             want = first_id(db, expr, sort_spec(screen.state))
             screen.filter_bar.filter_input.value = expr
             screen.filter_bar.filter_input.focus()
             await pilot.pause()
             before = screen.frame
-            clock.start()
+            clock.restart()
             task = asyncio.ensure_future(pilot.press("enter"))
             # a new result is shown (the previous one may already lead with the same run)
             await until(pilot, lambda w=want, b=before: screen.frame is not b
                         and screen.table.row_ids[:1] == [w])
-            out["filter"].append(clock.stop())
+            out["filter"].append(clock.read())
             await task
             await until(pilot, lambda: not screen.partial
                         and not any(w.group == "runs" and w.is_running for w in app.workers))
-            out["filter_all"].append(clock.stop())
+            out["filter_all"].append(clock.read())
     return out
 
 
 def line(label: str, values: list[tuple[float, float]], target: str) -> str:
-    wall = sorted(v[0] * 1000 for v in values)
-    cpu = sorted(v[1] * 1000 for v in values)
-    return (f"  {label:<34} wall best {wall[0]:7.0f} median {statistics.median(wall):7.0f} ms"
-            f" | CPU best {cpu[0]:6.0f} median {statistics.median(cpu):6.0f} ms  ({target})")
+    wall, wall_median = best_median(v[0] * 1000 for v in values)
+    cpu, cpu_median = best_median(v[1] * 1000 for v in values)
+    return (f"  {label:<34} wall best {wall:7.0f} median {wall_median:7.0f} ms"
+            f" | CPU best {cpu:6.0f} median {cpu_median:6.0f} ms  ({target})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -148,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
 
-    print(f"load average {os.getloadavg()[0]:.1f}")
+    load = os.getloadavg()
+    print(load_average())
     for runs, interactions, target in ((args.small, False, 0.8), (args.runs, True, 1.5)):
         db = build(cache, runs)
         merged: dict[str, list[tuple[float, float]]] = {}
@@ -161,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
             print(line("sort keystroke to repaint", merged["sort"], "< 100 ms"))
             print(line("filter Enter to first screenful", merged["filter"], "< 150 ms"))
             print(line("filter Enter to the full result", merged["filter_all"], ""))
-    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(load_average(since=load))
 
 
 if __name__ == "__main__":
