@@ -143,22 +143,24 @@ def our_import(uri: str, work: Path) -> tuple[float, float, int, object]:
     return seconds, cpu, list_s, listed.height, report
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="medium", choices=sorted(generate.WORKLOADS))
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--limit", type=float, default=10.0, help="seconds an import may take")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     load = os.getloadavg()
     workload = generate.WORKLOADS[args.workload]
     base = args.dir or Path(tempfile.gettempdir()) / f"wb-bench-mlflow-{args.workload}"
     stores = {"mlruns/": base / "mlruns", "mlflow.db": base / "mlflow.db"}
-    base.mkdir(parents=True, exist_ok=True)
-    os.chdir(base)  # MLflow's client may create an mlflow.db in the working folder
-    if not (base / "done").exists():
+    if not (base / "done").exists():  # stores half-written by an interrupted run: start again
         shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
+    base.mkdir(parents=True, exist_ok=True)
+    # MLflow's client may create an mlflow.db in the working folder (entered only once the
+    # folder will not be removed again: a deleted working folder breaks MLflow's file store)
+    os.chdir(base)
+    if not (base / "done").exists():
         clock = Clock()
         write_file_store(stores["mlruns/"], workload)
         write_sqlite_store(stores["mlflow.db"], workload)
