@@ -143,8 +143,12 @@ def build(data: Path, name: str, shape: tuple[int, int, int, int], source: str) 
 # -- workbench reads -----------------------------------------------------------------------
 
 
+LONG_IDS = [f"run{i:06d}" for i in range(20)]
+
+
 def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
-    from workbench.catalog import queries
+    """Build (once) the medium, long and 100k-run catalogs and time every read on them:
+    {label: (best ms, median ms, target ms or None, rows, note)}."""
     from workbench.catalog.connection import Catalog
 
     print("building catalogs (cached in", data, ")")
@@ -161,6 +165,18 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         print(f"  {label:<52} best {best:8.1f}  median {median:8.1f} ms  rows {rows}  {flag}")
 
     print("workbench (DuckDB catalog)")
+    catalog_reads(record, medium, long, huge)
+    print("workbench, query work only (one catalog connection kept open)")
+    open_connection_reads(record, medium, long, huge)
+    results["open+close"] = open_close(medium, repeat)
+    return results
+
+
+def catalog_reads(record, medium, long, huge) -> None:
+    """Each read as a CLI or app call makes it: the catalog opened and closed around it."""
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+
     record("medium: list all runs + latest metrics", lambda: queries.list_runs(medium), 30)
     record(
         "medium: filter + sort, top 50",
@@ -180,16 +196,15 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         "medium: compare 5 runs",
         lambda: queries.compare_runs(medium, [f"run{i:06d}" for i in range(5)]),
     )
-    long_ids = [f"run{i:06d}" for i in range(20)]
-    record("long: metric_keys of 20 runs", lambda: queries.metric_keys(long, long_ids))
+    record("long: metric_keys of 20 runs", lambda: queries.metric_keys(long, LONG_IDS))
     record(
         "long: metric_0 history of 20 runs (400k pts), full",
-        lambda: queries.metric_history(long, long_ids, keys=["metric_0"]),
+        lambda: queries.metric_history(long, LONG_IDS, keys=["metric_0"]),
         200,
     )
     record(
         "long: same, downsampled to 200 pts per run",
-        lambda: queries.metric_history(long, long_ids, keys=["metric_0"], max_points=200),
+        lambda: queries.metric_history(long, LONG_IDS, keys=["metric_0"], max_points=200),
         50,
     )
     record(
@@ -208,7 +223,12 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     )
     record("100k runs: list everything (wide, 100k x 32)", lambda: queries.list_runs(huge))
     record("100k runs: list_projects", lambda: queries.list_projects(huge))
-    print("workbench, query work only (one catalog connection kept open)")
+
+
+def open_connection_reads(record, medium, long, huge) -> None:
+    """The same reads on a connection kept open: the query work alone."""
+    from workbench.catalog import queries
+
     with medium.connect(read_only=True) as con:
         record("open: medium list all runs", lambda: queries.list_runs(con))
         record(
@@ -219,17 +239,23 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     with long.connect(read_only=True) as con:
         record(
             "open: long 400k pts full",
-            lambda: queries.metric_history(con, long_ids, keys=["metric_0"]),
+            lambda: queries.metric_history(con, LONG_IDS, keys=["metric_0"]),
         )
         record(
             "open: long downsampled to 200 per run",
-            lambda: queries.metric_history(con, long_ids, keys=["metric_0"], max_points=200),
+            lambda: queries.metric_history(con, LONG_IDS, keys=["metric_0"], max_points=200),
         )
     with huge.connect(read_only=True) as con:
         record(
             "open: 100k filter + sort, top 50",
             lambda: queries.list_runs(con, filter=FILTER, sort=SORT, limit=50),
         )
+
+
+def open_close(medium, repeat: int) -> tuple:
+    """What opening and closing the catalog alone costs (the results row "open+close")."""
+    from workbench.catalog.connection import Catalog
+
     clock = Clock()
     for _ in range(repeat):
         with medium.connect(read_only=True):
@@ -242,8 +268,7 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
             pass
     fresh_ms = clock.wall * 1000 / repeat
     print(f"  the same with a new Catalog each time (schema check): {fresh_ms:.1f} ms on average")
-    results["open+close"] = (open_ms, open_ms, None, None, "")
-    return results
+    return (open_ms, open_ms, None, None, "")
 
 
 # -- MLflow --------------------------------------------------------------------------------
