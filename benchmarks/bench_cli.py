@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from _timing import best_median, load_average, ratio, time_process  # noqa: E402
 
 FILTER = "metrics.metric_0 > 0.5 and (params.p2 = 'v2' or params.p1 >= 100)"
 #: (label, workbench arguments, target seconds, target ratio to the DuckDB import)
@@ -56,25 +55,12 @@ for r in runs:
 """
 
 
-def wall(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds from start to exit, CPU seconds the process used), stdout to a pipe."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(argv, env=env, capture_output=True)
-    elapsed = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr.decode()}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
-
-
 def bench(programs: dict[str, list[str]], repeat: int, env: dict[str, str]) -> dict[str, list]:
     """Run every program once per round (round-robin, after one warm-up round)."""
     times: dict[str, list[tuple[float, float]]] = {label: [] for label in programs}
     for round_ in range(repeat + 1):
         for label, argv in programs.items():
-            seconds = wall(argv, env)
+            seconds = time_process(argv, env)
             if round_:
                 times[label].append(seconds)
     return times
@@ -82,12 +68,11 @@ def bench(programs: dict[str, list[str]], repeat: int, env: dict[str, str]) -> d
 
 def mlflow_programs(data: Path, medium: Path, runs: int) -> dict[str, list[str]]:
     """The MLflow listing per store, when the bench extra is installed (stores load once)."""
-    try:
-        import mlflow  # noqa: F401
-    except ImportError:
-        print("(MLflow not installed: pip install -e '.[bench]' to compare)")
+    from bench_point_reads import mlflow_store
+    from bench_queries import MLFLOW_URIS, mlflow_installed
+
+    if not mlflow_installed():
         return {}
-    from bench_point_reads import MLFLOW_URIS, mlflow_store
 
     return {
         f"MLflow {store}: search_runs, all {runs} runs": [
@@ -130,23 +115,22 @@ def main(argv: list[str] | None = None) -> None:
     times = bench(programs, args.repeat, env)
     base = statistics.median(w for w, _ in times["python -c 'import duckdb'"])
     base_cpu = statistics.median(c for _, c in times["python -c 'import duckdb'"])
-    targets = {label: (secs, ratio) for label, _, secs, ratio in COMMANDS}
-    print(f"\nmedium catalog, {args.repeat} rounds, load average {load[0]:.2f} {load[1]:.2f}"
-          f" -> {os.getloadavg()[0]:.2f}; wall and CPU seconds, median (best)\n")
+    targets = {label: (secs, limit) for label, _, secs, limit in COMMANDS}
+    print(f"\nmedium catalog, {args.repeat} rounds, {load_average(since=load)};"
+          " wall and CPU seconds, median (best)\n")
     print("| command | wall s | × import duckdb | CPU s | × import duckdb | target |")
     print("|---|---|---|---|---|---|")
     for label, values in times.items():
-        walls, cpus = [w for w, _ in values], [c for _, c in values]
-        median, cpu = statistics.median(walls), statistics.median(cpus)
-        secs, ratio = targets.get(label, (None, None))
+        best, median = best_median(w for w, _ in values)
+        best_cpu, cpu = best_median(c for _, c in values)
+        secs, limit = targets.get(label, (None, None))
         target = ""
         if secs is not None:
-            target = f"≤ {secs} s" + (f" (≤ {ratio:g}×)" if ratio else "")
+            target = f"≤ {secs} s" + (f" (≤ {limit:g}×)" if limit else "")
         print(
-            f"| {label} | {median:.3f} ({min(walls):.3f}) | {median / base:.2f}× "
-            f"| {cpu:.3f} ({min(cpus):.3f}) | {cpu / base_cpu:.2f}× | {target} |"
+            f"| {label} | {median:.3f} ({best:.3f}) | {ratio(median, base)} "
+            f"| {cpu:.3f} ({best_cpu:.3f}) | {ratio(cpu, base_cpu)} | {target} |"
         )
-
 
 if __name__ == "__main__":
     main()

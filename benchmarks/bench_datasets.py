@@ -14,7 +14,6 @@ The generated files are deleted at the end.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -23,6 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import Clock, load_average, ratio, repeat_ms, time_call, time_process  # noqa: E402
 
 _CHILD_PROFILE = """
 import sys, time
@@ -109,33 +112,27 @@ def bench_fingerprint(path: Path) -> None:
     size_mb = path.stat().st_size / 1e6
     ours, theirs = [], []
     for _ in range(3):
-        t = time.perf_counter()
-        fingerprint(path)
-        ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        subprocess.run(["sha256sum", str(path)], capture_output=True, check=True)
-        theirs.append(time.perf_counter() - t)
+        ours.append(time_call(lambda: fingerprint(path))[0])
+        theirs.append(time_process(["sha256sum", str(path)])[0])
     a, b = min(ours), min(theirs)
     print(f"fingerprint  {size_mb:,.0f} MB: {size_mb / a:,.0f} MB/s (target >= 500);"
-          f" sha256sum {size_mb / b:,.0f} MB/s; ratio ours/sha256sum time {a / b:.2f}")
+          f" sha256sum {size_mb / b:,.0f} MB/s; ratio ours/sha256sum time {ratio(a, b)}")
 
 
 def _cli(*args: str) -> float:
     """Seconds a fresh `workbench ...` process takes, start to exit."""
     script = Path(sys.executable).with_name("workbench")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "workbench.cli.main"]
-    t = time.perf_counter()
-    subprocess.run([*command, *args], capture_output=True, check=True)
-    return time.perf_counter() - t
+    return time_process([*command, *args])[0]
 
 
 def bench_profile(path: Path, base: Path) -> None:
     ours, rss, cpu = _child(_CHILD_PROFILE, path)
     peer, peer_rss, peer_cpu = _child(_CHILD_POLARS, path)
     print(f"profile      {ours:.2f} s (target < 10), peak RSS {rss:,.0f} MB (target < 1500);"
-          f" polars directly {peer:.2f} s, {peer_rss:,.0f} MB; ratio {ours / peer:.2f} (aim <= 1.5)")
+          f" polars directly {peer:.2f} s, {peer_rss:,.0f} MB; ratio {ratio(ours, peer)} (aim <= 1.5)")
     print(f"profile CPU  {cpu:.1f} s user+system (all threads); polars directly {peer_cpu:.1f} s;"
-          f" ratio {cpu / peer_cpu:.2f}")
+          f" ratio {ratio(cpu, peer_cpu)}")
     from workbench.catalog.connection import Catalog
     from workbench.datasets.profiles import profile_version
     from workbench.datasets.scan import scan_paths
@@ -143,21 +140,15 @@ def bench_profile(path: Path, base: Path) -> None:
     db = base / "catalog.duckdb"
     cat = Catalog(db)
     scan_paths(cat, [path])
-    profile_version(cat, path.stem)
-    times = []
-    for _ in range(7):
-        t = time.perf_counter()
-        _, found = profile_version(cat, path.stem)
-        times.append(time.perf_counter() - t)
-        assert found.cached
-    cached = statistics.median(times)
-    print(f"cached       {cached * 1000:.1f} ms in process, median of 7 (best"
-          f" {min(times) * 1000:.1f}); ratio to the 50 ms target {cached / 0.05:.2f}")
+    cached = repeat_ms(lambda: profile_version(cat, path.stem), 7)  # the warm-up call profiles
+    assert cached.result[1].cached
+    print(f"cached       {cached.median:.1f} ms in process, median of 7 (best"
+          f" {cached.best:.1f}); ratio to the 50 ms target {ratio(cached.median, 50)}")
     fresh = statistics.median(_cli("--db", str(db), "dataset", "profile", path.stem, "--json")
                               for _ in range(3))  # fmt: skip
     floor = statistics.median(_cli("--version") for _ in range(3))
     print(f"cached, CLI  {fresh * 1000:.0f} ms a fresh process, median of 3; `workbench --version`"
-          f" {floor * 1000:.0f} ms; ratio {fresh / floor:.2f}, {(fresh - floor) * 1000:.0f} ms"
+          f" {floor * 1000:.0f} ms; ratio {ratio(fresh, floor)}, {(fresh - floor) * 1000:.0f} ms"
           " over start-up")
 
 
@@ -177,38 +168,33 @@ def bench_scan(base: Path, files: int) -> None:
 
     folder = base / "many"
     _many_small_files(folder, files)
-    t = time.perf_counter()
-    subprocess.run(f"find {folder} -type f -print0 | xargs -0 sha256sum > /dev/null",
-                   shell=True, check=True)  # fmt: skip
-    peer = time.perf_counter() - t
+    peer, _ = time_call(lambda: subprocess.run(
+        f"find {folder} -type f -print0 | xargs -0 sha256sum > /dev/null", shell=True, check=True
+    ))  # fmt: skip
     cat = Catalog(base / "scan.duckdb")
-    t = time.perf_counter()
-    report = scan_paths(cat, [folder])
-    first = time.perf_counter() - t
-    t = time.perf_counter()
-    again_report = scan_paths(cat, [folder])
-    again = time.perf_counter() - t
+    first, report = time_call(lambda: scan_paths(cat, [folder]))
+    again, again_report = time_call(lambda: scan_paths(cat, [folder]))
     assert len(report.files) == files, report.errors[:3]
     assert again_report.unchanged == files
     print(f"scan         {files:,} files in process: {first:.2f} s first (target < 5),"
-          f" {again:.2f} s again; ratio to target {first / 5:.2f}; `find | xargs sha256sum`"
-          f" {peer:.2f} s, ratio {first / peer:.2f}")
+          f" {again:.2f} s again; ratio to target {ratio(first, 5)}; `find | xargs sha256sum`"
+          f" {peer:.2f} s, ratio {ratio(first, peer)}")
     db = str(base / "scan-cli.duckdb")
     first_cli = _cli("--db", db, "datasets", "scan", str(folder))
     again_cli = _cli("--db", db, "datasets", "scan", str(folder))
     floor = _cli("--version")
     print(f"scan, CLI    a fresh `workbench datasets scan`: {first_cli:.2f} s first,"
           f" {again_cli:.2f} s again; `workbench --version` {floor:.2f} s;"
-          f" ratio to target {first_cli / 5:.2f}")
+          f" ratio to target {ratio(first_cli, 5)}")
 
 
 def _big(base: Path, rows: int) -> None:
     """Generate the wide Parquet file, then measure fingerprint, profile and cached profile."""
     path = base / "wide.parquet"
-    t = time.perf_counter()
+    clock = Clock()
     generate_wide(path, rows)
     print(f"generated    {rows:,} x 20 Parquet, {path.stat().st_size / 1e6:,.0f} MB"
-          f" in {time.perf_counter() - t:.1f} s")
+          f" in {clock.wall:.1f} s")
     old = time.time() - 60  # older than the fingerprint cache's racy window
     os.utime(path, (old, old))
     bench_fingerprint(path)
@@ -225,7 +211,8 @@ def main() -> None:
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="wb-ds-", dir=args.dir))
     os.environ.setdefault("WORKBENCH_CACHE_DIR", str(base / "cache"))
-    print(json.dumps({"cpus": os.cpu_count(), "load_average": os.getloadavg()}))
+    load = os.getloadavg()
+    print(load_average())
     try:
         if args.only != "scan":
             _big(base, args.rows)
@@ -233,7 +220,8 @@ def main() -> None:
             bench_scan(base, args.files)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print(json.dumps({"cpus": os.cpu_count(), "load_average": os.getloadavg()}))
+    print(load_average(since=load))
+
 
 if __name__ == "__main__":
     main()

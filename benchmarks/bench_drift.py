@@ -15,19 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import Clock, peak_rss_mb, ratio  # noqa: E402
+
 LIMITS = {"1M": (3.0, 1024), "10M": (20.0, 2048)}  # seconds, MB
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_ours(ref: str, cur: str, cache: str | None) -> dict:
@@ -36,10 +34,9 @@ def run_ours(ref: str, cur: str, cache: str | None) -> dict:
     from workbench.drift import compare_datasets
     from workbench.drift.cache import DirectorySummaryCache
 
-    started = time.perf_counter()
+    clock = Clock()
     report = compare_datasets(ref, cur, cache=DirectorySummaryCache(cache) if cache else None)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "drifted": [c.column for c in report.drifted],
+    return {"seconds": clock.wall, "drifted": [c.column for c in report.drifted],
             "verdict": report.drift, "cached": report.reference_cached}
 
 
@@ -50,7 +47,7 @@ def run_scipy(ref: str, cur: str) -> dict:
     import pyarrow.parquet as pq
     from scipy import stats
 
-    started = time.perf_counter()
+    clock = Clock()
     a, b = pq.read_table(ref), pq.read_table(cur)
     names, pvalues = [], []
     for name in a.column_names:
@@ -67,7 +64,7 @@ def run_scipy(ref: str, cur: str) -> dict:
         names.append(name)
     adjusted = stats.false_discovery_control(pvalues)
     drifted = [n for n, q in zip(names, adjusted, strict=True) if q < 0.05]
-    return {"seconds": time.perf_counter() - started, "drifted": drifted, "verdict": bool(drifted)}
+    return {"seconds": clock.wall, "drifted": drifted, "verdict": bool(drifted)}
 
 
 def _level_counts(column) -> dict:
@@ -87,7 +84,7 @@ def run_evidently(ref: str, cur: str) -> dict:
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
-    started = time.perf_counter()
+    clock = Clock()
     a, b = pd.read_parquet(ref), pd.read_parquet(cur)
     result = Report([DataDriftPreset()]).run(current_data=b, reference_data=a)
     drifted, verdict = [], None
@@ -100,7 +97,7 @@ def run_evidently(ref: str, cur: str) -> dict:
                 drifted.append(config["column"])
         elif config.get("type", "").endswith("DriftedColumnsCount"):
             verdict = value["share"] >= config.get("drift_share", 0.5)
-    return {"seconds": time.perf_counter() - started, "drifted": drifted, "verdict": verdict}
+    return {"seconds": clock.wall, "drifted": drifted, "verdict": verdict}
 
 
 def run_levels(rows: int) -> dict:
@@ -114,9 +111,9 @@ def run_levels(rows: int) -> dict:
     levels = pa.array([f"customer-{i:05d}" for i in range(50_000)])
     ref = pa.table({"c": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 50_000, rows)), levels)})
     cur = pa.table({"c": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 50_000, rows)), levels)})
-    started = time.perf_counter()
+    clock = Clock()
     report = compare_datasets(ref, cur)
-    return {"seconds": time.perf_counter() - started, "drifted": [c.column for c in report.drifted],
+    return {"seconds": clock.wall, "drifted": [c.column for c in report.drifted],
             "verdict": report.drift}
 
 
@@ -129,7 +126,7 @@ def child(args: argparse.Namespace) -> None:
         out = run_evidently(args.ref, args.cur)
     else:
         out = run_levels(args.rows)
-    out["peak_mb"] = _peak_mb()
+    out["peak_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
 
@@ -156,7 +153,7 @@ def line(label: str, result: dict, truth: set[str], baseline: float | None, limi
         print(f"  {label:<28} {result['error']}")
         return
     found = set(result["drifted"])
-    ratio = f"  {result['seconds'] / baseline:5.2f}x scipy" if baseline else ""
+    versus = f"  {ratio(result['seconds'], baseline):>6} scipy" if baseline else ""
     lim = ""
     if limit:
         ok = result["seconds"] <= limit[0] and result["peak_mb"] <= limit[1]
@@ -164,7 +161,7 @@ def line(label: str, result: dict, truth: set[str], baseline: float | None, limi
     print(f"  {label:<28} {result['seconds']:7.2f} s {result['peak_mb']:7.0f} MB  found "
           f"{len(found & truth)}/{len(truth)}  false alarms {len(found - truth)}  "
           f"verdict {'drift' if result['verdict'] else 'no drift' if result['verdict'] is not None else '?'}"
-          f"{ratio}{lim}")
+          f"{versus}{lim}")
 
 
 def compare_at(rows: int, folder: Path, evidently: bool, label: str) -> None:
@@ -173,13 +170,13 @@ def compare_at(rows: int, folder: Path, evidently: bool, label: str) -> None:
     truth = set(DRIFTED)
     ref, cur = folder / f"ref-{label}.parquet", folder / f"cur-{label}.parquet"
     batch = folder / f"batch-{label}.parquet"  # a new current batch, same size, not yet seen
-    started = time.perf_counter()
+    clock = Clock()
     write_parquet(ref, rows, seed=1, drift=False)
     write_parquet(cur, rows, seed=2, drift=True)
     write_parquet(batch, rows, seed=3, drift=True)
     size = (ref.stat().st_size + cur.stat().st_size) / 1e9
     print(f"\n{label}: {rows:,} rows x 20 columns, two Parquet files of {size:.2f} GB together "
-          f"(written in {time.perf_counter() - started:.0f} s)")
+          f"(written in {clock.wall:.0f} s)")
     cache = folder / f"cache-{label}"
     ours = measure("ours", ref, cur, cache)
     again = measure("ours", ref, cur, cache)
@@ -191,9 +188,9 @@ def compare_at(rows: int, folder: Path, evidently: bool, label: str) -> None:
     line("  same pair again (cached)", again, truth, base_s)
     line("  new batch, ref. cached", new_batch, truth, base_s)
     if "seconds" in ours and "seconds" in again and "seconds" in new_batch:
-        print(f"  {'':<28} second check of the same pair {ours['seconds'] / again['seconds']:.1f}x "
+        print(f"  {'':<28} second check of the same pair {ratio(ours['seconds'], again['seconds'], 1)} "
               f"faster (aim >= 2x); a new batch of equal size against the cached reference "
-              f"{ours['seconds'] / new_batch['seconds']:.1f}x (reads only the batch: at most ~2x)")
+              f"{ratio(ours['seconds'], new_batch['seconds'], 1)} (reads only the batch: at most ~2x)")
     line("scipy per column + BH", baseline, truth, base_s)
     if evidently:
         limit = 1800 if rows <= 2_000_000 else 900

@@ -15,18 +15,12 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-
-
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
+from _timing import ratio, time_call  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,9 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     root = work / "runs"
     generate.generate(args.workload, root)
     cat = Catalog(work / "catalog.duckdb")
-    ingest_s, _ = timed(lambda: ingest_paths(cat, [root]))
+    ingest_s, _ = time_call(lambda: ingest_paths(cat, [root]))
 
-    ours_s, written = timed(lambda: export_metrics(cat, work / "points.parquet"))
+    ours_s, written = time_call(lambda: export_metrics(cat, work / "points.parquet"))
     peer_sql = (
         "COPY (SELECT r.run_id, r.project, r.name AS run_name, m.key, m.step,"
         " make_timestamp(CAST(m.ts * 1000000 AS BIGINT)) AS timestamp, m.value"
@@ -61,18 +55,18 @@ def main(argv: list[str] | None = None) -> None:
         with cat.connect(read_only=True) as con:
             con.execute(peer_sql)
 
-    peer_s, _ = timed(peer)
+    peer_s, _ = time_call(peer)
     print(f"export metrics: {written.rows:,} points in {ours_s:.2f} s"
           f" ({written.rows / ours_s:,.0f} points/s); DuckDB COPY {peer_s:.2f} s;"
-          f" ratio {ours_s / peer_s:.2f}x")
+          f" ratio {ratio(ours_s, peer_s)}")
 
-    dump_s, dump = timed(lambda: export_catalog(cat, work / "export"))
+    dump_s, dump = time_call(lambda: export_catalog(cat, work / "export"))
     target = Catalog(work / "restored" / "catalog.duckdb")
-    restore_s, _ = timed(lambda: import_catalog(target, work / "export"))
+    restore_s, _ = time_call(lambda: import_catalog(target, work / "export"))
     rows = sum(dump.tables.values())
     print(f"export catalog: {rows:,} rows in {dump_s:.2f} s; import catalog {restore_s:.2f} s;"
           f" ingest from run folders {ingest_s:.2f} s;"
-          f" restore / ingest ratio {restore_s / ingest_s:.2f}x")
+          f" restore / ingest ratio {ratio(restore_s, ingest_s)}")
 
 
 if __name__ == "__main__":

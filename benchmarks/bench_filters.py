@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from _timing import Clock, ratio  # noqa: E402
 
 FILTERS = {
     "400 nested parentheses": "(" * 400 + "metrics.m0 > 0.5" + ")" * 400,
@@ -29,14 +31,15 @@ FILTERS = {
 
 
 def timed(fn) -> tuple[float, str]:
+    """(seconds, outcome) of one filter: how many runs matched, or the one-sentence refusal."""
     from workbench.errors import FilterSyntaxError
 
-    started = time.perf_counter()
+    clock = Clock()
     try:
         outcome = f"{fn().height} runs"
     except FilterSyntaxError:
         outcome = "one sentence"
-    return time.perf_counter() - started, outcome
+    return clock.wall, outcome
 
 
 def main() -> None:
@@ -60,7 +63,7 @@ def main() -> None:
         print(f"plain filter on {args.runs} runs: {peer:.3f} s")
         for label, text in FILTERS.items():
             seconds, outcome = timed(lambda text=text: queries.list_runs(cat, filter=text))
-            print(f"{label}: {seconds:.3f} s ({outcome}); {seconds / peer:.1f}x the plain filter,"
+            print(f"{label}: {seconds:.3f} s ({outcome}); {ratio(seconds, peer, 1)} the plain filter,"
                   f" {seconds / 5.0:.2f} of the 5 s limit")
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
+from _timing import Clock, load_average, ratio, time_call  # noqa: E402
 
 T0 = 1_700_000_000_000
 SCRIPT = str(Path(__file__).resolve())
@@ -131,10 +132,10 @@ def mlflow_search(uri: str) -> tuple[float, int]:
     from mlflow.entities import ViewType
 
     client = MlflowClient(tracking_uri=uri)
-    t0 = time.perf_counter()
+    clock = Clock()
     exps = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)]
     runs = client.search_runs(exps, run_view_type=ViewType.ALL, max_results=50_000)
-    return time.perf_counter() - t0, len(runs)
+    return clock.wall, len(runs)
 
 
 def our_import(uri: str, work: Path) -> tuple[float, float, int, object]:
@@ -146,12 +147,11 @@ def our_import(uri: str, work: Path) -> tuple[float, float, int, object]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     cat = Catalog(work / "catalog.duckdb")
-    t0, c0 = time.perf_counter(), time.process_time()
+    clock = Clock()
     report = import_mlflow(cat, uri)
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    t1 = time.perf_counter()
-    listed = queries.list_runs(cat)
-    return seconds, cpu, time.perf_counter() - t1, listed.height, report
+    seconds, cpu = clock.read()
+    list_s, listed = time_call(lambda: queries.list_runs(cat))
+    return seconds, cpu, list_s, listed.height, report
 
 
 def _peak_mb() -> float:
@@ -208,15 +208,16 @@ def measure_rss(stores: dict[str, Path], base: Path, workload: generate.Workload
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="medium", choices=sorted(generate.WORKLOADS))
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--limit", type=float, default=10.0, help="seconds an import may take")
     parser.add_argument("--rss", action="store_true", help="measure peak memory instead")
     parser.add_argument("--child", nargs=3, metavar=("WHAT", "URI", "WORK"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    load = os.getloadavg()
     if args.child:
         return child(args.child[0], args.child[1], Path(args.child[2]))
     workload = generate.WORKLOADS[args.workload]
@@ -241,22 +242,21 @@ def main() -> int:
     worst = 0.0
     for label, path in stores.items():
         uri = path.as_uri() if path.is_dir() else f"sqlite:///{path}"
-        seconds, cpu, list_s, listed, report = our_import(uri, base / f"work-{path.name}")
+        work = base / f"work-{path.name}"
+        seconds, cpu, list_s, listed, report = our_import(uri, work)
         search_s, found = mlflow_search(uri)
         assert listed == found == workload.runs, (listed, found)
         assert report.points_added == workload.points and not report.problems
-        again_t = time.perf_counter()
-        _ = our_import_again(uri, base / f"work-{path.name}")
-        again_s = time.perf_counter() - again_t
+        again_s, _ = time_call(lambda u=uri, w=work: our_import_again(u, w))
         worst = max(worst, seconds / args.limit)
         print(f"{label:10s} import {seconds:6.2f} s (cpu {cpu:5.2f} s; limit {args.limit:.0f} s: "
-              f"{seconds / args.limit:.2f}x)  re-import {again_s:5.2f} s  "
+              f"{ratio(seconds, args.limit)})  re-import {again_s:5.2f} s  "
               f"{workload.points / seconds:,.0f} points/s")  # fmt: skip
         print(f"{'':10s} listing {found:,} runs: MLflow search_runs {search_s:6.2f} s, "
-              f"our list_runs {list_s:6.3f} s (ours/MLflow {list_s / search_s:.3f}x); our whole "
-              f"import / MLflow's listing alone: {seconds / search_s:.2f}x")  # fmt: skip
+              f"our list_runs {list_s:6.3f} s (ours/MLflow {ratio(list_s, search_s, 3)}); our whole "
+              f"import / MLflow's listing alone: {ratio(seconds, search_s)}")  # fmt: skip
     print(f"worst import / limit: {worst:.2f}x " + ("(ok)" if worst < 1 else "(OVER)"))
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"while measuring: {load_average(since=load)}")
     return 0 if worst < 1 else 1
 
 

@@ -22,17 +22,13 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-
-MLFLOW_URIS = {
-    "sqlite": lambda folder: f"sqlite:///{folder}/mlflow.db",
-    "file": lambda folder: Path(folder, "mlruns").as_uri(),
-}
+from _timing import Clock, best_median, load_average, ratio  # noqa: E402
+from bench_queries import MLFLOW_URIS, mlflow_installed  # noqa: E402
 
 
 def mlflow_store(data: Path, medium: Path, runs: int, store: str) -> str:
@@ -58,10 +54,7 @@ def mlflow_store(data: Path, medium: Path, runs: int, store: str) -> str:
 def mlflow_readers(data: Path, medium: Path, runs: int, run_names: list[str]) -> dict:
     """{label: callable} for MLflow's stores (loaded once under `data`), or {} without it;
     each call reads the next of `run_names`."""
-    try:
-        import mlflow  # noqa: F401
-    except ImportError:
-        print("(MLflow not installed: pip install -e '.[bench]' to compare)")
+    if not mlflow_installed():
         return {}
     from mlflow.tracking import MlflowClient
 
@@ -170,12 +163,13 @@ def main(argv: list[str] | None = None) -> None:
         for label, fn in readers.items():
             if label in prepare:
                 prepare[label]()
-            t0, c0 = time.perf_counter(), time.process_time()
+            clock = Clock()
             fn()
-            cpu[label].append((time.process_time() - c0) * 1000)
-            wall[label].append((time.perf_counter() - t0) * 1000)
+            wall_s, cpu_s = clock.read()
+            cpu[label].append(cpu_s * 1000)
+            wall[label].append(wall_s * 1000)
     print(f"\none run of the medium catalog ({n} runs in MLflow), {args.repeat} interleaved calls,"
-          f" load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f}; ms")
+          f" {load_average(since=load)}; ms")
     for clock, times in (("wall", wall), ("CPU", cpu)):
         print(f"\n{clock} time\n")
         for kind in ("get_run", "history"):
@@ -192,10 +186,10 @@ def report(times: dict[str, list[float]], kind: str) -> None:
           " | median / fastest peer's median |")
     print("|---|---|---|---|---|")
     for label, values in rows.items():
-        best, median = min(values), statistics.median(values)
-        ratio = f"{best / fastest:.2f}×" if fastest else ""
-        ratio_m = f"{median / peer_median:.2f}×" if peer_median else ""
-        print(f"| {label} | {best:.2f} | {median:.2f} | {ratio} | {ratio_m} |")
+        best, median = best_median(values)
+        ratio_b = ratio(best, fastest) if fastest else ""
+        ratio_m = ratio(median, peer_median) if peer_median else ""
+        print(f"| {label} | {best:.2f} | {median:.2f} | {ratio_b} | {ratio_m} |")
     print()
 
 if __name__ == "__main__":

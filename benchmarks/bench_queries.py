@@ -18,29 +18,23 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _timing import Clock, ratio, repeat_ms, time_call  # noqa: E402
+
 FILTER = "metrics.metric_0 > 0.5 and (params.p2 = 'v2' or params.p1 >= 100)"
 SORT = ["-metrics.metric_1"]
 MLFLOW_FILTER = "metrics.metric_0 > 0.5 and params.p2 = 'v2'"
-
-
-def timed(fn, repeat: int) -> tuple[float, float, object]:
-    """(best ms, median ms, last result) over `repeat` calls, after one warm-up call."""
-    result = fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return min(times), statistics.median(times), result
+#: MLflow's two local stores, by the URI of each under a folder
+MLFLOW_URIS = {
+    "sqlite": lambda folder: f"sqlite:///{folder}/mlflow.db",
+    "file": lambda folder: Path(folder, "mlruns").as_uri(),
+}
 
 
 # -- building catalogs ---------------------------------------------------------------------
@@ -123,16 +117,15 @@ def ingested_catalog(path: Path, workload: str, data: Path) -> float:
     if not (root / ".complete").exists():
         generate.generate(workload, root)
         (root / ".complete").write_text("")
-    t0 = time.perf_counter()
-    ingest_paths(Catalog(path), [root])
-    return time.perf_counter() - t0
+    seconds, _ = time_call(lambda: ingest_paths(Catalog(path), [root]))
+    return seconds
 
 
 def build(data: Path, name: str, shape: tuple[int, int, int, int], source: str) -> Path:
     path = data / f"{name}-{source}.duckdb"
     if path.exists():
         return path
-    t0 = time.perf_counter()
+    clock = Clock()
     if source == "ingest" and name in ("medium", "long"):
         try:
             seconds = ingested_catalog(path, name, data)
@@ -143,15 +136,19 @@ def build(data: Path, name: str, shape: tuple[int, int, int, int], source: str) 
             for stale in data.glob(f"{name}-{source}.duckdb*"):
                 stale.unlink()
     direct_catalog(path, *shape)
-    print(f"  built {name} directly in {time.perf_counter() - t0:.1f} s")
+    print(f"  built {name} directly in {clock.wall:.1f} s")
     return path
 
 
 # -- workbench reads -----------------------------------------------------------------------
 
 
+LONG_IDS = [f"run{i:06d}" for i in range(20)]
+
+
 def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
-    from workbench.catalog import queries
+    """Build (once) the medium, long and 100k-run catalogs and time every read on them:
+    {label: (best ms, median ms, target ms or None, rows, note)}."""
     from workbench.catalog.connection import Catalog
 
     print("building catalogs (cached in", data, ")")
@@ -161,13 +158,25 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     results: dict[str, tuple] = {}
 
     def record(label: str, fn, target: float | None = None, note: str = "") -> None:
-        best, median, result = timed(fn, repeat)
+        best, median, result = repeat_ms(fn, repeat)
         rows = getattr(result, "height", None)
         results[label] = (best, median, target, rows, note)
         flag = "" if target is None else ("ok" if median < target else "SLOW")
         print(f"  {label:<52} best {best:8.1f}  median {median:8.1f} ms  rows {rows}  {flag}")
 
     print("workbench (DuckDB catalog)")
+    catalog_reads(record, medium, long, huge)
+    print("workbench, query work only (one catalog connection kept open)")
+    open_connection_reads(record, medium, long, huge)
+    results["open+close"] = open_close(medium, repeat)
+    return results
+
+
+def catalog_reads(record, medium, long, huge) -> None:
+    """Each read as a CLI or app call makes it: the catalog opened and closed around it."""
+    from workbench.catalog import queries
+    from workbench.catalog.connection import Catalog
+
     record("medium: list all runs + latest metrics", lambda: queries.list_runs(medium), 30)
     record(
         "medium: filter + sort, top 50",
@@ -187,16 +196,15 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
         "medium: compare 5 runs",
         lambda: queries.compare_runs(medium, [f"run{i:06d}" for i in range(5)]),
     )
-    long_ids = [f"run{i:06d}" for i in range(20)]
-    record("long: metric_keys of 20 runs", lambda: queries.metric_keys(long, long_ids))
+    record("long: metric_keys of 20 runs", lambda: queries.metric_keys(long, LONG_IDS))
     record(
         "long: metric_0 history of 20 runs (400k pts), full",
-        lambda: queries.metric_history(long, long_ids, keys=["metric_0"]),
+        lambda: queries.metric_history(long, LONG_IDS, keys=["metric_0"]),
         200,
     )
     record(
         "long: same, downsampled to 200 pts per run",
-        lambda: queries.metric_history(long, long_ids, keys=["metric_0"], max_points=200),
+        lambda: queries.metric_history(long, LONG_IDS, keys=["metric_0"], max_points=200),
         50,
     )
     record(
@@ -215,7 +223,12 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     )
     record("100k runs: list everything (wide, 100k x 32)", lambda: queries.list_runs(huge))
     record("100k runs: list_projects", lambda: queries.list_projects(huge))
-    print("workbench, query work only (one catalog connection kept open)")
+
+
+def open_connection_reads(record, medium, long, huge) -> None:
+    """The same reads on a connection kept open: the query work alone."""
+    from workbench.catalog import queries
+
     with medium.connect(read_only=True) as con:
         record("open: medium list all runs", lambda: queries.list_runs(con))
         record(
@@ -226,34 +239,49 @@ def bench_workbench(data: Path, source: str, repeat: int) -> dict[str, tuple]:
     with long.connect(read_only=True) as con:
         record(
             "open: long 400k pts full",
-            lambda: queries.metric_history(con, long_ids, keys=["metric_0"]),
+            lambda: queries.metric_history(con, LONG_IDS, keys=["metric_0"]),
         )
         record(
             "open: long downsampled to 200 per run",
-            lambda: queries.metric_history(con, long_ids, keys=["metric_0"], max_points=200),
+            lambda: queries.metric_history(con, LONG_IDS, keys=["metric_0"], max_points=200),
         )
     with huge.connect(read_only=True) as con:
         record(
             "open: 100k filter + sort, top 50",
             lambda: queries.list_runs(con, filter=FILTER, sort=SORT, limit=50),
         )
-    t0 = time.perf_counter()
+
+
+def open_close(medium, repeat: int) -> tuple:
+    """What opening and closing the catalog alone costs (the results row "open+close")."""
+    from workbench.catalog.connection import Catalog
+
+    clock = Clock()
     for _ in range(repeat):
         with medium.connect(read_only=True):
             pass
-    open_ms = (time.perf_counter() - t0) * 1000 / repeat
+    open_ms = clock.wall * 1000 / repeat
     print(f"  opening + closing the catalog alone: {open_ms:.1f} ms on average")
-    t0 = time.perf_counter()
+    clock.restart()
     for _ in range(repeat):
         with Catalog(medium.path).connect(read_only=True):
             pass
-    fresh_ms = (time.perf_counter() - t0) * 1000 / repeat
+    fresh_ms = clock.wall * 1000 / repeat
     print(f"  the same with a new Catalog each time (schema check): {fresh_ms:.1f} ms on average")
-    results["open+close"] = (open_ms, open_ms, None, None, "")
-    return results
+    return (open_ms, open_ms, None, None, "")
 
 
 # -- MLflow --------------------------------------------------------------------------------
+
+
+def mlflow_installed() -> bool:
+    """Whether MLflow (the `bench` extra) is installed; says how to install it if not."""
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        print("(MLflow not installed: pip install -e '.[bench]' to compare)")
+        return False
+    return True
 
 
 def quiet_mlflow() -> None:
@@ -306,7 +334,7 @@ def load_mlflow(uri: str, keys, by_run, max_batch: int = 1000) -> float:
 
     client = MlflowClient(uri)
     exp = client.create_experiment("bench")
-    t0 = time.perf_counter()
+    clock = Clock()
     for run_key, _run_id, name, started in keys:
         data = by_run[run_key]
         run = client.create_run(exp, start_time=int(started * 1000), run_name=name)
@@ -319,7 +347,7 @@ def load_mlflow(uri: str, keys, by_run, max_batch: int = 1000) -> float:
         for i in range(first, len(metrics), max_batch):
             client.log_batch(rid, metrics=metrics[i : i + max_batch])
         client.set_terminated(rid, "FINISHED", end_time=int(started * 1000) + 60_000)
-    return time.perf_counter() - t0
+    return clock.wall
 
 
 def time_mlflow_store(store: str, uri: str, long_uri: str, repeat: int) -> dict[str, tuple]:
@@ -335,7 +363,7 @@ def time_mlflow_store(store: str, uri: str, long_uri: str, repeat: int) -> dict[
     res: dict[str, tuple] = {}
 
     def record(label, fn, rows_of=len):
-        best, median, result = timed(fn, repeat)
+        best, median, result = repeat_ms(fn, repeat)
         res[label] = (best, median, rows_of(result))
         print(f"  mlflow {store:<6} {label:<44} best {best:9.1f}  median {median:9.1f} ms")
 
@@ -375,11 +403,7 @@ def bench_mlflow(data: Path, medium_path: Path, long_path: Path, args) -> dict[s
         ]
         data_["params"], data_["tags"] = [], []
     out: dict[str, dict] = {}
-    stores = {
-        "sqlite": lambda d: f"sqlite:///{d}/mlflow.db",
-        "file": lambda d: Path(d, "mlruns").as_uri(),
-    }
-    for store, make_uri in stores.items():
+    for store, make_uri in MLFLOW_URIS.items():
         folder = data / f"mlflow-{store}-{n}-{args.mlflow_long_steps}"
         done = folder / ".complete"
         uri, long_uri = make_uri(folder / "medium"), make_uri(folder / "long")
@@ -434,10 +458,6 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.mlflow_long_steps} steps per long run)"
         )
 
-    def ratio(theirs: float, ours: float) -> str:
-        value = theirs / ours
-        return f"{value:.1f}x" if value < 10 else f"{value:.0f}x"
-
     print(f"\nside by side, median ms; ratio = MLflow time / workbench time{scale}")
     print(
         f"  {'read':<36} {'workbench':>10} {'(open con)':>10} {'mlflow sqlite':>14}"
@@ -447,8 +467,8 @@ def main(argv: list[str] | None = None) -> None:
         w, wo = wb[wb_label][1], wb[open_label][1]
         sq, fi = ml["sqlite"][ml_label][1], ml["file"][ml_label][1]
         print(
-            f"  {ml_label:<36} {w:10.1f} {wo:10.1f} {sq:14.1f} {ratio(sq, w):>7}"
-            f" {fi:12.1f} {ratio(fi, w):>7}"
+            f"  {ml_label:<36} {w:10.1f} {wo:10.1f} {sq:14.1f} {ratio(sq, w, 1):>7}"
+            f" {fi:12.1f} {ratio(fi, w, 1):>7}"
         )
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import best_median, ratio, repeat_ms, time_call  # noqa: E402
 
 GATES = [
     ("metrics.auc >= 0.5", "champion"),
@@ -39,16 +41,14 @@ GATES = [
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return min(times), statistics.median(times)
+    """(best ms, median ms) of `repeat` calls after a warm-up call."""
+    best, median, _ = repeat_ms(fn, repeat)
+    return best, median
 
 
-def build(folder: Path, padding: int):
+def registered_model(folder: Path, train: Path | None = None):
+    """Model `churn` v1..v3 from three runs that logged it (trained on `train` when given),
+    in a new catalog under `folder`; returns (catalog, runs root)."""
     import workbench as wb
     from workbench import registry
     from workbench.catalog.connection import Catalog
@@ -63,12 +63,22 @@ def build(folder: Path, padding: int):
                           capture_requirements=False) as run:  # fmt: skip
             run.log_metrics({"auc": auc, "loss": 1 - auc})
             run.log_params({"data": "v3"})
+            if train is not None:
+                run.log_dataset(train, name="train-set", role="train")
             run.log_model(model, "clf", flavor="sklearn")
             ids.append(run.id)
     cat = Catalog(folder / "catalog.duckdb")
     ingest_paths(cat, [root])
     for run_id in ids:
         registry.register(cat, run_id, "churn")
+    return cat, root
+
+
+def build(folder: Path, padding: int):
+    """The model with its 5 gates, the log first padded with `padding` gate events."""
+    from workbench import registry
+
+    cat, _ = registered_model(folder)
     for i in range(padding):
         registry.change_gate(cat, "churn", f"metrics.auc >= {i / (padding * 10):.6f}",
                              alias="pad")  # fmt: skip
@@ -92,29 +102,11 @@ def frame(rows: int, seed: int):
 
 def build_drift(folder: Path, rows: int):
     """Model `churn` v1..v3 trained on one N-row file, v1 champion, one production batch."""
-    import workbench as wb
     from workbench import registry
-    from workbench.catalog.connection import Catalog
-    from workbench.ingest import ingest_paths
 
     train = folder / "train.parquet"
     frame(rows, 0).write_parquet(train)
-    model = folder / "model.bin"
-    model.write_bytes(b"\x00" * 4096)
-    root = folder / "runs"
-    ids = []
-    for auc in (0.6, 0.9, 0.95):
-        with wb.start_run(project="churn", root=root, notes="bench",
-                          capture_requirements=False) as run:  # fmt: skip
-            run.log_metrics({"auc": auc, "loss": 1 - auc})
-            run.log_params({"data": "v3"})
-            run.log_dataset(train, name="train-set", role="train")
-            run.log_model(model, "clf", flavor="sklearn")
-            ids.append(run.id)
-    cat = Catalog(folder / "catalog.duckdb")
-    ingest_paths(cat, [root])
-    for run_id in ids:
-        registry.register(cat, run_id, "churn")
+    cat, root = registered_model(folder, train)
     for expr, alias in [*GATES[:4], ("no drift", "champion")]:
         registry.change_gate(cat, "churn", expr, alias=alias)
     registry.promote(cat, "churn", 1, "challenger", "baseline")
@@ -136,15 +128,13 @@ def bench_drift(folder: Path, rows: int, repeat: int) -> None:
         wb.log_predictions("churn@challenger", frame(rows, seed), root=root,
                            registry=registry.event_log(cat).directory, name=f"batch-{seed}")  # fmt: skip
         ingest_paths(cat, [root])
-        t0 = time.perf_counter()
-        gate = drift_gate_result(cat, version)
-        first.append((time.perf_counter() - t0) * 1000)
+        seconds, gate = time_call(lambda: drift_gate_result(cat, version))
+        first.append(seconds * 1000)
         assert gate.status == "pass" and "stored report" not in gate.detail, gate
         train, batch = training_data(cat, version).data, production_batch(cat, "churn").data
         fresh = shutil.copy(batch, folder / f"peer-{seed}.parquet")  # a hash not yet remembered
-        t0 = time.perf_counter()
-        check_drift(cat, train, fresh, store=False)
-        peer.append((time.perf_counter() - t0) * 1000)
+        seconds, _ = time_call(lambda t=train, f=fresh: check_drift(cat, t, f, store=False))
+        peer.append(seconds * 1000)
     reused = timed(lambda: drift_gate_result(cat, version), repeat)
     turn = [2]
 
@@ -157,15 +147,15 @@ def bench_drift(folder: Path, rows: int, repeat: int) -> None:
     print(f"\nno drift gate on {rows:,} rows x 5 columns (training data vs production batch)")
     rows_out = [
         ("promote, 5 gates incl. no drift (reused)", promoted),
-        ("no drift gate, first judgement of a batch", (min(first), statistics.median(first))),
-        ("peer: check_drift alone, same files", (min(peer), statistics.median(peer))),
+        ("no drift gate, first judgement of a batch", best_median(first)),
+        ("peer: check_drift alone, same files", best_median(peer)),
         ("no drift gate, stored report reused", reused),
     ]
     for label, (best, median) in rows_out:
         print(f"{label:<46} best {best:8.1f} ms   median {median:8.1f} ms")
     print(f"ratio first judgement / check_drift alone (medians): "
-          f"{rows_out[1][1][1] / rows_out[2][1][1]:.2f}x")  # fmt: skip
-    print(f"ratio reused / first judgement (medians): {reused[1] / rows_out[1][1][1]:.3f}x")
+          f"{ratio(rows_out[1][1][1], rows_out[2][1][1])}")  # fmt: skip
+    print(f"ratio reused / first judgement (medians): {ratio(reused[1], rows_out[1][1][1], 3)}")
 
 
 def main() -> None:
@@ -208,11 +198,11 @@ def main() -> None:
             best, median = results[label]
             print(f"{label:<46} best {best:8.1f} ms   median {median:8.1f} ms")
         events = len(registry.event_log(cat).read())
-        fresh = results[rows[0][0]][1] / results[rows[1][0]][1]
-        inproc = results[rows[2][0]][1] / results[rows[3][0]][1]
+        fresh = ratio(results[rows[0][0]][1], results[rows[1][0]][1])
+        inproc = ratio(results[rows[2][0]][1], results[rows[3][0]][1])
         print(f"log length at the end: {events} events")
-        print(f"ratio promote / runs (fresh process, medians): {fresh:.2f}x")
-        print(f"ratio promote / list_runs (in-process, medians): {inproc:.2f}x")
+        print(f"ratio promote / runs (fresh process, medians): {fresh}")
+        print(f"ratio promote / list_runs (in-process, medians): {inproc}")
     if args.drift_rows:
         with tempfile.TemporaryDirectory() as tmp:
             bench_drift(Path(tmp), args.drift_rows, args.repeat)

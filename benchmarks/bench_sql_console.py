@@ -12,24 +12,15 @@ the ratios, so the numbers compare on a machine of any speed.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return min(times), statistics.median(times)
+from _timing import ratio, repeat_ms  # noqa: E402
 
 
 def main() -> None:
@@ -58,16 +49,16 @@ def main() -> None:
                 con.sql(text).to_arrow_table()
 
         rows = [
-            ("run_sql (sandboxed instance)", timed(lambda: queries.run_sql(cat, text), args.repeat)),
-            ("same SELECT, shared read-only attach", timed(shared, args.repeat)),
-            ("list_runs (shared read-only attach)", timed(lambda: queries.list_runs(cat), args.repeat)),
+            ("run_sql (sandboxed instance)", repeat_ms(lambda: queries.run_sql(cat, text), args.repeat)),
+            ("same SELECT, shared read-only attach", repeat_ms(shared, args.repeat)),
+            ("list_runs (shared read-only attach)", repeat_ms(lambda: queries.list_runs(cat), args.repeat)),
         ]
     print(f"{args.runs} runs, {args.repeat} calls each (ms)")
-    for label, (best, median) in rows:
-        print(f"  {label:40s} best {best:8.2f}  median {median:8.2f}")
-    sandbox, plain, listing = (r[1][1] for r in rows)
-    print(f"ratio run_sql / same SELECT shared: {sandbox / plain:.1f}x;"
-          f" run_sql / list_runs: {sandbox / listing:.1f}x")
+    for label, timing in rows:
+        print(f"  {label:40s} best {timing.best:8.2f}  median {timing.median:8.2f}")
+    sandbox, plain, listing = (timing.median for _, timing in rows)
+    print(f"ratio run_sql / same SELECT shared: {ratio(sandbox, plain, 1)};"
+          f" run_sql / list_runs: {ratio(sandbox, listing, 1)}")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ import argparse
 import asyncio
 import json
 import math
-import statistics
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import Clock, best_median, load_average, ratio  # noqa: E402
 
 DATA = Path(__file__).parent / "_data" / "tui-compare"
 RUNS = 10
@@ -72,14 +76,12 @@ def prepare() -> tuple[object, list[str]]:
     ids = [f"bench-compare-{r:02d}" for r in range(RUNS)]
     if not db.exists():
         DATA.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
+        clock = Clock()
         write_runs(DATA / "runs")
-        print(
-            f"wrote {RUNS} runs x {STEPS:,} steps x 2 keys in {time.perf_counter() - started:.1f} s"
-        )
-        started = time.perf_counter()
+        print(f"wrote {RUNS} runs x {STEPS:,} steps x 2 keys in {clock.wall:.1f} s")
+        clock.restart()
         ingest_paths(Catalog(db), [DATA / "runs"])
-        print(f"ingested in {time.perf_counter() - started:.1f} s")
+        print(f"ingested in {clock.wall:.1f} s")
     return Catalog(db), ids
 
 
@@ -132,15 +134,18 @@ def main() -> None:
     width, height = (int(v) for v in args.size.split("x"))
     catalog, ids = prepare()
     results = [asyncio.run(measure_once(catalog, ids, (width, height))) for _ in range(args.repeat)]
-    print(f"compare {RUNS} runs x {STEPS:,} steps at {width}x{height}, {args.repeat} runs:")
+    print(f"compare {RUNS} runs x {STEPS:,} steps at {width}x{height}, {args.repeat} runs,"
+          f" {load_average()}:")
     for key in results[0]:
         values = [r[key] for r in results]
         if key == "points_drawn":
             print(f"  {key:18} {int(values[0]):,}")
             continue
-        print(f"  {key:18} best {min(values):7.1f}  median {statistics.median(values):7.1f}")
+        best, median = best_median(values)
+        print(f"  {key:18} best {best:7.1f}  median {median:7.1f}")
     best = min(r["first_draw_ms"] for r in results)
-    print(f"target first_draw < 300 ms: {'met' if best < 300 else 'NOT met'}")
+    print(f"target first_draw < 300 ms: {'met' if best < 300 else 'NOT met'}"
+          f" (best / target {ratio(best, 300)})")
 
 
 if __name__ == "__main__":

@@ -12,16 +12,12 @@ import argparse
 import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+from _timing import ratio, time_call  # noqa: E402
 
 
 def main() -> None:
@@ -45,20 +41,20 @@ def main() -> None:
         db, _ = build_catalog(Path(tmp), write)
         cat = Catalog(db)
         queries.list_runs(cat)  # warm
-        ours = timed(lambda: queries.list_runs(cat))
+        ours, _ = time_call(lambda: queries.list_runs(cat))
         saved = runs_pivot._MANY_KEYS
         runs_pivot._MANY_KEYS = 10**9  # the polars pivot, as before
         try:
-            peer = timed(lambda: queries.list_runs(cat))
+            peer, _ = time_call(lambda: queries.list_runs(cat))
         finally:
             runs_pivot._MANY_KEYS = saved
         print(f"list_runs, {args.keys} keys: {ours:.2f} s; polars pivot {peer:.2f} s;"
-              f" {peer / ours:.1f}x faster")
+              f" {ratio(peer, ours, 1)} faster")
         rows = [m.__dict__ for m in queries.get_run(cat, "wide").metrics]
-        ours = timed(lambda: render_table(rows, TextOut(), title="Metrics"))
-        peer = timed(lambda: rich_table(rows, make_console(file=io.StringIO(), width=100)))
+        ours, _ = time_call(lambda: render_table(rows, TextOut(), title="Metrics"))
+        peer, _ = time_call(lambda: rich_table(rows, make_console(file=io.StringIO(), width=100)))
         print(f"show's metrics table, {len(rows)} rows: {ours:.2f} s; Rich table {peer:.2f} s;"
-              f" {peer / ours:.1f}x faster")
+              f" {ratio(peer, ours, 1)} faster")
 
 
 def rich_table(rows: list[dict], console) -> None:

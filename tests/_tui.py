@@ -47,6 +47,11 @@ async def wait_for(pilot, predicate: Callable[[], object], timeout: float = WAIT
         await pilot.pause(0.02)
 
 
+def notifications(app) -> list[str]:
+    """The messages of the app's notifications (toasts) so far, as plain text."""
+    return [str(n.message) for n in app._notifications]
+
+
 def screen_text(app) -> str:
     """What the active screen shows, as plain text lines."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -225,7 +225,7 @@ def test_only_the_catalogs_own_damage_is_called_damage(tmp_path):
 
 @pytest.mark.anyio
 async def test_the_app_says_the_catalog_is_damaged_and_the_way_out(catalog):
-    from _tui import wait_for
+    from _tui import notifications, wait_for
 
     from workbench.tui.app import make_app
 
@@ -236,8 +236,8 @@ async def test_the_app_says_the_catalog_is_damaged_and_the_way_out(catalog):
 
         def told() -> bool:
             return any(
-                f"the catalog at {db} cannot be read" in n.message and "workbench rebuild" in n.message
-                for n in app._notifications
+                f"the catalog at {db} cannot be read" in m and "workbench rebuild" in m
+                for m in notifications(app)
             )
 
         assert await wait_for(pilot, told)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _dataset_files import age, lineage_runs
-from _tui import screen_text, shows, wait_for
+from _tui import notifications, screen_text, shows, wait_for
 
 from workbench.catalog.connection import Catalog
 from workbench.datasets.profile import ProfileCancelled
@@ -108,7 +108,7 @@ async def test_profile_can_be_cancelled(db: Path, monkeypatch) -> None:
         await pilot.press("x")
         await wait_for(pilot, lambda: profile.state == "cancelled")
         assert await shows(pilot, "profiling table.csv was cancelled")
-        assert not list(app._notifications)  # shown in place, not also as a notification
+        assert not notifications(app)  # shown in place, not also as a notification
 
 
 async def test_lineage_from_a_run_walks_down_and_back(db: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from _drift_env import frame, log_batch, trained_env
-from _tui import screen_text, wait_for
+from _tui import notifications, screen_text, wait_for
 from test_registry_tui import open_models
 
 from workbench import registry
@@ -70,7 +70,7 @@ async def test_without_a_version_l_says_so(tmp_path) -> None:
         await open_models(pilot, 0)
         await pilot.press("l")
         assert await wait_for(pilot, lambda: any(
-            "choose a version to see its lineage" in str(n.message) for n in app._notifications))
+            "choose a version to see its lineage" in m for m in notifications(app)))
         assert type(app.screen).__name__ == "ModelsScreen"
 
 

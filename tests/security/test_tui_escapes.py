@@ -17,7 +17,7 @@ from _escapes import (
     raw_controls,
     reference_csv,
 )
-from _tui import wait_for
+from _tui import notifications, wait_for
 from click.testing import CliRunner
 
 from workbench.cli.main import cli
@@ -181,8 +181,7 @@ async def test_escapes_are_shown_as_text_not_dropped(world) -> None:
         await pilot.press("4")
         await wait_for(pilot, lambda: "# notes \\x1b]52" in rendered(app))
         await pilot.press("e")  # editing would write the escapes' text into notes.md: refused
-        await wait_for(pilot, lambda: any("control characters" in n.message
-                                          for n in app._notifications))  # fmt: skip
+        await wait_for(pilot, lambda: any("control characters" in m for m in notifications(app)))
         assert detail.query_one("#notes").read_only
         await pilot.press("5")
         await wait_for(pilot, lambda: settled(app))

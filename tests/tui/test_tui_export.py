@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from _runfolders import build_catalog, write_run
-from _tui import runs_loaded, wait_for, write_dataset_versions, write_fixture_runs
+from _tui import notifications, runs_loaded, wait_for, write_dataset_versions, write_fixture_runs
 from textual.widgets import Input
 
 from workbench.tui.app import make_app
@@ -33,10 +33,6 @@ async def export_to(pilot, key: str, path: Path) -> None:
     field.value = str(path)
     await pilot.press("enter")
     assert await wait_for(pilot, lambda: path.exists() and not isinstance(app.screen, ExportViewDialog))
-
-
-def notifications(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 @pytest.mark.anyio

@@ -6,7 +6,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from _runfolders import build_catalog
-from _tui import ScreenHost, shows, wait_for, write_compare_runs
+from _tui import ScreenHost, notifications, shows, wait_for, write_compare_runs
 from textual.widgets import Input
 
 from workbench.tui.screens.sql import (
@@ -124,7 +124,7 @@ async def test_export_writes_csv_that_reads_back(catalog, tmp_path) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: target.exists() and app.screen is screen)
         await wait_for(
-            pilot, lambda: any(str(target) in str(n.message) for n in app._notifications)
+            pilot, lambda: any(str(target) in m for m in notifications(app))
         )
     back = pacsv.read_csv(target)
     assert back.column("run_id").to_pylist() == ["run-a", "run-b", "run-c"]
@@ -138,7 +138,7 @@ async def test_export_parquet_and_export_without_result(catalog, tmp_path) -> No
         await sql_ready(pilot)
         await pilot.press("ctrl+s")  # nothing to export yet: a warning, no modal
         assert await wait_for(
-            pilot, lambda: any("Run a query first" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("Run a query first" in m for m in notifications(app))
         )
         assert isinstance(app.screen, SqlScreen)
         await run_query(app, pilot, "SELECT key, step, value FROM metric_history")

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from workbench.catalog.compat import finish_pending
+from workbench.catalog.transaction import transaction
 
 if TYPE_CHECKING:
     import polars as pl
@@ -148,8 +149,7 @@ def record_scan(
     """Record a scan's sightings (a list per SIGHTING_COLUMNS) and unreadable files in one
     transaction; `unchanged` (fingerprints, paths, when) are locations seen again as they
     were, whose last-seen time moves on. Returns how many versions were new."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         before = version_count(con)
         if sightings["path"]:
             _load_sightings(con, sightings)
@@ -168,10 +168,6 @@ def record_scan(
             )
         record_errors(con, errors)
         new = version_count(con) - before
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return new
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
 from workbench.catalog.compat import finish_pending
+from workbench.catalog.transaction import transaction
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,8 +60,7 @@ def insert_report(con: DuckDBPyConnection, report: dict[str, Any]) -> None:
     columns = report["columns"]
     tested = sum(1 for c in columns if c["state"] != "skipped")
     drifted = sum(1 for c in columns if c["state"] == "drift")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "INSERT INTO drift_report VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [report["report_id"], datetime.fromisoformat(report["created_at"].rstrip("Z")),
@@ -74,10 +74,6 @@ def insert_report(con: DuckDBPyConnection, report: dict[str, Any]) -> None:
             con.executemany(
                 "INSERT INTO drift_column VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _column_row(report_id: str, c: dict[str, Any]) -> list[Any]:

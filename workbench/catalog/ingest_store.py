@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from workbench.catalog import transaction as _transaction
+
 if TYPE_CHECKING:
     import polars as pl
     from duckdb import DuckDBPyConnection
@@ -78,16 +80,11 @@ def transaction(con: Connection) -> Iterator[Connection]:
     """
     import duckdb
 
-    con.execute("BEGIN TRANSACTION")
     try:
-        yield con
-        con.execute("COMMIT")
+        with _transaction.transaction(con):
+            yield con
     except duckdb.ConstraintException as exc:
-        con.execute("ROLLBACK")
         raise CatalogChangedError(str(exc)) from exc
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def load_state(con: Connection) -> IngestState:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from workbench.catalog.filters import compile_filter
+from workbench.catalog.transaction import transaction
 
 REGISTRY_TABLES = """
 CREATE TABLE IF NOT EXISTS registered_model (
@@ -105,8 +106,7 @@ def replace_registry(
 ) -> None:
     """Write the replayed state in one transaction: every table emptied first, or with `only`,
     just those models' rows replaced and `events` (the new ones) appended."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if only is None:
             for table in _TABLES:
                 con.execute(f"DELETE FROM {table}")
@@ -137,10 +137,6 @@ def replace_registry(
         ])  # fmt: skip
         _insert(con, "registry_event", [_event_row(e) for e in events])
         con.execute("INSERT INTO registry_source VALUES (?)", [source])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _insert(con: Any, table: str, rows: list[tuple[Any, ...]], chunk: int = 500) -> None:
