@@ -7,6 +7,7 @@ READ_LINGER_S idle, MAX_HOLD_S in one stretch), so a burst of reads attaches onc
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -469,6 +470,8 @@ def _after_fork_in_child() -> None:
     _memo_of.clear()
     _reaper[0] = None
 
+
+atexit.register(release_lingering)
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)

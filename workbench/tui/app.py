@@ -104,6 +104,9 @@ class WorkbenchApp(App[None]):
         # Safe to wait on the UI thread: live updates only post messages, never wait for the
         # UI, so quitting always leaves the file unlocked.
         self.stop_live(wait=10.0)
+        from workbench.tui import service
+
+        service.release_catalog()  # a read's lingering attach, too
 
     # -- actions --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.catalog import queries
 from workbench.catalog.connection import Catalog as Catalog
+from workbench.catalog.connection import release_lingering
 from workbench.catalog.contract import CatalogLike as CatalogLike
 
 # The services' result types, re-exported: screens import them from here.
@@ -75,6 +76,12 @@ class RunsResult:
     version: int
     query: RunsQuery = field(default_factory=RunsQuery)
     partial: bool = False  # a first page; the full result follows
+
+
+def release_catalog() -> None:
+    """Let go of the catalog file now: a read's attach may linger a moment after it (so the
+    next read in a burst is quicker); quitting leaves the file to others at once."""
+    release_lingering()
 
 
 def open_catalog(db_path: str | os.PathLike[str]) -> Catalog:
