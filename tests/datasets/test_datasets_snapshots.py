@@ -1,8 +1,8 @@
-"""SVG snapshots at 80x24 of the Datasets, Profile and Lineage screens on a fixed catalog."""
+"""SVG snapshots at 80x24 of the Datasets, Profile and Lineage screens on a fixed catalog (built
+in each test's own temporary folder: no path is shown on these screens)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from _dataset_files import age, lineage_runs
@@ -17,14 +17,10 @@ from workbench.tui.screens.dataset_detail import ProfileScreen
 from workbench.tui.screens.datasets import DatasetsScreen
 from workbench.tui.screens.lineage import LineageScreen
 
-SNAP_ROOT = Path("/tmp/wb-dataset-snapshots")
 
-
-def fixed_catalog(name: str) -> Path:
+def fixed_catalog(folder: Path) -> Path:
     import polars as pl
 
-    folder = SNAP_ROOT / name
-    shutil.rmtree(folder, ignore_errors=True)
     (folder / "runs").mkdir(parents=True)
     lineage_runs(folder / "runs")
     cat = Catalog(folder / "catalog.duckdb")
@@ -71,19 +67,19 @@ async def _lineage_ready(pilot) -> None:
     await wait_for(pilot, lambda: "Centre here" in screen_text(app))
 
 
-def test_datasets_snapshot(snap_compare) -> None:
-    db = fixed_catalog("datasets")
+def test_datasets_snapshot(snap_compare, tmp_path) -> None:
+    db = fixed_catalog(tmp_path)
     app = make_app(db, roots_watch=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_datasets_ready)
 
 
-def test_profile_snapshot(snap_compare) -> None:
-    db = fixed_catalog("profile")
+def test_profile_snapshot(snap_compare, tmp_path) -> None:
+    db = fixed_catalog(tmp_path)
     app = make_app(db, roots_watch=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_profile_ready)
 
 
-def test_lineage_snapshot(snap_compare) -> None:
-    db = fixed_catalog("lineage")
+def test_lineage_snapshot(snap_compare, tmp_path) -> None:
+    db = fixed_catalog(tmp_path)
     app = make_app(db, roots_watch=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_lineage_ready)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,9 @@ from textual.widgets import DataTable
 from workbench.tui.screens.drift import DriftScreen
 from workbench.tui.service import Catalog
 
-SNAP = Path("/tmp/wb-tui-snapshots/drift")
+#: The folder the snapshot's file fields show in place of the test's own temporary folder
+#: (only text on screen: the check reads the files where the test wrote them).
+SHOWN = "/tmp/wb-tui-snapshots/drift"
 
 
 @pytest.fixture
@@ -149,9 +150,19 @@ async def test_the_drift_screen_is_reached_from_the_runs_browser(tmp_path) -> No
         assert await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
 
 
-def test_snapshot_80x24(snap_compare) -> None:
-    shutil.rmtree(SNAP, ignore_errors=True)
-    app = drift_app(SNAP)
+def test_snapshot_80x24(snap_compare, tmp_path, monkeypatch) -> None:
+    from workbench.tui import service
+
+    write_pair(tmp_path)
+    catalog = Catalog(tmp_path / "catalog.duckdb")
+    app = ScreenHost(lambda: DriftScreen(catalog, f"{SHOWN}/ref.parquet", f"{SHOWN}/cur.parquet"))
+    real_check = service.check_drift
+
+    def check_drift(catalog, reference, current, **options):
+        here = (p.replace(SHOWN, str(tmp_path), 1) for p in (reference, current))
+        return real_check(catalog, *here, **options)
+
+    monkeypatch.setattr(service, "check_drift", check_drift)
 
     async def ready(pilot) -> None:
         await run_check(pilot)

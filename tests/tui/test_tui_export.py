@@ -109,8 +109,9 @@ async def test_export_key_on_a_plain_table_writes_its_text(tmp_path: Path) -> No
         assert await wait_for(pilot, lambda: any(m.startswith("Wrote ") for m in notifications(app)))
 
 
-def test_export_dialog_snapshot(snap_compare) -> None:
-    """The dialog over the runs table at 80x24 (a fixed path typed in, so the picture is fixed)."""
+def test_export_dialog_snapshot(snap_compare, tmp_path, monkeypatch) -> None:
+    """The dialog over the runs table at 80x24 (a fixed path typed in, so the picture is fixed;
+    nothing is written there: the dialog is not confirmed)."""
     from test_tui_snapshots import _home_ready, fixed_catalog
 
     async def dialog_ready(pilot) -> None:
@@ -120,9 +121,8 @@ def test_export_dialog_snapshot(snap_compare) -> None:
         pilot.app.screen.query_one(Input).value = "/tmp/exports/runs.parquet"
         await pilot.pause()
 
-    with fixed_catalog("export-80") as db:
-        app = make_app(db, roots_watch=False)
-        assert snap_compare(app, terminal_size=(80, 24), run_before=dialog_ready)
+    app = make_app(fixed_catalog(tmp_path, monkeypatch, "export-80"), roots_watch=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=dialog_ready)
 
 
 def test_every_screen_with_a_table_declares_the_export_key() -> None:

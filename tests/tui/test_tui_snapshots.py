@@ -1,39 +1,43 @@
 """SVG snapshot tests of the home screen and run detail at 80x24 and 160x48 on a fixed catalog.
 
-The fixture catalog lives at a fixed path (paths are shown in the detail screen) and every
-timestamp in it is fixed, so the pictures do not depend on when or where the tests run. Every
-checkout on a machine shares that path, so a test holds a lock on it while it builds the
-catalog and takes its picture (another test session cannot rebuild it underneath).
+Every timestamp in the fixture catalog is fixed, and each test builds it in its own temporary
+folder; the one place that folder would show (the run's path in the detail screen) is shown
+under a fixed name instead, so the pictures do not depend on when or where the tests run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import shutil
-from collections.abc import Iterator
+import dataclasses
 from pathlib import Path
 
 import pytest
 from _runfolders import build_catalog
 from _tui import runs_loaded, shows, wait_for, write_fixture_runs
 
+from workbench.tui import service
 from workbench.tui.app import make_app
 
-SNAP_ROOT = Path("/tmp/wb-tui-snapshots")
+#: The folder the pictures show in place of each test's own temporary folder (nothing is
+#: created or read there: it is only the text on screen, the same in every checkout).
+SHOWN_ROOT = "/tmp/wb-tui-snapshots"
 
 
-@contextlib.contextmanager
-def fixed_catalog(name: str) -> Iterator[Path]:
-    """The fixture catalog at SNAP_ROOT/name, this session's alone while the block runs."""
-    SNAP_ROOT.mkdir(parents=True, exist_ok=True)
-    with open(SNAP_ROOT / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        folder = SNAP_ROOT / name
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        db, _root = build_catalog(folder, write_fixture_runs)
-        yield db
+def fixed_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> Path:
+    """The fixture catalog, built in tmp_path/name and shown as if in SHOWN_ROOT/name."""
+    folder = tmp_path / name
+    folder.mkdir()
+    db, _root = build_catalog(folder, write_fixture_runs)
+    real_get_run = service.get_run
+
+    def get_run(catalog, run_id):
+        detail = real_get_run(catalog, run_id)
+        if detail.path and detail.path.startswith(str(folder)):
+            shown = f"{SHOWN_ROOT}/{name}{detail.path[len(str(folder)):]}"
+            detail = dataclasses.replace(detail, path=shown)
+        return detail
+
+    monkeypatch.setattr(service, "get_run", get_run)
+    return db
 
 
 async def _home_ready(pilot) -> None:
@@ -58,14 +62,12 @@ async def _detail_ready(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-def test_home_snapshot(snap_compare, size) -> None:
-    with fixed_catalog(f"home-{size[0]}") as db:
-        app = make_app(db, roots_watch=False)
-        assert snap_compare(app, terminal_size=size, run_before=_home_ready)
+def test_home_snapshot(snap_compare, tmp_path, monkeypatch, size) -> None:
+    app = make_app(fixed_catalog(tmp_path, monkeypatch, f"home-{size[0]}"), roots_watch=False)
+    assert snap_compare(app, terminal_size=size, run_before=_home_ready)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-def test_detail_snapshot(snap_compare, size) -> None:
-    with fixed_catalog(f"detail-{size[0]}") as db:
-        app = make_app(db, roots_watch=False)
-        assert snap_compare(app, terminal_size=size, run_before=_detail_ready)
+def test_detail_snapshot(snap_compare, tmp_path, monkeypatch, size) -> None:
+    app = make_app(fixed_catalog(tmp_path, monkeypatch, f"detail-{size[0]}"), roots_watch=False)
+    assert snap_compare(app, terminal_size=size, run_before=_detail_ready)

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = 8
 
+#: An epoch-seconds DOUBLE column shown as a UTC TIMESTAMP (NULL for NULL, NaN or infinity).
+_EPOCH_AS_UTC = "CASE WHEN isfinite({0}) THEN make_timestamp(CAST({0} * 1000000 AS BIGINT)) END"
+
+#: dataset_usage as of schema version 7 (logged_at a UTC TIMESTAMP). Migration 7 creates
+#: this text; VIEWS, run after every migration, includes it while the view stays as it is.
+DATASET_USAGE_V7 = f"""
+CREATE OR REPLACE VIEW dataset_usage AS
+SELECT r.run_id, r.project, r.name AS run_name, rd.name AS dataset, v.version, rd.role,
+       rd.sha256 AS fingerprint, rd.path, {_EPOCH_AS_UTC.format("rd.logged_at")} AS logged_at
+FROM run_datasets rd JOIN runs r USING (run_key)
+LEFT JOIN dataset_versions v ON v.name = rd.name AND v.fingerprint = rd.sha256;
+"""
+
 TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL);
 CREATE TABLE IF NOT EXISTS catalog_state (key VARCHAR PRIMARY KEY, value BIGINT);
@@ -69,7 +82,7 @@ FROM runs r;
 
 CREATE OR REPLACE VIEW metric_history AS
 SELECT r.run_id, r.project, r.name AS run_name, m.key, m.step,
-       CASE WHEN isfinite(m.ts) THEN make_timestamp(CAST(m.ts * 1000000 AS BIGINT)) END AS timestamp,
+       {_EPOCH_AS_UTC.format("m.ts")} AS timestamp,
        m.value
 FROM metric_points m JOIN runs r USING (run_key);
 
@@ -84,7 +97,7 @@ FROM params p JOIN runs r USING (run_key);
 CREATE OR REPLACE VIEW tags_view AS
 SELECT r.run_id, t.key, t.value
 FROM tags t JOIN runs r USING (run_key);
-"""
+{DATASET_USAGE_V7}"""
 
 
 def _migrate_to_v1(con: DuckDBPyConnection) -> None:
@@ -170,6 +183,12 @@ def _migrate_to_v6(con: DuckDBPyConnection) -> None:
     )
 
 
+def _migrate_to_v7(con: DuckDBPyConnection) -> None:
+    """Views: every time in them a UTC TIMESTAMP (dataset_usage.logged_at was epoch seconds);
+    the view is recreated (CREATE OR REPLACE), its columns and their order unchanged."""
+    con.execute(DATASET_USAGE_V7)
+
+
 def _migrate_to_v8(con: DuckDBPyConnection) -> None:
     """Point reads: each run's details as one stored document (catalog/run_details.py),
     written here for every run already in the catalog."""
@@ -188,6 +207,7 @@ MIGRATIONS: list[tuple[int, Callable[[DuckDBPyConnection], None]]] = [
     (4, _migrate_to_v4),
     (5, _migrate_to_v5),
     (6, _migrate_to_v6),
+    (7, _migrate_to_v7),
     (8, _migrate_to_v8),
 ]
 

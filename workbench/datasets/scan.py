@@ -4,7 +4,8 @@ Each file (csv, tsv, parquet, arrow/feather, jsonl; a folder of Parquet parts as
 fingerprinted and described from its metadata; the names, versions and locations go into the
 catalog in one transaction. A file whose path, size and mtime are what the catalog recorded
 at an earlier scan is neither read nor written again. A file that cannot be read is reported
-in one sentence and the rest is still catalogued.
+in one sentence and the rest is still catalogued; so is a FIFO, a device or a link to one
+with a data file's name, which is never opened.
 
 Names: a file found under a folder is named by its path relative to that folder without the
 suffix (`raw/train` for raw/train.csv); when two data files in one folder share a stem
@@ -17,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat as stat_mode
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,7 +30,7 @@ from workbench.catalog import datasets_store as store
 from workbench.catalog.contract import CatalogLike
 from workbench.catalog.sources import record_sources
 from workbench.errors import DataFileError, NotFoundError
-from workbench.formats import datafiles
+from workbench.formats import datafiles, safe_files
 from workbench.formats.fingerprint import (
     SMALL_FILE,
     FingerprintCache,
@@ -96,12 +98,12 @@ def find_data_files(paths: list[Path]) -> Iterator[Candidate]:
     for top in paths:
         if not top.exists():
             raise NotFoundError(f"cannot scan {str(top)!r}: no such file or folder")
-        if top.is_file() or datafiles.is_parquet_folder(top):
+        if not top.is_dir() or datafiles.is_parquet_folder(top):  # a file, or a special one
             fmt = datafiles.format_of(top) or ""
             name = _stem(top.name) if fmt else top.name
             if fmt and _stem_is_shared(top):
                 name = top.name
-            stat = top.stat() if top.is_file() else None
+            stat = top.stat() if not top.is_dir() else None
             yield Candidate(name, str(top), fmt, stat)
             continue
         yield from _walk("", _listing(str(top)))
@@ -125,7 +127,10 @@ def _stem_is_shared(path: Path) -> bool:
 
 
 def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
-    """(files, folders) directly in `folder`, by name, hidden ones (starting with '.') left out."""
+    """(files, folders) directly in `folder`, by name, hidden ones (starting with '.') left out.
+
+    A FIFO, a device or a link to one counts as a file here (so one with a data file's name
+    is reported); a dangling link is left out."""
     files, folders = [], []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -133,11 +138,20 @@ def _listing(folder: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]
                 continue
             if entry.is_dir():
                 folders.append(entry)
-            elif entry.is_file():
+            elif entry.is_file() or _is_special(entry):
                 files.append(entry)
     files.sort(key=lambda e: e.name)
     folders.sort(key=lambda e: e.name)
     return files, folders
+
+
+def _is_special(entry: os.DirEntry[str]) -> bool:
+    """True for an entry that is there (links followed) but neither a file nor a folder."""
+    try:
+        entry.stat()
+    except OSError:
+        return False
+    return True
 
 
 def _data_entries(
@@ -194,7 +208,7 @@ class _Known:
     def get(self, candidate: Candidate) -> dict[str, Any] | None:
         """The catalog's row for this file if it is as recorded (and was not racy then)."""
         stat = candidate.stat
-        if stat is None:
+        if stat is None or not stat_mode.S_ISREG(stat.st_mode):
             return None
         row = self.rows.get((candidate.path, stat.st_size, stat.st_mtime))
         if row is None or row["seen"] is None or row["seen"] - row["mtime"] < _RACY_S:
@@ -230,6 +244,8 @@ def _examine(candidate: Candidate, cache: FingerprintCache) -> ScannedFile | str
     path, fmt, stat = candidate.path, candidate.format, candidate.stat
     if fmt not in datafiles.TABULAR_FORMATS:
         return f"{path} is not a data file the catalog reads (csv, tsv, parquet, arrow, jsonl)"
+    if stat is not None and not stat_mode.S_ISREG(stat.st_mode):
+        return str(safe_files.not_regular(path, stat.st_mode))  # never opened
     try:
         if stat is not None and stat.st_size < SMALL_FILE:
             found, data = fingerprint_small(path, stat)  # described from these bytes
@@ -237,7 +253,7 @@ def _examine(candidate: Candidate, cache: FingerprintCache) -> ScannedFile | str
         else:
             found = fingerprint(Path(path), cache, count_lines=fmt in _COUNTED)
             description = datafiles.describe(Path(path), fmt, found.lines)
-    except DataFileError as exc:
+    except (DataFileError, safe_files.NotRegularFileError) as exc:
         return str(exc)
     except OSError as exc:
         return f"{path} cannot be read: {exc.strerror or exc}"

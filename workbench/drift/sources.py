@@ -3,6 +3,8 @@
 A source is a file (Parquet, CSV, Arrow IPC / Feather, JSON Lines) or an in-memory frame
 (polars DataFrame or LazyFrame, pyarrow Table or RecordBatch, pandas DataFrame). Files are
 fingerprinted by the SHA-256 of their bytes, so the same data is recognised wherever it lives.
+A FIFO, a device or a link to one is refused in one sentence, never opened (readers that open
+a path themselves are given one only after a stat found a regular file there).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from workbench.errors import NotFoundError, WorkbenchError
+from workbench.formats import safe_files
 
 #: Rows per record batch handed to the engine.
 BATCH_ROWS = 1 << 20
@@ -69,6 +72,7 @@ class Source:
             return
         path = self.path
         assert path is not None, "a Source holds either a frame or a file path"
+        _require_regular(path)  # it may have been replaced since it was opened
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -119,7 +123,7 @@ _HASHER: ThreadPoolExecutor | None = None
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file, read in 8 MiB blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with safe_files.open_binary(path) as f:
         while block := f.read(8 << 20):
             digest.update(block)
     return digest.hexdigest()
@@ -130,6 +134,7 @@ def _open_file(path: Path) -> Source:
         raise NotFoundError(f"No file at {path}.")
     if path.is_dir():
         raise DataSourceError(f"{path} is a folder; drift compares one table file with another.")
+    _require_regular(path)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise DataSourceError(
@@ -140,6 +145,17 @@ def _open_file(path: Path) -> Source:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise DataSourceError(f"Cannot read {path} as {kind}: {_first_line(exc)}") from None
     return Source(str(path), schema, kind, path, rows)
+
+
+def _require_regular(path: Path) -> None:
+    """DataSourceError unless `path` is a regular file (a FIFO would block its reader, a
+    device would never end)."""
+    try:
+        safe_files.require_regular(path, skipped=False)
+    except safe_files.NotRegularFileError as exc:
+        raise DataSourceError(f"{exc}; drift compares one table file with another.") from None
+    except FileNotFoundError:
+        raise NotFoundError(f"No file at {path}.") from None
 
 
 def _file_schema(path: Path, kind: str) -> tuple[pa.Schema, int | None]:
@@ -198,7 +214,7 @@ def _csv_batches(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
 
 def _jsonl_blocks(path: Path) -> Iterator[bytes]:
     """Blocks of whole lines, about 64 MiB each."""
-    with open(path, "rb") as f:
+    with safe_files.open_binary(path) as f:
         rest = b""
         while block := f.read(_JSONL_BLOCK_BYTES):
             block = rest + block

@@ -2,7 +2,8 @@
 
 Parquet and Arrow files are described from their footers (pyarrow, imported only here and
 only when such a file is described); CSV/TSV from the header line; JSON Lines from the first
-line. Nothing here reads the data itself.
+line. Nothing here reads the data itself, and nothing opens a FIFO or a device (a path is
+checked to be a regular file before a reader is given it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import DataFileError
+from workbench.formats import safe_files
 
 #: File suffix -> format name (the `format` field of datasets.jsonl).
 FORMATS_BY_SUFFIX: dict[str, str] = {
@@ -135,6 +137,8 @@ def describe(
             return DataDescription(fmt, lines, [{"name": c, "type": None} for c in keys])
     except DataFileError:
         raise
+    except safe_files.NotRegularFileError as exc:
+        raise DataFileError(str(exc)) from None
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path} cannot be read as {fmt}: {_first_line(exc)}") from None
     except Exception as exc:  # pyarrow raises its own ArrowInvalid / ArrowIOError kinds
@@ -154,12 +158,15 @@ def _schema_of(schema: Any) -> list[dict[str, str | None]]:
 def _describe_parquet(path: Path) -> DataDescription:
     import pyarrow.parquet as pq
 
+    if not path.is_dir():
+        safe_files.require_regular(path, skipped=False)
     parts = parquet_parts(path)
     if not parts:
         raise DataFileError(f"{path} holds no Parquet files")
     rows = 0
     schema = None
     for part in parts:
+        safe_files.require_regular(part, skipped=False)
         meta = pq.read_metadata(part)
         rows += meta.num_rows
         if schema is None:
@@ -170,6 +177,7 @@ def _describe_parquet(path: Path) -> DataDescription:
 def _describe_arrow(path: Path) -> DataDescription:
     import pyarrow as pa
 
+    safe_files.require_regular(path, skipped=False)
     with pa.memory_map(str(path), "r") as source:
         try:
             reader = pa.ipc.open_file(source)
@@ -185,7 +193,8 @@ def _describe_arrow(path: Path) -> DataDescription:
 def _text(path: Path | str, data: bytes | None, newline: str | None) -> io.TextIOBase:
     """The file as UTF-8 text, from `data` when the caller has already read it."""
     if data is None:
-        return open(path, encoding="utf-8", newline=newline)  # noqa: SIM115 - caller closes
+        raw = io.BufferedReader(safe_files.open_binary(path))
+        return io.TextIOWrapper(raw, encoding="utf-8", newline=newline)
     return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=newline)
 
 

@@ -2,7 +2,8 @@
 
 Standard library only (the tracking API uses it). The cache is one small JSON file under the
 user cache folder (`$WORKBENCH_CACHE_DIR` overrides it), so fingerprinting an unchanged file
-twice reads it once. A file that changes while it is hashed raises `DataChangedError`.
+twice reads it once. A file that changes while it is hashed raises `DataChangedError`; a FIFO,
+a device or a link to one raises `NotRegularFileError` and is never opened.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import contextlib
 import hashlib
 import json
 import os
+import stat as stat_mode
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import DataChangedError
+from workbench.formats.safe_files import not_regular, open_binary
 
 CACHE_ENV = "WORKBENCH_CACHE_DIR"
 CACHE_FILE = "fingerprints.json"
@@ -109,7 +112,7 @@ class FingerprintCache:
 
 
 def _hash_file(path: Path, count_lines: bool, size_hint: int) -> tuple[str, int, int | None]:
-    with open(path, "rb", buffering=0) as handle:
+    with open_binary(path, checked=True) as handle:  # the caller's stat found a regular file
         if size_hint < _BUFFER:  # a small file: one read, no big buffer to allocate
             data = handle.read(_BUFFER)
             if len(data) < _BUFFER:
@@ -142,11 +145,14 @@ def fingerprint_file(
 ) -> Fingerprint:
     """SHA-256 and size (and line count, if asked) of one file, from `cache` when unchanged.
 
-    Raises DataChangedError if the file changed while it was being read.
+    Raises DataChangedError if the file changed while it was being read, NotRegularFileError
+    for a FIFO, a device or a link to one (never opened).
     """
     path = Path(path)
     key = os.path.abspath(path)
     before = path.stat()
+    if not stat_mode.S_ISREG(before.st_mode):
+        raise not_regular(path, before.st_mode, skipped=False)
     if cache is not None:
         cached = cache.get(key, before)
         if cached is not None and (cached[1] is not None or not count_lines):
@@ -173,9 +179,11 @@ def fingerprint_small(path: str, before: os.stat_result) -> tuple[Fingerprint, b
 
     `before` is the file's stat taken by the caller (a directory walk has it); the file is
     read once and its descriptor's stat compared with it, so a change made meanwhile (or a
-    file replaced since) raises DataChangedError.
+    file replaced since) raises DataChangedError; a special file, NotRegularFileError.
     """
-    with open(path, "rb", buffering=0) as handle:
+    if not stat_mode.S_ISREG(before.st_mode):
+        raise not_regular(path, before.st_mode, skipped=False)
+    with open_binary(path, checked=True) as handle:  # its descriptor is checked all the same
         data = handle.read(before.st_size + 1)
         after = os.fstat(handle.fileno())
     if not _same(before, after) or len(data) != after.st_size:

@@ -4,10 +4,15 @@ link to one), without ever blocking, within a size cap, and (for artifacts) insi
 Three kinds of failure, told apart because the ingester treats them differently:
 `UnreadableFileError` (permissions, an I/O error: retried on every pass until it reads),
 `NotRegularFileError` and `FileTooLargeError` (reported once, until the file changes).
+
+Data files outside run folders (datasets, drift inputs, model files) use `open_binary` (a file
+object; the OS's own errors left as they are) and `require_regular` (a stat before a path is
+handed to a reader that opens it itself, such as pyarrow or polars).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 
@@ -45,9 +50,14 @@ def describe_mode(mode: int) -> str:
     return "not a regular file"
 
 
-def not_regular(path: str | os.PathLike[str], mode: int) -> NotRegularFileError:
-    """The error for a special file at `path`."""
-    return NotRegularFileError(f"{os.fspath(path)} is {describe_mode(mode)}, not a regular file; skipped")
+def not_regular(
+    path: str | os.PathLike[str], mode: int, skipped: bool = True
+) -> NotRegularFileError:
+    """The error for a special file at `path` (`skipped`: the sentence ends "; skipped")."""
+    tail = "; skipped" if skipped else ""
+    return NotRegularFileError(
+        f"{os.fspath(path)} is {describe_mode(mode)}, not a regular file{tail}"
+    )
 
 
 def unreadable(path: str | os.PathLike[str], exc: OSError) -> UnreadableFileError:
@@ -66,30 +76,51 @@ def open_regular(
     saves that second stat. The open is non-blocking and the descriptor fstat'ed, for a swap
     in between.
     """
-    if not checked:
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise
-        except OSError as exc:
-            raise unreadable(path, exc) from None
-        if not stat.S_ISREG(st.st_mode):
-            raise not_regular(path, st.st_mode)
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        return _open_fd(path, checked, skipped=True)
     except FileNotFoundError:
         raise
     except OSError as exc:
         raise unreadable(path, exc) from None
+
+
+def _open_fd(
+    path: str | os.PathLike[str], checked: bool, skipped: bool
+) -> tuple[int, os.stat_result]:
+    """open_regular with the OS's errors (OSError) raised as they are."""
+    if not checked:
+        require_regular(path, skipped)
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
-    except OSError as exc:
+    except BaseException:
         os.close(fd)
-        raise unreadable(path, exc) from None
+        raise
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise not_regular(path, st.st_mode)
+        raise not_regular(path, st.st_mode, skipped)
     return fd, st
+
+
+def require_regular(path: str | os.PathLike[str], skipped: bool = True) -> os.stat_result:
+    """The stat (links followed) of the regular file at `path`: for a path about to be handed
+    to a reader that opens it itself. NotRegularFileError for a FIFO, a device, a socket or a
+    folder; OSError (FileNotFoundError...) as the OS raised it."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise not_regular(path, st.st_mode, skipped)
+    return st
+
+
+def open_binary(
+    path: str | os.PathLike[str], checked: bool = False, skipped: bool = False
+) -> io.FileIO:
+    """The regular file at `path` opened for reading bytes (unbuffered), never blocking on a
+    FIFO or reading a device: as open_regular, but a file object, and the OS's errors
+    (FileNotFoundError, PermissionError...) raised as they are. NotRegularFileError for a
+    special file, its sentence ending "; skipped" only when `skipped`."""
+    fd, _st = _open_fd(path, checked, skipped)
+    return io.FileIO(fd, "rb", closefd=True)
 
 
 def read_capped(path: str | os.PathLike[str], cap: int, checked: bool = False) -> bytes:

@@ -1,7 +1,8 @@
 """Hand-off: copy one version's files out with a manifest, checking every hash before and after.
 
 A source file whose bytes no longer match the hash recorded at registration is refused
-(nothing is copied); copies are hashed again after writing. Nothing is ever loaded.
+(nothing is copied); copies are hashed again after writing. Nothing is ever loaded, and a
+FIFO, a device or a link to one in place of a model file is refused without being opened.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from workbench.catalog.contract import CatalogLike
 from workbench.errors import NotFoundError, RegistryError
+from workbench.formats.safe_files import NotRegularFileError, describe_mode, open_binary
 from workbench.registry.history import history
 from workbench.registry.log import utc_now, who
 from workbench.registry.state import ModelVersion
@@ -45,9 +47,14 @@ def _sources(version: ModelVersion) -> list[tuple[Path, str, dict[str, Any]]]:
         source = (run_dir / rel).resolve()
         if run_dir not in source.parents:
             raise RegistryError(f"the file {rel!r} of {version.label} leads outside its run folder")
-        if not source.is_file():
+        if not source.exists():
             raise NotFoundError(f"the file {source} of {version.label} is missing; nothing exported")
-        sha, _, _ = file_digest(source)
+        if not source.is_file():
+            raise RegistryError(
+                f"the file {source} of {version.label} is {describe_mode(source.stat().st_mode)},"
+                " not a regular file; nothing exported"
+            )
+        sha, _, _ = _digest(source, version.label)
         if sha != item.get("sha256"):
             raise RegistryError(
                 f"the file {source} of {version.label} does not match the SHA-256 recorded when it "
@@ -56,6 +63,26 @@ def _sources(version: ModelVersion) -> list[tuple[Path, str, dict[str, Any]]]:
         inside = Path(rel).relative_to(prefix).as_posix() if rel.startswith(prefix + "/") else rel
         out.append((source, inside, item))
     return out
+
+
+def _digest(source: Path, label: str) -> tuple[str, int, int]:
+    """file_digest of a model file, a special file put there since it was checked refused."""
+    try:
+        return file_digest(source)
+    except NotRegularFileError:
+        raise RegistryError(
+            f"the file {source} of {label} is not a regular file; nothing exported"
+        ) from None
+
+
+def _copy(source: Path, out: Path, label: str) -> None:
+    """Copy a regular file's bytes (never a FIFO's or a device's) to `out`."""
+    try:
+        handle = open_binary(source)
+    except NotRegularFileError:
+        raise RegistryError(f"the file {source} of {label} is not a regular file; export failed") from None
+    with handle, open(out, "wb") as copy:
+        shutil.copyfileobj(handle, copy, 1 << 20)
 
 
 def export_version(
@@ -72,7 +99,7 @@ def export_version(
     for source, inside, item in sources:
         out = target / inside
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, out)
+        _copy(source, out, version.label)
         sha, size, _ = file_digest(out)
         if sha != item.get("sha256"):
             raise RegistryError(f"the copy {out} does not match its source's SHA-256; export failed")

@@ -18,7 +18,7 @@ from workbench.catalog import queries
 from workbench.catalog import registry_store as store
 from workbench.catalog.contract import CatalogLike
 from workbench.errors import NotFoundError, RegistryError
-from workbench.formats import spec
+from workbench.formats import safe_files, spec
 from workbench.registry.state import ModelVersion, replay
 from workbench.registry.sync import RegistryDir, event_log, sync, sync_after_write
 from workbench.tracking import files as tracking_files
@@ -206,6 +206,11 @@ def model_files(run_dir: Path, relative: str, logged_sha: Any) -> list[dict[str,
         raise RegistryError(f"the model path {relative!r} leads outside its run folder")
     if not target.exists():
         raise NotFoundError(f"the model file {target} is missing")
+    if not target.is_dir() and not target.is_file():
+        raise RegistryError(
+            f"the model file {target} is {safe_files.describe_mode(target.stat().st_mode)},"
+            " not a regular file"
+        )
     if target.is_dir():
         digest, _ = tracking_files.tree_digest(target)
         paths = sorted(p for p in target.rglob("*") if p.is_file())
@@ -227,10 +232,12 @@ def libraries(run_dir: Path, flavor: Any, python: str | None) -> list[str]:
     """`python==X` and the `name==version` lines of requirements.txt that matter to the flavor."""
     wanted = {"numpy", "scipy", *_FLAVOR_LIBRARIES.get(str(flavor or "").lower(), ())}
     found = [f"python=={python}"] if python else []
-    try:
-        text = (run_dir / spec.REQUIREMENTS_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # a regular file only: a FIFO there would block, a link to /dev/zero never end
+        raw = safe_files.read_capped(run_dir / spec.REQUIREMENTS_FILE, spec.MAX_RUN_FILE_BYTES)
+    except (OSError, safe_files.UnreadableFileError, safe_files.NotRegularFileError,
+            safe_files.FileTooLargeError):  # fmt: skip
         return found
+    text = raw.decode("utf-8", errors="replace")
     for line in text.splitlines():
         package = re.split(r"[=<>~! ]", line.strip(), maxsplit=1)[0].lower()
         if package in wanted:

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from workbench.errors import RunFormatError
+from workbench.formats.safe_files import open_binary
 
 _CHUNK = 1 << 20
 _tmp_counter = 0
@@ -83,12 +84,15 @@ def artifact_target(artifacts_dir: Path, name: str) -> Path:
 
 
 def file_digest(path: Path, count_lines: bool = False) -> tuple[str, int, int]:
-    """Return (sha256 hex, size in bytes, number of lines) of a file, reading it once."""
+    """Return (sha256 hex, size in bytes, number of lines) of a file, reading it once.
+
+    A FIFO, a device or a link to one raises NotRegularFileError (a RunFormatError) without
+    being opened."""
     digest = hashlib.sha256()
     size = 0
     lines = 0
     last = b"\n"
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
