@@ -129,15 +129,14 @@ def test_parsed_filters_execute_without_sql_error(cat, text):
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 5
 
 
-def selected(cat, text: str) -> set[str] | None:
-    """The ids a filter selects, or None when it is a FilterSyntaxError."""
+def selected(con, text: str) -> set[str] | None:
+    """The ids a filter selects on an open connection, or None for a FilterSyntaxError."""
     try:
         compiled = compile_filter(text)
     except FilterSyntaxError:
         return None
-    with cat.connect(read_only=True) as con:
-        rows = con.execute(f"SELECT r.run_id FROM runs r WHERE {compiled.sql}", compiled.params)
-        return {row[0] for row in rows.fetchall()}
+    rows = con.execute(f"SELECT r.run_id FROM runs r WHERE {compiled.sql}", compiled.params)
+    return {row[0] for row in rows.fetchall()}
 
 
 @settings(
@@ -147,13 +146,14 @@ def selected(cat, text: str) -> set[str] | None:
 def test_and_or_not_select_as_sets_do(cat, left, right):
     """Conditions on keys share one aggregate per section; they must still combine exactly
     as each alone selects."""
-    a, b = selected(cat, left), selected(cat, right)
-    if a is None or b is None:
-        return
-    every = selected(cat, "")
-    assert selected(cat, f"({left}) or ({right})") == a | b
-    assert selected(cat, f"({left}) and ({right})") == a & b
-    assert selected(cat, f"not ({left})") == every - a
+    with cat.connect(read_only=True) as con:  # one open per example, not one per query
+        a, b = selected(con, left), selected(con, right)
+        if a is None or b is None:
+            return
+        every = selected(con, "")
+        assert selected(con, f"({left}) or ({right})") == a | b
+        assert selected(con, f"({left}) and ({right})") == a & b
+        assert selected(con, f"not ({left})") == every - a
 
 
 @settings(
@@ -162,11 +162,12 @@ def test_and_or_not_select_as_sets_do(cat, left, right):
 @given(st.sampled_from(FIELDS), st.lists(values, min_size=1, max_size=4))
 def test_in_list_selects_what_its_equalities_do(cat, fld, items):
     """`in` binds its values as one list; it selects what `=` on each value does."""
-    equal = [selected(cat, f"{fld} = {item}") for item in items]
-    unequal = [selected(cat, f"{fld} != {item}") for item in items]
-    listed = ", ".join(items)
-    if any(s is None for s in equal):
-        assert selected(cat, f"{fld} in ({listed})") is None
-        return
-    assert selected(cat, f"{fld} in ({listed})") == set().union(*equal)
-    assert selected(cat, f"{fld} not in ({listed})") == set.intersection(*unequal)
+    with cat.connect(read_only=True) as con:  # one open per example, not one per query
+        equal = [selected(con, f"{fld} = {item}") for item in items]
+        unequal = [selected(con, f"{fld} != {item}") for item in items]
+        listed = ", ".join(items)
+        if any(s is None for s in equal):
+            assert selected(con, f"{fld} in ({listed})") is None
+            return
+        assert selected(con, f"{fld} in ({listed})") == set().union(*equal)
+        assert selected(con, f"{fld} not in ({listed})") == set.intersection(*unequal)

@@ -46,11 +46,30 @@ def test_demo_runs_samples_and_ingests_them(quick_demo: Path) -> None:
     assert any(column.startswith("metrics.") for column in runs.columns)
 
 
-def test_demo_twice_starts_afresh(quick_demo: Path) -> None:
+TINY_RUN = """
+import sys
+import workbench as wb
+with wb.start_run(project="tiny", name=sys.argv[1], capture_requirements=False) as run:
+    run.log_metrics({"acc": 0.5})
+"""
+
+
+@pytest.fixture
+def tiny_demo(quick_demo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The demo with a two-command plan of runs that import only workbench (no scikit-learn),
+    for the tests about the demo's folders rather than what the samples log."""
+    script = tmp_path / "tiny_run.py"
+    script.write_text(TINY_RUN)
+    plan = [[str(script), "one"], [str(script), "two"]]
+    monkeypatch.setattr(demo, "load_sweep_plan", lambda samples: plan)
+    return quick_demo
+
+
+def test_demo_twice_starts_afresh(tiny_demo: Path) -> None:
     for _ in range(2):
         result = CliRunner().invoke(cli, ["demo", "--no-ui"])
         assert result.exit_code == 0, result.output
-    runs = queries.list_runs(Catalog(quick_demo / "catalog.duckdb"))
+    runs = queries.list_runs(Catalog(tiny_demo / "catalog.duckdb"))
     assert runs.height == 2  # the second demo replaced the first one's runs
 
 
@@ -62,7 +81,7 @@ def test_demo_refuses_to_empty_a_folder_it_did_not_make(quick_demo: Path) -> Non
     assert (quick_demo / "runs" / "precious.txt").read_text() == "keep me"
 
 
-def test_demo_with_explicit_root_keeps_existing_files(quick_demo: Path, tmp_path: Path) -> None:
+def test_demo_with_explicit_root_keeps_existing_files(tiny_demo: Path, tmp_path: Path) -> None:
     root = tmp_path / "mine"
     root.mkdir()
     (root / "precious.txt").write_text("keep me")

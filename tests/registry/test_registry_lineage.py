@@ -16,12 +16,22 @@ from workbench.errors import NotFoundError
 from workbench.registry.lineage import lineage
 
 
-@pytest.fixture
-def env(tmp_path):
+def _env(tmp_path):
     env = trained_env(tmp_path)
     log_batch(env, frame(1))  # made by v1, the champion
     env.report = check_drift(env.cat, "churn@champion:train", "churn@champion:production")
     return env
+
+
+@pytest.fixture
+def env(tmp_path):
+    return _env(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def unchanged_env(tmp_path_factory):
+    """One env for the tests that only walk the lineage (they change nothing)."""
+    return _env(tmp_path_factory.mktemp("lineage"))
 
 
 def _edges(graph) -> set[tuple[str, str, str]]:
@@ -33,7 +43,8 @@ def _batch_run(graph) -> str:
                 if e.target == "dataset:predictions@1" and e.source.startswith("run:"))  # fmt: skip
 
 
-def test_down_from_the_training_data_to_the_drift_report(env) -> None:
+def test_down_from_the_training_data_to_the_drift_report(unchanged_env) -> None:
+    env = unchanged_env
     graph = lineage(env.cat, "train-set@1", "down")
     run1, run2 = (f"run:{r}" for r in env.run_ids)
     report = f"drift:{env.report.report_id}"
@@ -52,7 +63,8 @@ def test_down_from_the_training_data_to_the_drift_report(env) -> None:
     assert graph.nodes[report].label.startswith(f"report {env.report.report_id[:8]}: no drift, ")
 
 
-def test_up_from_the_drift_report_to_the_training_data(env) -> None:
+def test_up_from_the_drift_report_to_the_training_data(unchanged_env) -> None:
+    env = unchanged_env
     report = f"drift:{env.report.report_id}"
     graph = lineage(env.cat, f"drift:{env.report.report_id[:6]}", "up")
     assert graph.root == report
@@ -68,7 +80,8 @@ def test_up_from_the_drift_report_to_the_training_data(env) -> None:
     assert not graph.downstream(report)
 
 
-def test_a_version_is_named_by_number_alias_or_node_id(env) -> None:
+def test_a_version_is_named_by_number_alias_or_node_id(unchanged_env) -> None:
+    env = unchanged_env
     assert lineage(env.cat, "churn@champion").root == "version:churn@1"
     assert lineage(env.cat, "churn@2").root == "version:churn@2"
     assert lineage(env.cat, "version:churn@latest").root == "version:churn@2"
@@ -97,7 +110,8 @@ def test_registry_events_not_yet_in_the_catalog_are_read_first(env) -> None:
     assert lineage(env.cat, "churn@3").root == "version:churn@3"
 
 
-def test_the_cli_prints_the_tree_and_json(env) -> None:
+def test_the_cli_prints_the_tree_and_json(unchanged_env) -> None:
+    env = unchanged_env
     runner = CliRunner()
     base = ["--db", str(env.cat.path), "lineage"]
     text = runner.invoke(cli, [*base, "churn@champion"])
