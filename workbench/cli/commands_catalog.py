@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 import rich_click as click
 
 from workbench.cli import pager
-from workbench.cli.output import emit, output_options, paging, print_pairs, render_table
+from workbench.cli.output import ONE_OBJECT, emit, output_options, paging, print_pairs, render_table
 from workbench.cli.table import TextOut
-from workbench.formatting import without_path
+from workbench.formatting import command_text, printable, without_path
 
 
 def _catalog(ctx: click.Context):
@@ -33,9 +33,11 @@ def _split(values: tuple[str, ...] | None) -> list[str] | None:
     return out or None
 
 
-def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
+def _table_view(columns: list[str], sort: list[str] | None, projects: int = 1) -> list[str]:
     """The runs table's column order for people: id and name, the sorted-by columns, status,
-    the latest metrics, then project, params, start time, duration and tags (as the app)."""
+    the latest metrics, then project, params, start time, duration and tags; with runs of
+    several `projects`, the project right after the status (as the app), where a narrow
+    terminal still shows it."""
     from workbench.catalog.filters import parse_field_spec
 
     sorted_by = []
@@ -48,7 +50,8 @@ def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
     tags = [c for c in columns if c.startswith("tags.")]
     order = ["id", "name", *sorted_by]
     present, seen = set(columns), set(order)  # sets: a run may have 10,000 metric keys
-    for group in (["status"], metrics, ["project"], params, ["started_at", "duration_s"], tags):
+    head = ["status", "project"] if projects > 1 else ["status"]
+    for group in (head, metrics, ["project"], params, ["started_at", "duration_s"], tags):
         for c in group:
             if c in present and c not in seen:
                 order.append(c)
@@ -66,8 +69,10 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     --columns) and short ids."""
     from workbench.catalog.queries import Rows
 
-    names = rows.columns if chosen else _table_view(rows.columns, sort)
     position = {name: i for i, name in enumerate(rows.columns)}
+    at_project = position.get("project")
+    projects = 1 if at_project is None else len({row[at_project] for row in rows.rows})
+    names = rows.columns if chosen else _table_view(rows.columns, sort, projects)
     at = [position[name] for name in names]
     id_at = names.index("id") if "id" in names else -1
     out = []
@@ -140,7 +145,7 @@ def runs(ctx, project, filter_, sort, limit, search, columns, all_, fmt):
 
 @click.command("show")
 @click.argument("run")
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def show(ctx, run, fmt):
     """Everything about one run: params, metrics, tags, artifacts, environment, notes, errors.
@@ -188,12 +193,16 @@ def show(ctx, run, fmt):
             console.line()
             hidden[title] = render_table(rows, console, title=title)
     env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
+    if "command" in env:  # as a shell line (the app shows it so too), not a JSON list
+        env["command"] = command_text(env["command"])
     if env:
         console.line()
         print_pairs(env, console, title="Environment")
-    if detail.notes:
+    if detail.notes and detail.notes.strip():
         console.line()
-        print_pairs({"": detail.notes}, console, title="Notes")
+        console.line("Notes", "bold")
+        for line in printable(detail.notes.strip("\n"), multiline=True).splitlines():
+            console.line(f"  {line}".rstrip())
     if detail.errors:
         console.line()
         errors = [
