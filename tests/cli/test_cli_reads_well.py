@@ -1,5 +1,5 @@
 """The CLI at 80 columns, read as a person reads it: a run's notes and command, what --json
-promises, the columns a narrow terminal keeps, the command list of --help."""
+promises, the columns drift list keeps, the command list of --help."""
 
 from __future__ import annotations
 
@@ -67,14 +67,6 @@ def test_json_help_says_what_it_prints(tmp_path: Path, args: list[str], promise:
 
 def test_one_run_shows_a_json_object(db: Path) -> None:
     assert isinstance(json.loads(run(db, "show", "run-a", "--json").stdout), dict)
-
-
-def test_runs_of_several_projects_keep_the_project_in_80_columns(db: Path) -> None:
-    """The project came after every metric and was the first column cut at 80 columns."""
-    header = run(db, "runs").stdout.splitlines()[0].split()
-    assert header[:4] == ["id", "name", "status", "project"]
-    header = run(db, "runs", "--project", "vision").stdout.splitlines()[0].split()
-    assert header[:4] == ["id", "name", "status", "metrics.acc"]  # one project: metrics first
 
 
 def test_drift_list_shows_what_was_compared_in_80_columns(tmp_path: Path, monkeypatch) -> None:

@@ -33,11 +33,9 @@ def _split(values: tuple[str, ...] | None) -> list[str] | None:
     return out or None
 
 
-def _table_view(columns: list[str], sort: list[str] | None, projects: int = 1) -> list[str]:
+def _table_view(columns: list[str], sort: list[str] | None) -> list[str]:
     """The runs table's column order for people: id and name, the sorted-by columns, status,
-    the latest metrics, then project, params, start time, duration and tags; with runs of
-    several `projects`, the project right after the status (as the app), where a narrow
-    terminal still shows it."""
+    the latest metrics, then project, params, start time, duration and tags (as the app)."""
     from workbench.catalog.filters import parse_field_spec
 
     sorted_by = []
@@ -50,8 +48,7 @@ def _table_view(columns: list[str], sort: list[str] | None, projects: int = 1) -
     tags = [c for c in columns if c.startswith("tags.")]
     order = ["id", "name", *sorted_by]
     present, seen = set(columns), set(order)  # sets: a run may have 10,000 metric keys
-    head = ["status", "project"] if projects > 1 else ["status"]
-    for group in (head, metrics, ["project"], params, ["started_at", "duration_s"], tags):
+    for group in (["status"], metrics, ["project"], params, ["started_at", "duration_s"], tags):
         for c in group:
             if c in present and c not in seen:
                 order.append(c)
@@ -69,10 +66,8 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     --columns) and short ids."""
     from workbench.catalog.queries import Rows
 
+    names = rows.columns if chosen else _table_view(rows.columns, sort)
     position = {name: i for i, name in enumerate(rows.columns)}
-    at_project = position.get("project")
-    projects = 1 if at_project is None else len({row[at_project] for row in rows.rows})
-    names = rows.columns if chosen else _table_view(rows.columns, sort, projects)
     at = [position[name] for name in names]
     id_at = names.index("id") if "id" in names else -1
     out = []
