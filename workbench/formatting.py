@@ -185,3 +185,14 @@ def without_path(message: str, path: str | None) -> str:
         return message
     text = message.replace(f" {path}:", ":").replace(f" {path}", "").replace(path, "it")
     return text
+
+
+def command_text(command: Any) -> str:
+    """A logged argv as one shell-quoted line (text that was not a list stays as it is)."""
+    import shlex
+
+    if command is None:
+        return ""
+    if isinstance(command, (list, tuple)):
+        return " ".join(shlex.quote(str(c)) for c in command)
+    return str(command)

@@ -55,7 +55,7 @@ async def test_datasets_list_versions_and_literal_names(db: Path) -> None:
         assert [d["name"] for d in screen.datasets] == ["[red]x[/]", "features", "raw", "table"]
         text = screen_text(app)
         assert "[red]x[/]" in text  # shown literally
-        assert "Datasets · [red]x[/] · 1 versions" in text
+        assert "Datasets · [red]x[/] · 1 version" in text and "1 versions" not in text
         await pilot.press("down")  # features: two versions, newest first
         await wait_for(pilot, lambda: screen.current == "features" and len(screen.versions) == 2)
         assert screen.selected_version().version == 2
@@ -128,6 +128,7 @@ async def test_lineage_from_a_run_walks_down_and_back(db: Path) -> None:
         assert lineage.graph.root == "run:train"
         text = screen_text(app)
         assert "upstream (where it came from)" in text and "model clf (sklearn)" in text
+        assert "Previous" not in text.splitlines()[-1]  # the footer: nothing to go back to yet
         tree = lineage.query_one("Tree")
         for _ in range(30):
             if tree.cursor_node is not None and tree.cursor_node.data == "model:train/clf":
@@ -137,7 +138,10 @@ async def test_lineage_from_a_run_walks_down_and_back(db: Path) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: lineage.graph.root == "model:train/clf")
         assert await shows(pilot, "dataset raw@1")  # upstream of the model, two runs away
+        assert await shows(pilot, "Previous")
         await pilot.press("b")
         await wait_for(pilot, lambda: lineage.graph.root == "run:train")
+        await pilot.pause()
+        assert "Previous" not in screen_text(app).splitlines()[-1]
         await pilot.press("question_mark")
         assert await shows(pilot, "Keys: Lineage", "Walk to the highlighted node")

@@ -61,16 +61,21 @@ async def test_the_promote_dialog_shows_the_drift_gate_s_report(tmp_path) -> Non
     assert [e["kind"] for e in env.events()].count("promote") == 1  # only the fixture's
 
 
-async def test_without_a_version_l_says_so(tmp_path) -> None:
+async def test_without_a_version_l_is_not_offered(tmp_path) -> None:
+    """With no model, the footer does not offer Lineage and l does nothing (it used to say
+    "choose a version" with nothing to choose)."""
     from _registry_env import make_env
+    from _tui import screen_text
 
     env = make_env(tmp_path, ())
     app = make_app(env.cat.path, roots_watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_models(pilot, 0)
+        assert await wait_for(pilot, lambda: app.screen.overview is not None)
         await pilot.press("l")
-        assert await wait_for(pilot, lambda: any(
-            "choose a version to see its lineage" in m for m in notifications(app)))
+        await pilot.pause()
+        assert "Lineage" not in screen_text(app).splitlines()[-1]
+        assert not notifications(app)
         assert type(app.screen).__name__ == "ModelsScreen"
 
 

@@ -138,4 +138,4 @@ def test_every_screen_with_a_table_declares_the_export_key() -> None:
     for screen in (RunsScreen, CompareScreen, DatasetsScreen, ProfileScreen, DiffScreen,
                    ModelsScreen, DriftScreen):
         rows = {row.action: row for row in screen.help_rows()}
-        assert rows["export_view"].keys == "ctrl+s, e", screen
+        assert rows["export_view"].keys == "^s, e", screen  # as the footer names ctrl+s

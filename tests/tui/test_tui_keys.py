@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from _runfolders import build_catalog
-from _tui import check_help, runs_loaded, wait_for, write_dataset_versions, write_fixture_runs
+from _tui import (
+    check_help,
+    runs_loaded,
+    screen_text,
+    shows,
+    wait_for,
+    write_dataset_versions,
+    write_fixture_runs,
+)
 from textual.binding import Binding
 
 import workbench.tui.screens
@@ -72,8 +80,28 @@ def test_key_labels_read_like_the_footer() -> None:
         Binding("x", "hidden", ""),
     ])
     assert [(r.keys, r.title, r.action) for r in rows] == [
-        ("/", "Search", "search"), ("ctrl+s", "Save it", "save"), ("esc, q", "Back", "back"),
+        ("/", "Search", "search"), ("^s", "Save it", "save"), ("esc, q", "Back", "back"),
     ]
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)
+def test_help_names_each_key_as_the_footer_does(screen: type[WorkbenchScreen], tmp_path: Path) -> None:
+    """The footer says ^s; the help screen, the palette and every hint say ^s too (they said
+    ctrl+s beside a footer that said ^s)."""
+    app = make_app(tmp_path / "catalog.duckdb", roots_watch=False)
+    for binding in Binding.make_bindings([*screen.BINDINGS, *WorkbenchApp.BINDINGS]):
+        assert key_label(binding) == app.get_key_display(binding), binding.key
+
+
+@pytest.mark.anyio
+async def test_help_says_what_the_caret_means_and_names_panes_in_words(tmp_path: Path) -> None:
+    db, _root = build_catalog(tmp_path, write_fixture_runs)
+    app = make_app(db, roots_watch=False)
+    async with app.run_test(size=(100, 60)) as pilot:
+        assert await runs_loaded(pilot, 6)
+        await pilot.press("question_mark")
+        assert await shows(pilot, "^ is the ctrl key", "Move to the next pane or field")
+        assert "Focus Next" not in screen_text(app)
 
 
 @pytest.mark.anyio

@@ -10,6 +10,7 @@ from _tui import ScreenHost, notifications, shows, wait_for, write_compare_runs
 from textual.widgets import Input
 
 from workbench.tui.screens.sql import (
+    PLACEHOLDER,
     ExportScreen,
     QueryHistory,
     SqlScreen,
@@ -67,6 +68,22 @@ async def test_typed_query_runs_and_shows_rows(catalog) -> None:
         table = screen.query_one("#sql-table")
         assert table.row_count == 3
         assert await shows(pilot, "[red]x[/]", "adam-wide")
+
+
+async def test_run_on_an_empty_editor_runs_the_example_it_shows(catalog) -> None:
+    """The empty editor shows an example query in grey; ^r ran nothing and said "Type a query
+    first.", though a query was on screen. Now it puts the example in the editor and runs it."""
+    app = sql_app(catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sql_ready(pilot)
+        screen = app.screen
+        assert screen.editor.text == ""
+        await pilot.press("ctrl+r")
+        assert await wait_for(pilot, lambda: not screen.running and screen.result is not None)
+        assert screen.editor.text == PLACEHOLDER
+        assert screen.result_query == PLACEHOLDER
+        assert screen.result.num_rows == 3
+        assert "Type a query" not in status_text(screen)
 
 
 async def test_write_statement_shows_read_only_message(catalog) -> None:

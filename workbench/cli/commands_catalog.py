@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 import rich_click as click
 
 from workbench.cli import pager
-from workbench.cli.output import emit, output_options, paging, print_pairs, render_table
+from workbench.cli.output import ONE_OBJECT, emit, output_options, paging, print_pairs, render_table
 from workbench.cli.table import TextOut
-from workbench.formatting import without_path
+from workbench.formatting import command_text, printable, without_path
 
 
 def _catalog(ctx: click.Context):
@@ -140,7 +140,7 @@ def runs(ctx, project, filter_, sort, limit, search, columns, all_, fmt):
 
 @click.command("show")
 @click.argument("run")
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def show(ctx, run, fmt):
     """Everything about one run: params, metrics, tags, artifacts, environment, notes, errors.
@@ -188,12 +188,16 @@ def show(ctx, run, fmt):
             console.line()
             hidden[title] = render_table(rows, console, title=title)
     env = {k: v for k, v in asdict(detail.environment).items() if v not in (None, "", [])}
+    if "command" in env:  # as a shell line (the app shows it so too), not a JSON list
+        env["command"] = command_text(env["command"])
     if env:
         console.line()
         print_pairs(env, console, title="Environment")
-    if detail.notes:
+    if detail.notes and detail.notes.strip():
         console.line()
-        print_pairs({"": detail.notes}, console, title="Notes")
+        console.line("Notes", "bold")
+        for line in printable(detail.notes.strip("\n"), multiline=True).splitlines():
+            console.line(f"  {line}".rstrip())
     if detail.errors:
         console.line()
         errors = [

@@ -180,7 +180,10 @@ def profile(ctx: click.Context, ref: str, refresh: bool, fmt: str | None) -> Non
     emit(rows, None, title=title)
 
 
-@click.command("lineage")
+@click.command(
+    "lineage",
+    short_help="Where a run, dataset, model version or drift report came from, and what came from it.",
+)
 @click.argument("ref")
 @click.option("--up", "direction", flag_value="up", help="Only where it came from.")
 @click.option("--down", "direction", flag_value="down", help="Only what came from it.")

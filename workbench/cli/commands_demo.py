@@ -40,7 +40,7 @@ def demo(ctx: click.Context, root: Path | None, demo_db: Path | None, no_ui: boo
     click.echo(f"Run folders: {result.root}")
     for project, count, statuses in demo_mod.summarize_root(result.root):
         states = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-        click.echo(f"  {project}: {count} runs ({states})")
+        click.echo(f"  {project}: {count} run{'' if count == 1 else 's'} ({states})")
     click.echo(
         "Each run folder holds plain files: run.json (status, times, environment), params.json, "
         "tags.json, metrics.jsonl, requirements.txt and artifacts/; some also datasets.jsonl "

@@ -6,7 +6,15 @@ import sys
 
 import rich_click as click
 
-from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, printable
+from workbench.cli.output import (
+    ONE_OBJECT,
+    echo,
+    emit,
+    make_console,
+    output_options,
+    print_pairs,
+    printable,
+)
 
 
 def _catalog(ctx: click.Context):
@@ -90,7 +98,7 @@ def drift() -> None:
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="Also write the report to a .json, .md or .html file.")
 @click.option("--no-store", is_flag=True, help="Do not keep the report in the catalog.")
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def check(ctx, reference, current, columns, types, classifier, fail_on_drift, export_path,
           no_store, fmt) -> None:
@@ -128,7 +136,7 @@ def check(ctx, reference, current, columns, types, classifier, fail_on_drift, ex
 @click.argument("report", default="latest")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="Write the report to a .json, .md or .html file.")
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def show(ctx, report, export_path, fmt) -> None:
     """One stored report (an id, a unique id prefix, or latest)."""
@@ -152,7 +160,37 @@ def list_(ctx, limit, fmt) -> None:
     """Stored drift reports, newest first."""
     from workbench.drift.service import list_reports
 
-    emit(list_reports(_catalog(ctx), limit), fmt, empty="no drift reports yet")
+    reports = list_reports(_catalog(ctx), limit)
+    if fmt in ("json", "csv"):
+        emit(reports, fmt, empty="no drift reports yet")
+    else:
+        emit(_reports_table(reports.to_dicts()), fmt, empty="no drift reports yet")
+
+
+#: The table's columns, in the order a person reads them: which check, when, its verdict and
+#: what it compared come first, where a narrow terminal still shows them.
+_REPORT_COLUMNS = ("report", "created_at", "drift", "current", "reference", "drifted", "tested",
+                   "seconds", "summary")
+
+
+def _reports_table(reports: list[dict]) -> list[dict]:
+    """Stored reports as the table shows them: a short id (a unique prefix is enough for
+    `drift show`) and what was compared before the counts."""
+    rows = []
+    for r in reports:
+        row = {**r, "report": str(r.get("report_id", ""))[:8]}
+        for side in ("current", "reference"):
+            row[side] = _path_tail(row.get(side))
+        rows.append({name: row.get(name) for name in _REPORT_COLUMNS})
+    return rows
+
+
+def _path_tail(value: object, width: int = 40) -> object:
+    """A long file path cut at its start (…/data/batch.parquet), where the table would cut
+    its file name; other values as they are."""
+    if not isinstance(value, str) or len(value) <= width or not value.startswith("/"):
+        return value
+    return "…" + value[-(width - 1):]
 
 
 COMMANDS = [drift]

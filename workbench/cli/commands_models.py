@@ -9,7 +9,15 @@ from typing import Any
 
 import rich_click as click
 
-from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, render_table
+from workbench.cli.output import (
+    ONE_OBJECT,
+    echo,
+    emit,
+    make_console,
+    output_options,
+    print_pairs,
+    render_table,
+)
 
 
 def _registry_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,7 +109,7 @@ def register(ctx: click.Context, run: str, name: str, logged: str | None, reason
 @models.command("show")
 @click.argument("ref", metavar="NAME[@VERSION|@ALIAS]")
 @_registry_option
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None) -> None:
     """One version (NAME alone: the latest): run, files, hashes, flavor, metadata, params,

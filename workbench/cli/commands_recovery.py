@@ -11,7 +11,10 @@ import rich_click as click
 from workbench.formatting import printable
 
 
-@click.command("rebuild")
+@click.command(
+    "rebuild",
+    short_help="Rebuild a damaged catalog from its run folders and the registry's log (the old file is kept).",
+)
 @click.option(
     "--root",
     "roots",

@@ -35,14 +35,18 @@ FORMATS = ("table", "json", "csv")
 __all__ = ["MAX_CELL_WIDTH", "printable"]
 
 
-def output_options(func: Callable) -> Callable:
-    """Decorator adding --json / --csv (mutually exclusive flags) as the `fmt` argument."""
+ONE_OBJECT = "Print JSON (one object)."
+
+
+def output_options(func: Callable | None = None, *, json_help: str = "Print JSON (a list of objects).") -> Any:
+    """Decorator adding --json / --csv (mutually exclusive flags) as the `fmt` argument;
+    `@output_options(json_help=ONE_OBJECT)` for a command whose JSON is one object."""
+    if func is None:
+        return lambda f: output_options(f, json_help=json_help)
     func = click.option(
         "--csv", "fmt", flag_value="csv", help="Print CSV (one header line, then rows)."
     )(func)
-    func = click.option("--json", "fmt", flag_value="json", help="Print JSON (a list of objects).")(
-        func
-    )
+    func = click.option("--json", "fmt", flag_value="json", help=json_help)(func)
     return func
 
 
@@ -257,6 +261,13 @@ def print_pairs(pairs: dict[str, Any], console: Any = None, title: str | None = 
     _flush(out, console)
 
 
+def _wider_options() -> str:
+    """The options that show every column: --columns only where the command has it."""
+    ctx = click.get_current_context(silent=True)
+    names = {p.name for p in ctx.command.params} if ctx is not None else set()
+    return "--columns, --json or --csv" if "columns" in names else "--json or --csv"
+
+
 def paging() -> bool:
     """False when the command line said --no-pager."""
     ctx = click.get_current_context(silent=True)
@@ -292,6 +303,6 @@ def emit(
             sys.stdout.flush()  # the table first, then the hint, when both go to one terminal
             click.echo(
                 f"({len(hidden)} more column{'s' if len(hidden) > 1 else ''} not shown: {shown};"
-                " widen the terminal or use --columns, --json or --csv)",
+                f" widen the terminal or use {_wider_options()})",
                 err=True,
             )

@@ -163,8 +163,35 @@ def layout_pairs(out: TextOut, pairs: Sequence[tuple[str, str]]) -> None:
 
 
 def _fold(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken after a space where there is one in
+    the line's second half (a command line folds between its arguments), else anywhere."""
     if display_width(text) <= width:
         return [text] if text else []
+    chunks = _fold_cells(text, width)
+    out: list[str] = []
+    carry = ""
+    for chunk in chunks:
+        line = carry + chunk
+        while display_width(line) > width:
+            head, tail = _split_line(line, width)
+            out.append(head)
+            line = tail
+        carry = line
+    if carry:
+        out.append(carry)
+    return out
+
+
+def _split_line(line: str, width: int) -> tuple[str, str]:
+    """The first `width` cells of `line` (up to its last space past half of them) and the rest."""
+    head = _fold_cells(line, width)[0]
+    cut = head.rfind(" ")
+    if cut >= width // 2:
+        head = head[: cut + 1]
+    return head.rstrip(" ") or head, line[len(head):]
+
+
+def _fold_cells(text: str, width: int) -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     used = 0

@@ -6,10 +6,10 @@ artifacts, datasets, models, ingest errors) stay the service's dataclasses.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.formatting import command_text
 from workbench.tui.service import (
     Artifact,
     DatasetUse,
@@ -41,15 +41,6 @@ class DetailData:
     notes: str = ""
     datasets: list[DatasetUse] = field(default_factory=list)
     models: list[ModelUse] = field(default_factory=list)
-
-
-def command_text(command: Any) -> str:
-    """The logged argv as one shell-quoted line (text that was not a list stays as it is)."""
-    if command is None:
-        return ""
-    if isinstance(command, (list, tuple)):
-        return " ".join(shlex.quote(str(c)) for c in command)
-    return str(command)
 
 
 def git_text(env: Environment) -> str:

@@ -19,7 +19,7 @@ from textual.keys import format_key
 class KeyHelp:
     """One action as the help screen and the palette show it."""
 
-    keys: str  # "ctrl+s", "esc, q", "" for an action with no key
+    keys: str  # "^s", "esc, q", "" for an action with no key
     title: str
     action: str
 
@@ -33,11 +33,16 @@ class PaletteAction:
 
 
 def key_label(binding: Binding) -> str:
-    """How one key reads in help text: its key_display, else '?' for question_mark, 'ctrl+s'."""
+    """How one key reads in help text and hints, exactly as the footer shows it: its
+    key_display, else '?' for question_mark, '^s' for ctrl+s (Textual's `App.get_key_display`)."""
     if binding.key_display:
         return binding.key_display
     *modifiers, key = binding.key.split("+")
-    return "+".join([*modifiers, format_key(key)])
+    key = format_key(key)
+    if "ctrl" in modifiers:
+        modifiers.remove("ctrl")
+        key = f"^{key}"
+    return "+".join([*modifiers, key])
 
 
 def bindings_help(bindings: Iterable[BindingType]) -> list[KeyHelp]:

@@ -36,6 +36,19 @@ def number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def axis_ticks(edges: list[float], count: int = 5) -> list[float]:
+    """Up to `count` of the histogram's bin edges, evenly spread, first and last included."""
+    if len(edges) <= count:
+        return list(edges)
+    step = (len(edges) - 1) / (count - 1)
+    return [edges[round(i * step)] for i in range(count)]
+
+
+def percent(rate: float | None) -> str:
+    """A null rate as the profile shows it (0.0%, 12.5%); blank when unknown."""
+    return "" if rate is None else f"{rate:.1%}"
+
+
 class ProfileScreen(WorkbenchScreen):
     """The profile of one version; x cancels while it is computed, r computes it again."""
 
@@ -72,6 +85,14 @@ class ProfileScreen(WorkbenchScreen):
         self.query_one(DataTable).add_columns("column", "type", "nulls", "distinct", "mean", "p50")
         self._compute(refresh=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel is offered (in the footer too) only while a profile is being computed."""
+        return self.state == "loading" if action == "cancel" else True
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.refresh_bindings()
+
     @work(thread=True, exclusive=True, group="profile", exit_on_error=False,
           name="profile the dataset version")
     def _compute(self, refresh: bool) -> None:
@@ -85,7 +106,7 @@ class ProfileScreen(WorkbenchScreen):
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         """A cancelled or failed profile says so in the status line, where the progress was."""
-        self.state = "cancelled" if isinstance(error, ProfileCancelled) else "failed"
+        self._set_state("cancelled" if isinstance(error, ProfileCancelled) else "failed")
         self.add_class("-done")
         self.query_one("#status", Static).update(Text(error_sentence(error)))
         return _is_user_error(error)
@@ -99,7 +120,7 @@ class ProfileScreen(WorkbenchScreen):
     @on(ProfileLoaded)
     def _loaded(self, message: ProfileLoaded) -> None:
         profile = self.profile = message.profile
-        self.state = "done"
+        self._set_state("done")
         self.add_class("-done")
         exact = "exact" if profile.distinct_exact else "approximate (~)"
         source = "stored" if profile.cached else f"computed in {profile.seconds:.1f} s"
@@ -133,6 +154,8 @@ class ProfileScreen(WorkbenchScreen):
             edges, counts = column.histogram["edges"], column.histogram["counts"]
             centers = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)]
             plt.bar(centers, counts, width=0.9)
+            ticks = axis_ticks(edges)
+            plt.xticks(ticks, [number(t) for t in ticks])  # 12.27, not 12.273325000000002
         elif column.top:
             labels = [str(v)[:12] for v, _ in column.top[:8]]
             plt.bar(labels, [n for _, n in column.top[:8]], orientation="horizontal")
@@ -145,7 +168,7 @@ class ProfileScreen(WorkbenchScreen):
 
     def action_refresh(self) -> None:
         self._cancel.clear()
-        self.state = "loading"
+        self._set_state("loading")
         self.remove_class("-done")
         self.query_one("#status", Static).update(Text("profiling…"))
         self._compute(refresh=True)
@@ -219,7 +242,7 @@ class DiffScreen(WorkbenchScreen):
         table = self.query_one(DataTable)
         for c in diff.columns:
             table.add_row(
-                cell(c.name), cell(number(c.null_rate_a)), cell(number(c.null_rate_b)),
+                cell(c.name), cell(percent(c.null_rate_a)), cell(percent(c.null_rate_b)),
                 cell(number(c.mean_a)), cell(number(c.mean_b)),
                 cell(c.distinct_a), cell(c.distinct_b),
             )  # fmt: skip

@@ -86,6 +86,12 @@ class DatasetsScreen(WorkbenchScreen):
         self.query_one("#versions", DataTable).add_columns("v", "rows", "size", "format", "runs")
         self._load()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The version's keys are offered (in the footer too) only when there is a version."""
+        if action in ("profile", "diff", "lineage", "open"):
+            return bool(self.versions)
+        return True
+
     # -- loading --------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="datasets", exit_on_error=False,
@@ -113,6 +119,9 @@ class DatasetsScreen(WorkbenchScreen):
 
     def _show_datasets(self, rows: list[dict[str, Any]]) -> None:
         self.datasets = rows
+        if not rows:
+            self.versions = []
+            self.refresh_bindings()
         self.set_class(not rows, "-empty")
         table = self.query_one("#datasets", DataTable)
         keep = self.current
@@ -130,6 +139,7 @@ class DatasetsScreen(WorkbenchScreen):
 
     def _show_versions(self, versions: list[Any]) -> None:
         self.versions = versions
+        self.refresh_bindings()
         table = self.query_one("#versions", DataTable)
         table.clear()
         for v in reversed(versions):  # newest first
@@ -137,8 +147,9 @@ class DatasetsScreen(WorkbenchScreen):
                 cell(v.version), cell(v.rows), cell(size_text(v.size)), cell(v.format),
                 cell(v.run_count), key=str(v.version),
             )  # fmt: skip
+        noun = "version" if len(versions) == 1 else "versions"
         self.query_one("#title", Static).update(
-            Text(printable(f"Datasets · {self.current} · {len(versions)} versions"))
+            Text(printable(f"Datasets · {self.current} · {len(versions)} {noun}"))
         )
 
     def _select(self, name: str) -> None:

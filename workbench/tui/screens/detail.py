@@ -266,6 +266,10 @@ class RunDetailScreen(WorkbenchScreen):
             artifacts.highlighted = 0
         else:
             artifacts.add_option(Option(Text("no artifacts", style="dim"), disabled=True))
+        if first:
+            preview = ("Select a file to view it." if data.artifacts
+                       else "This run saved no files: what it writes under artifacts/ shows here.")
+            self.query_one("#artifact-preview", Static).update(Text(preview, style="dim"))
 
         notes = self.query_one("#notes", TextArea)
         if first or (not notes.has_focus and notes.text == (self._notes_saved_text or "")):

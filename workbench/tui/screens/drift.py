@@ -20,6 +20,7 @@ from textual_plotext import PlotextPlot
 
 from workbench.formatting import printable
 from workbench.tui import service
+from workbench.tui.keys import keys_for
 from workbench.tui.messages import DriftColumnTested, DriftFailed, DriftFinished, DriftProgress
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.screens.export_view import EXPORT_BINDING
@@ -100,14 +101,20 @@ class DriftScreen(WorkbenchScreen):
         self.columns: dict[str, ColumnDrift] = {}
         self._tested = (0, 0)
         self._cancel = threading.Event()
-        self.running = False
+        self._check_running = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="drift-files"):
-            yield Input(self._reference, placeholder="reference: file, NAME@V, MODEL@A:train",
-                        id="drift-reference")
-            yield Input(self._current, placeholder="current: file, NAME@V, MODEL:production", id="drift-current")
-        yield Static(Text("enter or ctrl+r runs the check"), id="drift-status")
+            reference = Input(self._reference, placeholder="a file, NAME@V or MODEL@ALIAS:train",
+                              id="drift-reference")
+            reference.border_title = "reference"
+            yield reference
+            current = Input(self._current, placeholder="a file, NAME@V or MODEL:production",
+                            id="drift-current")
+            current.border_title = "current"
+            yield current
+        yield Static(Text(f"Give a reference and a current dataset; enter or {self._key('run_check')}"
+                          " runs the check."), id="drift-status")
         with Vertical():
             table = DataTable(id="drift-table", cursor_type="row", zebra_stripes=True)
             table.add_columns(*TABLE_COLUMNS)
@@ -121,6 +128,20 @@ class DriftScreen(WorkbenchScreen):
     def on_mount(self) -> None:
         if self._check_on_mount:
             self.action_run_check()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel is offered (in the footer too) only while a check runs."""
+        return self.running if action == "cancel_check" else True
+
+    @property
+    def running(self) -> bool:
+        return self._check_running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._check_running = value
+        if self.is_attached:
+            self.refresh_bindings()
 
     # -- running a check ------------------------------------------------------------------
 
@@ -180,7 +201,8 @@ class DriftScreen(WorkbenchScreen):
         if self.running:
             done, total = self._tested
             tested = f"{done} of {total} columns tested · " if total else ""
-            self._status(f"{tested}{message.phase}: {message.rows:,} rows read ... (x cancels)")
+            self._status(f"{tested}{message.phase}: {message.rows:,} rows read ..."
+                         f" ({self._key('cancel_check')} cancels)")
 
     @on(DriftColumnTested)
     def _column_tested(self, message: DriftColumnTested) -> None:
@@ -197,7 +219,8 @@ class DriftScreen(WorkbenchScreen):
         if table.row_count == 1:  # the keys (x cancels, arrows pick) now work on the table
             self._show_column(c)
             table.focus()
-        self._status(f"{message.done} of {message.total} columns tested ... (x cancels)")
+        self._status(f"{message.done} of {message.total} columns tested ..."
+                     f" ({self._key('cancel_check')} cancels)")
 
     @on(DriftFailed)
     def _failed(self, message: DriftFailed) -> None:
@@ -237,6 +260,9 @@ class DriftScreen(WorkbenchScreen):
         self.query_one("#drift-reason", Static).update(Text(printable(f"{column.column}: {unseen}{column.reason}")))
         self.query_one("#drift-hist", DistributionPlot).show(column, "hist")
         self.query_one("#drift-ecdf", DistributionPlot).show(column, "ecdf")
+
+    def _key(self, action: str) -> str:
+        return keys_for(self.BINDINGS, action)
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#drift-status", Static)

@@ -34,7 +34,10 @@ def app_keys(app: App) -> list[KeyHelp]:
     """Keys that work on every screen: the app's bindings, the palette, moving between panes."""
     palette = Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Palette",
                       tooltip="Command palette: every action by name")
-    return bindings_help([*type(app).BINDINGS, palette, *Screen.BINDINGS[:2]])
+    panes = [Binding("tab", "app.focus_next", "Next pane", tooltip="Move to the next pane or field"),
+             Binding("shift+tab", "app.focus_previous", "Previous pane",
+                     tooltip="Move to the previous pane or field")]
+    return bindings_help([*type(app).BINDINGS, palette, *panes])
 
 
 class HelpScreen(ModalScreen[None]):
@@ -60,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_key_table("Everywhere", app_keys(self.app), key_style))
             if extra:
                 yield Static(Text(extra), markup=False)
-            yield Static(Text("Press escape to close.", style="dim"))
+            yield Static(Text("^ is the ctrl key (^p: ctrl+p). Press escape to close.", style="dim"))
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).border_title = "Help"

@@ -75,6 +75,10 @@ class LineageScreen(WorkbenchScreen):
     def on_mount(self) -> None:
         self._load(self.ref)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Previous is offered (in the footer too) only once there is a node to go back to."""
+        return bool(self.trail) if action == "previous" else True
+
     @work(thread=True, exclusive=True, group="lineage", exit_on_error=False,
           name="load the lineage")
     def _load(self, ref: str) -> None:
@@ -131,11 +135,13 @@ class LineageScreen(WorkbenchScreen):
         if node is None or node.data is None or self.graph is None or node.data == self.graph.root:
             return
         self.trail.append(self.graph.root)
+        self.refresh_bindings()
         self._load(node.data)
 
     def action_previous(self) -> None:
         if self.trail:
             self._load(self.trail.pop())
+            self.refresh_bindings()
 
     def action_reload(self) -> None:
         if self.graph is not None:

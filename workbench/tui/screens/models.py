@@ -83,6 +83,12 @@ class ModelsScreen(WorkbenchScreen):
         self.query_one("#models", DataTable).focus()
         self.load()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A model's keys are offered (in the footer too) only once there is a model."""
+        if action in ("promote", "history", "lineage", "drift", "rollback"):
+            return self.overview is not None and self.overview.chosen is not None
+        return True
+
     # -- loading --------------------------------------------------------------------------
 
     def load(self, chosen: str | None = None) -> None:
@@ -96,6 +102,7 @@ class ModelsScreen(WorkbenchScreen):
     @on(ModelsLoaded)
     def _loaded(self, message: ModelsLoaded) -> None:
         self.overview = overview = message.overview
+        self.refresh_bindings()
         self._show_models(overview)
         self._show_versions(overview)
         warning = self.query_one("#warning", Static)

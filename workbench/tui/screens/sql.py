@@ -247,9 +247,9 @@ class SqlScreen(WorkbenchScreen):
             self.notify("A query is still running.", severity="warning", markup=False)
             return
         query = self.editor.text.strip()
-        if not query:
-            self._set_status("Type a query first.", error=True)
-            return
+        if not query:  # the editor shows the example greyed out: running it is what was asked
+            self._load_into_editor(PLACEHOLDER)
+            query = PLACEHOLDER
         self.history.add(query)
         self.running = True
         self._set_status("running…")

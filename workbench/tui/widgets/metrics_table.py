@@ -35,9 +35,15 @@ def metrics_arrow(metrics: Sequence[MetricSummary]) -> pa.Table:
         [m.count for m in metrics],
     ):
         texts = [format_number(v) for v in values]
+        label = LABELS[len(columns)]  # padded to the header too, so the numbers end under it
         width = max((len(t) for t in texts), default=0)
-        columns.append([t.rjust(width) for t in texts])
+        columns.append([t.rjust(max(width, len(label))) for t in texts])
     return pa.table({label: pa.array(col, pa.string()) for label, col in zip(LABELS, columns, strict=True)})
+
+
+def column_labels() -> list[Text]:
+    """The headers: the metric's on the left, the numbers' on the right, over their values."""
+    return [Text(label, justify="left" if i == 0 else "right") for i, label in enumerate(LABELS)]
 
 
 class MetricsTable(DataTable):
@@ -50,7 +56,7 @@ class MetricsTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(
             backend=ArrowBackend(metrics_arrow([])),
-            column_labels=[Text(label) for label in LABELS],
+            column_labels=column_labels(),
             render_markup=False,
             cursor_type="row",
             zebra_stripes=True,
@@ -66,7 +72,7 @@ class MetricsTable(DataTable):
         backend = ArrowBackend(metrics_arrow(metrics))
         backend.render_markup = False
         self.backend = backend
-        self._column_labels = [Text(label) for label in LABELS]
+        self._column_labels = column_labels()
         self._column_widths = None
         self._ordered_columns = None
         self._update_count += 1
