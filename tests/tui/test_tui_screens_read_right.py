@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from _runfolders import build_catalog
 from _tui import (
+    notifications,
     runs_loaded,
     screen_text,
     shows,
@@ -172,7 +173,7 @@ async def test_footers_offer_keys_only_when_they_do_something(tmp_path: Path) ->
         assert not {"Promote", "History", "Lineage", "Drift", "Rollback"} & set(footer.split()), footer
         await pilot.press("p")
         await pilot.pause()
-        assert not app._notifications, [n.message for n in app._notifications]
+        assert not notifications(app), notifications(app)
 
 
 async def test_cancel_shows_only_while_there_is_something_to_stop(tmp_path: Path) -> None:
