@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS run_detail (run_key INTEGER NOT NULL, run_id VARCHAR 
 CREATE INDEX IF NOT EXISTS run_detail_id ON run_detail (run_id);
 """
 
+#: The head's entries by column name (epoch_us(started_at) -> started_at: microseconds).
+FIELD_NAMES = tuple(f.split("(")[-1].rstrip(")") for f in RUN_FIELDS)
+
 _HEAD_SQL = ", ".join(f"r.{f}" if "(" not in f else f.replace("(", "(r.") for f in RUN_FIELDS)
 #: Writes the documents of every run that has none: each section aggregated once per run
 #: (grouped, for just those runs), then joined to the run's row.
@@ -80,12 +83,6 @@ def forget(con: DuckDBPyConnection, run_keys: Sequence[int]) -> None:
 def fill(con: DuckDBPyConnection) -> int:
     """Write the document of every run that has none; returns how many were written."""
     return int(con.execute(_FILL_SQL).fetchall()[0][0])
-
-
-def rebuild(con: DuckDBPyConnection) -> int:
-    """Every document written afresh (after a restore, or by a migration)."""
-    con.execute("DELETE FROM run_detail")
-    return fill(con)
 
 
 def read(con: DuckDBPyConnection, *, run_id: str | None = None,

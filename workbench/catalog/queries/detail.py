@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from workbench.catalog import run_details
@@ -17,7 +17,7 @@ from workbench.catalog.queries.common import (
     resolve_ref,
     typed_param,
 )
-from workbench.catalog.run_details import RUN_FIELDS
+from workbench.catalog.run_details import FIELD_NAMES
 from workbench.catalog.run_status import DURATION_SQL, STATUS_SQL, stale_before
 from workbench.formatting import json_safe
 
@@ -148,7 +148,6 @@ _SECTIONS_SQL = " UNION ALL ".join(
     f" FROM {table} WHERE run_key = $k"
     for i, (cols, table, order) in enumerate(run_details.SECTIONS)
 )
-_EPOCH = datetime(1970, 1, 1)
 #: Set to 1 to check every document read against the tables (the test suite does).
 CHECK_ENV = "WORKBENCH_CHECK_RUN_DETAIL"
 
@@ -178,26 +177,26 @@ def get_run(cat: Source, ref: str) -> RunDetail:
 def _from_doc(doc: list[Any]) -> RunDetail:
     """A RunDetail from a stored document: its effective status and duration worked out
     here as status_sql() and DURATION_SQL do in SQL."""
-    fields = dict(zip(_DOC_FIELDS, doc, strict=False))
+    fields = dict(zip(FIELD_NAMES, doc, strict=False))
     started, ended, heartbeat = (
-        run_details.timestamp(fields[k]) for k in ("started_us", "ended_us", "heartbeat_us")
+        run_details.timestamp(fields[k]) for k in ("started_at", "ended_at", "heartbeat_at")
     )
     stored = fields["status"]
     last_seen = heartbeat if heartbeat is not None else started
     running = stored == "running"
     status = "stale" if running and last_seen is not None and last_seen < stale_before() else stored
-    end_us = fields["ended_us"]
+    end_us = fields["ended_at"]
     if end_us is None and running:
-        end_us = fields["heartbeat_us"] if fields["heartbeat_us"] is not None else fields["started_us"]
-    start_us = fields["started_us"]
+        end_us = fields["heartbeat_at"] if fields["heartbeat_at"] is not None else fields["started_at"]
+    start_us = fields["started_at"]
     duration = None
     if start_us is not None and end_us is not None:
         duration = (end_us // 1000 - start_us // 1000) / 1000.0
     row = (
         fields["run_id"], fields["project"], fields["name"], status, started, ended, heartbeat,
-        duration, *(fields[k] for k in _DOC_FIELDS[7:25]),
+        duration, *(fields[k] for k in FIELD_NAMES[7:25]),
     )
-    n = len(RUN_FIELDS)
+    n = len(FIELD_NAMES)
     return _detail(row, [doc[n + i] or [] for i in range(len(run_details.SECTIONS))])
 
 
@@ -214,21 +213,12 @@ def _from_tables(con: DuckDBPyConnection, key: int) -> RunDetail:
 def _check_against_tables(con: DuckDBPyConnection, doc: list[Any], detail: RunDetail) -> None:
     """Raise when the stored document says anything the tables do not (a writer that changed
     a run's rows without forgetting its document)."""
-    expected = _from_tables(con, doc[len(RUN_FIELDS) - 1])
+    expected = _from_tables(con, doc[FIELD_NAMES.index("run_key")])
     if json.dumps(expected.to_dict(), sort_keys=True) != json.dumps(detail.to_dict(), sort_keys=True):
         raise AssertionError(
             f"run {detail.id}: the stored run_detail document differs from the tables:\n"
             f"  document: {detail.to_dict()}\n  tables:   {expected.to_dict()}"
         )
-
-
-#: Names of the document's head (run_details.RUN_FIELDS) in this module's terms.
-_DOC_FIELDS = (
-    "run_id", "project", "name", "status", "started_us", "ended_us", "heartbeat_us", "path",
-    "root", "missing", "host", "user_name", "pid", "python", "platform", "command", "cwd",
-    "git_commit", "git_branch", "git_dirty", "format_version", "notes", "parent_id", "deleted",
-    "run_key",
-)
 
 
 def _detail(row: Sequence[Any], sections: list[list[Any]]) -> RunDetail:
@@ -262,8 +252,7 @@ def _detail(row: Sequence[Any], sections: list[list[Any]]) -> RunDetail:
 
 def _issue(row: list[Any]) -> IngestIssue:
     path, line, message, seen_us = row
-    seen = _EPOCH + timedelta(microseconds=seen_us) if seen_us is not None else None
-    return IngestIssue(path, line, message, seen)
+    return IngestIssue(path, line, message, run_details.timestamp(seen_us))
 
 
 def _dataset(row: list[Any]) -> DatasetUse:
