@@ -151,8 +151,8 @@ def test_demo_registers_promotes_and_checks_drift_afresh_each_time(
     for _ in range(2):
         result = CliRunner().invoke(cli, ["demo", "--no-ui"])
         assert result.exit_code == 0, result.output
-        assert "Registered breast-cancer v1 (champion) and v2" in result.output
-        assert "checked it against the training data: drift" in result.output
+        assert "Registered breast-cancer v1 (champion) and v2" in result.output, result.output
+        assert "checked it against the training data: drift" in result.output, result.output
     cat = Catalog(quick_demo / "catalog.duckdb")
     chosen = registry.get_version(cat, "breast-cancer@champion")
     assert chosen.version == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -104,15 +105,39 @@ def test_a_file_changing_while_hashed_is_reported(tmp_path: Path, runs_root: Pat
     data.write_text("a\n1\n")
     real = fp._hash_file
 
-    def hash_while_appending(path, *args):
-        result = real(path, *args)
-        with open(path, "a") as handle:
-            handle.write("2\n")
+    def hash_while_appending(handle, *args):
+        result = real(handle, *args)
+        with open(data, "a") as appending:
+            appending.write("2\n")
         return result
 
     monkeypatch.setattr(fp, "_hash_file", hash_while_appending)
     with start_run(root=runs_root) as run, pytest.raises(DataChangedError, match="growing.csv changed"):
         run.log_dataset(data)
+
+
+def test_a_file_replaced_while_hashed_is_fingerprinted_as_opened(
+    tmp_path: Path, runs_root: Path, monkeypatch
+) -> None:
+    """Parallel runs of one script write the same dataset atomically (a temporary file, then
+    os.replace) and log it: a replacement between the stat and the read once raised
+    DataChangedError in whichever run was hashing, and the demo's second run failed."""
+    data = tmp_path / "shared.csv"
+    data.write_text("a\n1\n")
+    real = fp.open_binary
+
+    def open_then_replaced(path, *args, **kwargs):
+        handle = real(path, *args, **kwargs)
+        fresh = tmp_path / ".shared.csv.tmp"
+        fresh.write_text("a\n1\n")  # the other run's identical copy lands under the name
+        os.replace(fresh, data)
+        return handle
+
+    monkeypatch.setattr(fp, "open_binary", open_then_replaced)
+    with start_run(root=runs_root) as run:
+        record = run.log_dataset(data)
+    assert record["sha256"] == hashlib.sha256(b"a\n1\n").hexdigest()
+    assert record["rows"] == 1
 
 
 def test_big_file_hash_matches_hashlib(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import stat as stat_mode
@@ -111,26 +112,26 @@ class FingerprintCache:
                 tmp.unlink()
 
 
-def _hash_file(path: Path, count_lines: bool, size_hint: int) -> tuple[str, int, int | None]:
-    with open_binary(path, checked=True) as handle:  # the caller's stat found a regular file
-        if size_hint < _BUFFER:  # a small file: one read, no big buffer to allocate
-            data = handle.read(_BUFFER)
-            if len(data) < _BUFFER:
-                lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)
-                return hashlib.sha256(data).hexdigest(), len(data), lines if count_lines else None
-            handle.seek(0)
-        digest = hashlib.sha256()
-        size = 0
-        lines = 0
-        last = b"\n"
-        buffer = bytearray(_BUFFER)
-        view = memoryview(buffer)
-        while n := handle.readinto(buffer):
-            digest.update(view[:n])
-            size += n
-            if count_lines:
-                lines += buffer.count(b"\n", 0, n)
-                last = bytes(view[n - 1 : n])
+def _hash_file(handle: io.FileIO, count_lines: bool, size_hint: int) -> tuple[str, int, int | None]:
+    """SHA-256, size and (if asked) line count of an open file, read from its start."""
+    if size_hint < _BUFFER:  # a small file: one read, no big buffer to allocate
+        data = handle.read(_BUFFER)
+        if len(data) < _BUFFER:
+            lines = data.count(b"\n") + (1 if data and data[-1:] != b"\n" else 0)
+            return hashlib.sha256(data).hexdigest(), len(data), lines if count_lines else None
+        handle.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    lines = 0
+    last = b"\n"
+    buffer = bytearray(_BUFFER)
+    view = memoryview(buffer)
+    while n := handle.readinto(buffer):
+        digest.update(view[:n])
+        size += n
+        if count_lines:
+            lines += buffer.count(b"\n", 0, n)
+            last = bytes(view[n - 1 : n])
     if count_lines and size and last != b"\n":
         lines += 1
     return digest.hexdigest(), size, (lines if count_lines else None)
@@ -158,9 +159,14 @@ def fingerprint_file(
         if cached is not None and (cached[1] is not None or not count_lines):
             return Fingerprint(cached[0], before.st_size, 1, cached[1], before.st_mtime)
     started = time.time()
-    sha, size, lines = _hash_file(path, count_lines, before.st_size)
-    after = path.stat()
-    if not _same(before, after) or size != after.st_size:
+    # Checked on the descriptor, not the path: when another process replaces the file
+    # meanwhile (a parallel run writing the same dataset atomically), the one opened stays
+    # whole and is what gets fingerprinted; only a change to the opened file is refused.
+    with open_binary(path, checked=True) as handle:  # the stat above found a regular file
+        opened = os.fstat(handle.fileno())
+        sha, size, lines = _hash_file(handle, count_lines, opened.st_size)
+        after = os.fstat(handle.fileno())
+    if not _same(opened, after) or size != after.st_size:
         raise DataChangedError(
             f"{path} changed while it was being fingerprinted; log it again once it is written"
         )
