@@ -234,6 +234,10 @@ class RunsScreen(WorkbenchScreen):
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         self.table.loading = False
+        if self.frame is None and worker.group == "runs" and not isinstance(error, FilterSyntaxError):
+            reload_key = keys_for(self.BINDINGS, "reload")
+            self.query_one("#status-line", Static).update(
+                Text(f"The runs could not be loaded; {reload_key} tries again.", style="bold"))
         if isinstance(error, FilterSyntaxError):
             self._focus_table_after_load = False
             expression = error.expression or (self.query_spec.filter or "")
@@ -282,9 +286,13 @@ class RunsScreen(WorkbenchScreen):
         self._update_empty()
 
     def _update_status(self) -> None:
-        n = len(self.frame) if self.frame is not None else 0
         text = Text()
         scope = self.query_spec.project
+        if self.frame is None:  # nothing counted yet: no "0 runs" before the first load ends
+            text.append("Loading runs…", style="bold")
+            self.query_one("#status-line", Static).update(text, layout=False)
+            return
+        n = len(self.frame)
         more = "+" if getattr(self, "partial", False) else ""
         text.append(f"{n}{more} run{'s' if n != 1 else ''}", style="bold")
         text.append("  in ")
@@ -301,10 +309,17 @@ class RunsScreen(WorkbenchScreen):
         if self.query_spec.search:
             text.append("  · search ")
             text.append(self.query_spec.search)
-        if n == 0 and (self.query_spec.filter or self.query_spec.search):
-            text.append("  · no runs match", style="bold")
+        if n == 0:
+            text.append(f"  · {self._none_hint()}", style="bold")
         # one line of fixed height: a new text never moves anything, so no layout pass
         self.query_one("#status-line", Static).update(text, layout=False)
+
+    def _none_hint(self) -> str:
+        """What to do about an empty list (the catalog's own empty state has its own text)."""
+        if self.query_spec.filter or self.query_spec.search:
+            return "no runs match (ctrl+p: Clear filter and search)"
+        reload_key = keys_for(self.BINDINGS, "reload")
+        return f"none here yet: {reload_key} re-scans the run folders"
 
     # -- events ---------------------------------------------------------------------------
 
