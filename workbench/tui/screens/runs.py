@@ -114,6 +114,7 @@ class RunsScreen(WorkbenchScreen):
         self._sidebar_choice: bool | None = None  # True/False once b was pressed
         self._sidebar_peek = False
         self._focus_table_after_load = False
+        self._fitted_width = 0  # the table width the shown columns were fitted to
         #: Set by the UI once a first page is on the screen: the loader waits for it before
         #: reading everything, so the page's paint does not compete with that read.
         self._page_painted = threading.Event()
@@ -274,11 +275,12 @@ class RunsScreen(WorkbenchScreen):
         self.state.all_projects = self.query_spec.project is None
         if self._view is None or self._view.frame is not self.frame:
             self._view = RunsView(self.frame)  # a new frame: no order or format carries over
-        display = self._view.display(self.state)
         table = self.table
+        self._fitted_width = table.size.width
+        display = self._view.display(self.state, table_width=self._fitted_width)
         keep = table.current_run_id
         table.show_table(display.table, display.labels, display.row_ids, keep, display.widths,
-                         display.order)
+                         display.order, display.fixed_widths)
         self.display_columns = display.columns
         self._update_status()
         if len(self.frame) and self.catalog_empty:
@@ -345,6 +347,11 @@ class RunsScreen(WorkbenchScreen):
         if (message.text or None) != self.query_spec.search:
             self.query_spec.search = message.text or None
             self.load_runs()
+
+    @on(RunsTable.Resized)
+    def _table_resized(self, message: RunsTable.Resized) -> None:
+        if message.width != self._fitted_width:  # the name column takes what room there is
+            self.render_runs()
 
     @on(RunsTable.RowSelected)
     def _row_selected(self, event: RunsTable.RowSelected) -> None:
