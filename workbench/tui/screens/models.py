@@ -25,8 +25,17 @@ from workbench.tui.theme import ERROR_STYLE, resolve
 if TYPE_CHECKING:
     from workbench.tui.service import Catalog
 
-#: Metric columns shown per version (the first keys by name).
+#: Metric columns shown per version: the ones the model's gates check, then others by name.
 KEY_METRICS = 3
+#: After a metric's name in the versions header: a gate of the model checks it.
+GATE_MARK = " ⚑"
+
+
+def key_metrics(versions: list[Any], gated: list[str]) -> list[str]:
+    """The metric columns for `versions`: every metric a gate checks (`gated`, in the gates'
+    order), then the others by name, KEY_METRICS in all unless the gates name more."""
+    others = sorted({k for v in versions for k in v.metrics} - set(gated))
+    return [*gated, *others][: max(KEY_METRICS, len(gated))]
 
 
 def error_text(error: BaseException) -> str:
@@ -49,7 +58,8 @@ class ModelsScreen(WorkbenchScreen):
     HELP_TEXT = (
         "Promotion checks every gate first and shows the results; a failing gate refuses\n"
         "unless you force it, which the log records as forced with your reason.\n"
-        "Every change is an event in the registry's log (see `workbench models verify`)."
+        "Every change is an event in the registry's log (see `workbench models verify`).\n"
+        f"Metrics a gate checks come first in the versions, marked{GATE_MARK}."
     )
     BINDINGS = [
         Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
@@ -130,9 +140,12 @@ class ModelsScreen(WorkbenchScreen):
 
     def _show_versions(self, overview: service.ModelsOverview) -> None:
         table = self.query_one("#versions", DataTable)
-        keys = sorted({k for v in overview.versions for k in v.metrics})[:KEY_METRICS]
+        keys = key_metrics(overview.versions, overview.gate_metrics)
+        gated = set(overview.gate_metrics)
         table.clear(columns=True)
-        table.add_columns("version", "aliases", *(printable(k) for k in keys), "run", "registered")
+        headers = [Text(printable(k) + (GATE_MARK if k in gated else ""), style="bold" if k in gated else "")
+                   for k in keys]  # fmt: skip
+        table.add_columns("version", "aliases", *headers, "run", "registered")
         for v in overview.versions:
             run = v.run_name if v.run_name and v.run_name != v.run_id else v.run_id[:8]
             table.add_row(f"v{v.version}", Text(", ".join(v.aliases)),
