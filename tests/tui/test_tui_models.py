@@ -76,3 +76,56 @@ async def test_without_gates_the_metrics_go_by_name(tmp_path: Path) -> None:
         assert await wait_for(pilot, lambda: overview_ready(app))
         assert version_headers(app)[2:5] == ["acc", "auc", "brier"]
         assert "⚑" not in screen_text(app)
+
+
+def footer_key(app, action: str):
+    from textual.widgets._footer import FooterKey
+
+    return next(k for k in app.screen.query(FooterKey) if k.action == action)
+
+
+async def test_rollback_is_greyed_out_with_nothing_to_go_back_to(tmp_path: Path) -> None:
+    from workbench.tui.screens.models import HistoryScreen
+
+    cat = registered_model(tmp_path)
+    registry.promote(cat, "churn", 1, "champion", "first", force=True)  # nothing held it before
+    app = ScreenHost(lambda: ModelsScreen(cat))
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert await wait_for(pilot, lambda: overview_ready(app))
+        models = app.screen
+        assert models.check_action("rollback", ()) is None
+        assert await wait_for(pilot, lambda: footer_key(app, "rollback").has_class("-disabled"))
+        await pilot.press("R", "h")  # R does nothing; h then opens the history
+        assert await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        assert app.screen_stack[-2] is models
+
+
+async def test_dialogs_label_their_inputs_and_rollback_opens_on_an_alias_it_can_move(tmp_path: Path) -> None:
+    from textual.widgets import Button
+
+    from workbench.tui.screens.model_dialogs import PromoteDialog, RollbackDialog
+
+    cat = registered_model(tmp_path)
+    registry.promote(cat, "churn", 1, "challenger", "first", force=True)
+    registry.promote(cat, "churn", 2, "challenger", "better", force=True)
+    app = ScreenHost(lambda: ModelsScreen(cat))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(pilot, lambda: overview_ready(app))
+        models = app.screen
+        assert await wait_for(pilot, lambda: not footer_key(app, "rollback").has_class("-disabled"))
+        await pilot.press("R")  # champion has nothing to go back to: challenger is offered
+        assert await wait_for(pilot, lambda: isinstance(app.screen, RollbackDialog)
+                              and app.screen.target == 1)
+        dialog = app.screen
+        assert dialog.alias == "challenger"
+        assert await shows(pilot, "Alias to move back", "Reason (recorded with the event)",
+                           "challenger: v2 -> v1")
+        assert not dialog.query_one("#confirm", Button).disabled
+        dialog.query_one("#alias").value = "champion"
+        assert await shows(pilot, "champion has no earlier version to roll back to")
+        assert dialog.query_one("#confirm", Button).disabled
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: app.screen is models)
+        await pilot.press("tab", "p")
+        assert await wait_for(pilot, lambda: isinstance(app.screen, PromoteDialog))
+        assert await shows(pilot, "Alias", "Reason (recorded with the event)")

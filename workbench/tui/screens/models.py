@@ -59,7 +59,8 @@ class ModelsScreen(WorkbenchScreen):
         "Promotion checks every gate first and shows the results; a failing gate refuses\n"
         "unless you force it, which the log records as forced with your reason.\n"
         "Every change is an event in the registry's log (see `workbench models verify`).\n"
-        f"Metrics a gate checks come first in the versions, marked{GATE_MARK}."
+        f"Metrics a gate checks come first in the versions, marked{GATE_MARK}.\n"
+        "Rollback is greyed out until an alias has had an earlier version to go back to."
     )
     BINDINGS = [
         Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
@@ -95,9 +96,19 @@ class ModelsScreen(WorkbenchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A model's keys are offered (in the footer too) only once there is a model."""
-        if action in ("promote", "history", "lineage", "drift", "rollback"):
-            return self.overview is not None and self.overview.chosen is not None
+        no_model = self.overview is None or self.overview.chosen is None
+        if action in ("promote", "history", "lineage", "drift", "rollback") and no_model:
+            return False
+        if action == "rollback" and self.rollback_alias() is None:
+            return None  # shown greyed out: no alias has an earlier version to go back to
         return True
+
+    def rollback_alias(self) -> str | None:
+        """The alias a rollback would start with: champion if it can go back, else the first
+        alias that can (None: no alias of the chosen model has an earlier version)."""
+        targets = self.overview.rollback_targets if self.overview is not None else {}
+        can = [alias for alias, target in targets.items() if target is not None]
+        return "champion" if "champion" in can else (sorted(can)[0] if can else None)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -186,9 +197,10 @@ class ModelsScreen(WorkbenchScreen):
     def action_rollback(self) -> None:
         from workbench.tui.screens.model_dialogs import RollbackDialog
 
-        if self.overview is None or self.overview.chosen is None:
+        alias = self.rollback_alias()
+        if self.overview is None or self.overview.chosen is None or alias is None:
             return
-        dialog = RollbackDialog(self.catalog, self.overview.chosen)
+        dialog = RollbackDialog(self.catalog, self.overview.chosen, alias)
         self.app.push_screen(dialog, self._after_dialog)
 
     def _after_dialog(self, changed: bool | None) -> None:
