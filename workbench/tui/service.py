@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 #: The views the SQL console reads, with their columns.
-SQL_VIEWS = queries.VIEWS
 #: What the app adds to a service's error.
 HINTS = {
     ReadOnlyError: "runs change by ingesting their folders",
@@ -143,6 +142,12 @@ def metric_history(
 def compare_runs(catalog: CatalogLike, run_ids: list[str], only_diff: bool = False) -> Comparison:
     """Runs side by side, values as logged (the app formats them for display)."""
     return queries.compare_values(catalog, run_ids, only_diff=only_diff)
+
+
+def sql_views(catalog: CatalogLike) -> dict[str, list[str]]:
+    """The catalog's views and their columns, as the SQL console lists them."""
+    with _hinted():
+        return queries.view_columns(catalog)
 
 
 def run_sql(catalog: CatalogLike, text: str) -> pa.Table:
