@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 HISTORY_LIMIT = 200
 HISTORY_SUFFIX = ".sql-history.jsonl"
 
+#: Where the rows would be after a query failed.
+NO_RESULT = "No result: the query failed (the error is above)."
 PLACEHOLDER = "SELECT name, status, duration_s FROM runs_view ORDER BY started_at DESC LIMIT 20"
 
 
@@ -279,12 +281,20 @@ class SqlScreen(WorkbenchScreen):
         self.post_message(QueryFinished(query, table, time.perf_counter() - started))
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
-        """A query's error is one line in the status bar; a failed export a notification."""
+        """A query's error is one line in the status bar, and the previous result goes (it
+        would read as this query's); a failed export is a notification."""
+        if worker.group == "sql-views":
+            self.query_one("#sql-views", Static).update(self._views_help({}))
+            return False
         if worker.group != "sql":
             return False
         self.running = False
-        self.query_one("#sql-results").loading = False
+        results = self.query_one("#sql-results")
+        results.loading = False
         self.error = error_sentence(error)
+        self.result, self.result_query = None, ""
+        results.remove_children()
+        results.mount(Static(NO_RESULT, classes="message", markup=False))
         self._set_status(self.error, error=True)
         return True
 
