@@ -17,6 +17,7 @@ from textual.worker import Worker
 from workbench.errors import WorkbenchError
 from workbench.formatting import printable
 from workbench.tui import service
+from workbench.tui.keys import refresh_binding
 from workbench.tui.messages import ModelEventsLoaded, ModelsLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.screens.export_view import EXPORT_BINDING
@@ -70,7 +71,7 @@ class ModelsScreen(WorkbenchScreen):
                 tooltip="Training data vs the latest production batch"),
         Binding("R", "rollback", "Rollback", key_display="R",
                 tooltip="Move an alias back to its previous version"),
-        Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
+        refresh_binding("Read the registry again"),
         EXPORT_BINDING,
         Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
@@ -292,7 +293,7 @@ class HistoryScreen(WorkbenchScreen):
     HELP_TITLE = "Model history"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the models"),
-        Binding("r", "reload", "Refresh", tooltip="Read the model's events again"),
+        refresh_binding("Read the model's events again", show=True),
     ]
 
     def __init__(self, catalog: Catalog, name: str) -> None:

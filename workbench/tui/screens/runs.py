@@ -15,7 +15,7 @@ from textual.worker import Worker, get_current_worker
 from workbench.errors import FilterSyntaxError
 from workbench.tui import service
 from workbench.tui.formatting import header_title
-from workbench.tui.keys import PaletteAction, keys_for
+from workbench.tui.keys import PaletteAction, keys_for, refresh_binding
 from workbench.tui.messages import CatalogChanged, ProjectsLoaded, RunsLoaded
 from workbench.tui.runs_view import (
     RunsView,
@@ -89,7 +89,7 @@ class RunsScreen(WorkbenchScreen):
         Binding("y", "copy_id", "Copy id", show=False, tooltip="Copy the run id to the clipboard"),
         EXPORT_BINDING,
         Binding("u", "clear_marks", "Unmark all", show=False, tooltip="Unmark all runs"),
-        Binding("r", "reload", "Refresh", show=False, tooltip="Re-scan the run folders and reload"),
+        refresh_binding("Re-scan the run folders and read the runs again"),
         Binding("p", "focus_projects", "Projects", show=False, tooltip="Focus the projects list"),
         Binding("t", "focus_table", "Table", show=False, tooltip="Focus the runs table"),
         Binding("b", "toggle_sidebar", "Show/hide projects", show=False,
