@@ -20,15 +20,14 @@ from workbench.tui.messages import CatalogChanged, ProjectsLoaded, RunsLoaded
 from workbench.tui.runs_view import (
     RunsView,
     ViewState,
-    optional_columns,
     prepare_frame,
     sort_spec,
-    sortable_columns,
     view_frame,
-    visible_columns,
 )
 from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.screens.export_view import EXPORT_BINDING
+from workbench.tui.screens.runs_columns import RunsColumns
+from workbench.tui.screens.runs_navigation import RunsNavigation
 from workbench.tui.theme import MARK_STYLE, resolve
 from workbench.tui.widgets.filter_bar import FilterBar
 from workbench.tui.widgets.projects import ProjectsTree
@@ -55,7 +54,7 @@ EMPTY_TEXT = (
 )
 
 
-class RunsScreen(WorkbenchScreen):
+class RunsScreen(RunsNavigation, RunsColumns, WorkbenchScreen):
     """Browse runs: pick a project, filter, sort, mark, and open a run or a comparison."""
 
     AUTO_FOCUS = "RunsTable"
@@ -368,42 +367,10 @@ class RunsScreen(WorkbenchScreen):
 
     # -- actions --------------------------------------------------------------------------
 
-    def sort_by(self, column: str) -> None:
-        if column == self.state.sort:
-            self.state.descending = not self.state.descending
-        else:
-            self.state.sort = column
-            self.state.descending = column in ("started_at", "duration_s", "ended_at")
-        self.render_runs()
-
     def export_view(self):
         if self.frame is None:
             return None
         return "runs", view_frame(self.frame, self.state)
-
-    def action_cycle_sort(self) -> None:
-        if self.frame is None:
-            return
-        columns = sortable_columns(self.frame, self.state)
-        if not columns:
-            return
-        try:
-            nxt = columns[(columns.index(self.state.sort) + 1) % len(columns)]
-        except ValueError:
-            nxt = columns[0]
-        self.sort_by(nxt)
-
-    def action_flip_sort(self) -> None:
-        self.state.descending = not self.state.descending
-        self.render_runs()
-
-    def action_open_detail(self) -> None:
-        run_id = self.table.current_run_id
-        if run_id is None:
-            return
-        from workbench.tui.screens.detail import RunDetailScreen
-
-        self.app.push_screen(RunDetailScreen(self.catalog, run_id))
 
     def action_toggle_mark(self) -> None:
         run_id = self.table.current_run_id
@@ -418,49 +385,6 @@ class RunsScreen(WorkbenchScreen):
     def action_clear_marks(self) -> None:
         self.state.marked.clear()
         self.render_runs()
-
-    def marked_in_order(self) -> list[str]:
-        return [rid for rid in self.table.row_ids if rid in self.state.marked] + sorted(
-            self.state.marked - set(self.table.row_ids)
-        )
-
-    def action_compare(self) -> None:
-        run_ids = self.marked_in_order()
-        if len(run_ids) < 2:
-            mark, compare = keys_for(self.BINDINGS, "toggle_mark"), keys_for(self.BINDINGS, "compare")
-            self.notify(f"Mark at least two runs with {mark}, then press {compare}.",
-                        severity="warning", markup=False)
-            return
-        from workbench.tui.screens.compare import CompareScreen
-
-        self.app.push_screen(CompareScreen(self.catalog, run_ids))
-
-    def action_models(self) -> None:
-        from workbench.tui.screens.models import ModelsScreen
-
-        self.app.push_screen(ModelsScreen(self.catalog))
-
-    def action_sql(self) -> None:
-        from workbench.tui.screens.sql import SqlScreen
-
-        self.app.push_screen(SqlScreen(self.catalog))
-
-    def action_datasets(self) -> None:
-        from workbench.tui.screens.datasets import DatasetsScreen
-
-        self.app.push_screen(DatasetsScreen(self.catalog))
-
-    def action_lineage(self) -> None:
-        run_id = self.table.current_run_id
-        if run_id is not None:
-            from workbench.tui.screens.lineage import LineageScreen
-
-            self.app.push_screen(LineageScreen(self.catalog, f"run:{run_id}"))
-
-    def action_drift(self) -> None:
-        from workbench.tui.screens.drift import DriftScreen
-
-        self.app.push_screen(DriftScreen(self.catalog))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()
@@ -516,35 +440,3 @@ class RunsScreen(WorkbenchScreen):
         finally:
             self.app.call_from_thread(self.reload_all)
 
-    def action_choose_columns(self) -> None:
-        if self.frame is None:
-            return
-        from workbench.tui.screens.pickers import ColumnsScreen
-
-        columns = [c for c in optional_columns(self.frame) if c != "name"]
-        shown = set(visible_columns(self.frame, self.state))
-        hidden = {c for c in columns if c not in shown}
-
-        def apply(result: set[str] | None) -> None:
-            if result is None:
-                return
-            self.state.hidden = set(result)
-            self.state.hidden_chosen = True
-            self.render_runs()
-
-        self.app.push_screen(ColumnsScreen(columns, hidden), apply)
-
-    def action_group_by(self) -> None:
-        if self.frame is None:
-            return
-        from workbench.tui.screens.pickers import GroupScreen
-
-        params = [c for c in self.frame.columns if c.startswith(("params.", "tags."))]
-
-        def apply(result: str | None) -> None:
-            if result is None:
-                return
-            self.state.group_by = result or None
-            self.render_runs()
-
-        self.app.push_screen(GroupScreen(params, self.state.group_by), apply)
