@@ -18,4 +18,4 @@ def test_install_uses_the_public_hook_once() -> None:
     added = [f for f in app.get_line_filters() if isinstance(f, safety.PrintableFilter)]
     assert len(added) == 1
     assert app._filters == private_before  # Textual's own list is left alone
-    assert "_filters" not in inspect.getsource(safety)
+    assert "._filters" not in inspect.getsource(safety)
