@@ -70,6 +70,8 @@ class RunsDisplay:
     order: pa.Array | None = None
     #: Exact widths by column (0: sized by the table from `widths`); the name's is exact.
     fixed_widths: list[int] = field(default_factory=list)
+    #: Every name fits NAME_WIDTH: the table's width does not change the name column.
+    names_fit: bool = True
 
 
 MAX_WIDTH = 32
@@ -401,18 +403,20 @@ class RunsView:
         ]
         col_widths = widths[2:]
         fixed = [0] * (len(cols) + 2)
+        names_fit = True
         if "name" in cols:
             i = cols.index("name")
             others = sum(min(max(w, label.cell_len), MAX_WIDTH) + CELL_PADDING
                          for c, w, label in zip(cols, col_widths, labels[2:], strict=True) if c != "name")
             others += 2 * (1 + CELL_PADDING)  # the mark and the status glyph
+            names_fit = col_widths[i] <= NAME_WIDTH
             width = name_width(col_widths[i], others, table_width)
             col_widths = [*col_widths[:i], width, *col_widths[i + 1:]]
             fixed[i + 2] = max(width, labels[i + 2].cell_len)  # the header fits too
         return RunsDisplay(
             table=table, labels=labels, row_ids=OrderedIds(self.ids, order),
             columns=["_mark", "status", *cols], widths=[1, 1, *col_widths], order=order,
-            fixed_widths=fixed,
+            fixed_widths=fixed, names_fit=names_fit,
         )
 
 

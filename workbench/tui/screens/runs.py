@@ -114,6 +114,7 @@ class RunsScreen(RunsNavigation, RunsColumns, WorkbenchScreen):
         self._sidebar_peek = False
         self._focus_table_after_load = False
         self._fitted_width = 0  # the table width the shown columns were fitted to
+        self._names_fit = True  # every name fits NAME_WIDTH: a resize leaves the name column
         #: Set by the UI once a first page is on the screen: the loader waits for it before
         #: reading everything, so the page's paint does not compete with that read.
         self._page_painted = threading.Event()
@@ -277,6 +278,7 @@ class RunsScreen(RunsNavigation, RunsColumns, WorkbenchScreen):
         table = self.table
         self._fitted_width = table.size.width
         display = self._view.display(self.state, table_width=self._fitted_width)
+        self._names_fit = display.names_fit
         keep = table.current_run_id
         table.show_table(display.table, display.labels, display.row_ids, keep, display.widths,
                          display.order, display.fixed_widths)
@@ -349,8 +351,10 @@ class RunsScreen(RunsNavigation, RunsColumns, WorkbenchScreen):
 
     @on(RunsTable.Resized)
     def _table_resized(self, message: RunsTable.Resized) -> None:
-        if message.width != self._fitted_width:  # the name column takes what room there is
-            self.render_runs()
+        if message.width != self._fitted_width:
+            self._fitted_width = message.width
+            if not self._names_fit:  # a long name takes what room there is: fit it again
+                self.render_runs()
 
     @on(RunsTable.RowSelected)
     def _row_selected(self, event: RunsTable.RowSelected) -> None:
