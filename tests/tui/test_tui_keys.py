@@ -182,3 +182,17 @@ async def test_help_of_the_dataset_screens_shows_their_keys(tmp_path: Path) -> N
         await pilot.press("l")
         assert await wait_for(pilot, lambda: isinstance(app.screen, LineageScreen) and app.screen.graph)
         await check_help(pilot, app.screen)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda c: c.__name__)
+def test_reading_again_has_one_name_everywhere(screen: type[WorkbenchScreen]) -> None:
+    from workbench.tui.keys import REFRESH
+
+    bindings = list(Binding.make_bindings(screen.BINDINGS))
+    for b in bindings:
+        if b.action == "reload":
+            assert (b.key, b.description) == ("r", REFRESH)
+        # neither the footer, the help nor the palette says "reload" for it
+        assert "reload" not in f"{b.description} {b.tooltip}".lower(), b
+    for row in screen_commands(screen):
+        assert "reload" not in row.title.lower(), row

@@ -6,7 +6,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from _runfolders import build_catalog
-from _tui import ScreenHost, notifications, shows, wait_for, write_compare_runs
+from _tui import ScreenHost, notifications, screen_text, shows, wait_for, write_compare_runs
 from textual.widgets import Input
 
 from workbench.tui.screens.sql import (
@@ -207,6 +207,7 @@ def _snapshot_run_before(app):
     async def run_before(pilot) -> None:
         await sql_ready(pilot)
         screen = app.screen
+        await wait_for(pilot, lambda: screen.views is not None)  # the list of views is read
         screen.editor.cursor_blink = False
         screen.show_timing = False  # "3 rows in 0.03 s" would differ run to run
         await run_query(
@@ -223,3 +224,41 @@ def _snapshot_run_before(app):
 def test_sql_snapshot(catalog, snap_compare, size) -> None:
     app = sql_app(catalog)
     assert snap_compare(app, terminal_size=size, run_before=_snapshot_run_before(app))
+
+
+def documented_views() -> list[str]:
+    """The views docs/cli.md's table lists, in its order."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = doc[doc.index("Views made for people"):]
+    table = table[: table.index("\n\n", table.index("| view |"))]
+    return re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
+
+
+async def test_views_list_is_the_catalogs_and_the_docs(catalog) -> None:
+    app = sql_app(catalog)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await sql_ready(pilot)
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.views is not None)
+        assert "dataset_usage" in screen.views
+        assert sorted(screen.views) == sorted(documented_views())
+        assert await shows(pilot, "dataset_usage", "fingerprint, path, logged_at")
+
+
+async def test_a_failed_query_clears_the_previous_result(catalog) -> None:
+    from workbench.tui.screens.sql import NO_RESULT
+
+    app = sql_app(catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sql_ready(pilot)
+        screen = await run_query(app, pilot, "SELECT name FROM runs_view ORDER BY name")
+        assert await shows(pilot, "adam-wide", "3 rows")
+        screen = await run_query(app, pilot, "SELECT nme FROM runs_view")
+        assert screen.error and screen.result is None
+        assert await shows(pilot, NO_RESULT)
+        assert not screen.query("#sql-table") and "adam-wide" not in screen_text(app)
+        await pilot.press("ctrl+s")  # nothing to export: the old rows are gone
+        assert await wait_for(pilot, lambda: any("no result to export" in n for n in notifications(app)))

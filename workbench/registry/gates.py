@@ -14,7 +14,7 @@ from typing import Any
 
 from workbench.catalog import registry_store as store
 from workbench.catalog.contract import CatalogLike
-from workbench.catalog.filters import compile_filter, parse_field_spec
+from workbench.catalog.filters import BoolOp, Not, compile_filter, parse_field_spec, parse_filter
 from workbench.catalog.queries import metric_direction
 from workbench.errors import FilterSyntaxError, RegistryError, WorkbenchError
 from workbench.registry.state import Gate, ModelVersion, RegisteredModel
@@ -92,6 +92,31 @@ def check_expression(expr: str) -> str:
     except FilterSyntaxError as exc:
         raise RegistryError(f"gate {text!r} is not a valid filter: {exc}") from None
     return text
+
+
+def gate_metrics(expr: str) -> list[str]:
+    """The metric keys a gate reads, in the order it names them (none for `has notes`,
+    `no drift`, or text that is not a valid gate)."""
+    text = normalise(expr)
+    if text.lower() in ("has notes", NO_DRIFT):
+        return []
+    try:
+        beats = parse_beats(text)
+        if beats is not None:
+            return [beats.key]
+        nodes = [parse_filter(text)]
+    except WorkbenchError:
+        return []
+    keys: list[str] = []
+    while nodes:
+        node = nodes.pop(0)
+        if isinstance(node, BoolOp):
+            nodes[:0] = node.items
+        elif isinstance(node, Not):
+            nodes.insert(0, node.item)
+        elif node is not None and node.field.section == "metrics" and node.field.name not in keys:
+            keys.append(node.field.name)
+    return keys
 
 
 def evaluate(

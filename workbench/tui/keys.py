@@ -14,6 +14,14 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
+#: The one word for "read what this screen shows again" (footer, help and palette alike).
+REFRESH = "Refresh"
+
+
+def refresh_binding(tooltip: str, *, show: bool = False) -> Binding:
+    """`r`: read what the screen shows again, titled REFRESH on every screen."""
+    return Binding("r", "reload", REFRESH, show=show, tooltip=tooltip)
+
 
 @dataclass(frozen=True)
 class KeyHelp:

@@ -91,6 +91,13 @@ class QueryFinished(Message):
 
 
 @dataclass
+class ViewsListed(Message):
+    """The catalog's views, each with its columns, for the SQL console's list."""
+
+    views: dict[str, list[str]]
+
+
+@dataclass
 class ExportFinished(Message):
     """A query result was written to `path`."""
 

@@ -33,6 +33,12 @@ HEADER_STYLE = {"params": "italic", "metrics": "", "tags": "italic"}
 #: The name column is capped so the metrics fit at 80 columns (longer names end in '…';
 #: the full name is in the run detail and is what search matches).
 NAME_WIDTH = 28
+#: On a wide table the name may take more (see name_width), never more than this.
+NAME_MAX_WIDTH = 120
+#: Cells a table column takes besides its content (a space either side).
+CELL_PADDING = 2
+#: Cells kept free at the table's right edge for its vertical scrollbar.
+SCROLLBAR_ROOM = 2
 
 
 @dataclass
@@ -62,13 +68,18 @@ class RunsDisplay:
     columns: list[str]
     widths: list[int] = field(default_factory=list)
     order: pa.Array | None = None
+    #: Exact widths by column (0: sized by the table from `widths`); the name's is exact.
+    fixed_widths: list[int] = field(default_factory=list)
+    #: Every name fits NAME_WIDTH: the table's width does not change the name column.
+    names_fit: bool = True
 
 
 MAX_WIDTH = 32
 
 
-def content_widths(shown: pl.DataFrame) -> list[int]:
-    """Display width of each column's longest value (numbers as text), capped at MAX_WIDTH."""
+def content_widths(shown: pl.DataFrame, uncapped: frozenset[str] = frozenset()) -> list[int]:
+    """Display width of each column's longest value (numbers as text), capped at MAX_WIDTH
+    (except the columns in `uncapped`)."""
     if shown.height == 0:
         return [0] * shown.width
     exprs = []
@@ -78,7 +89,20 @@ def content_widths(shown: pl.DataFrame) -> list[int]:
             col = col.cast(pl.Utf8, strict=False)
         exprs.append(col.str.len_chars().max().fill_null(0).alias(name))
     row = shown.select(exprs).row(0)
-    return [min(int(w or 0), MAX_WIDTH) for w in row]
+    return [int(w or 0) if name in uncapped else min(int(w or 0), MAX_WIDTH)
+            for name, w in zip(shown.columns, row, strict=True)]
+
+
+def name_width(longest: int, others: int, table_width: int | None) -> int:
+    """Cells for the name column's content: up to NAME_WIDTH, so that at 80 columns the
+    status and the latest metrics come first; on a wider table up to a third of its width or
+    whatever the other columns (`others` cells in all) leave free, whichever is more. Never
+    wider than the longest name nor NAME_MAX_WIDTH."""
+    cap = NAME_WIDTH
+    if table_width:
+        room = table_width - SCROLLBAR_ROOM
+        cap = max(cap, room // 3, room - others - CELL_PADDING)
+    return max(min(longest, cap, NAME_MAX_WIDTH), 0)
 
 
 def optional_columns(frame: pl.DataFrame) -> list[str]:
@@ -326,7 +350,7 @@ class RunsView:
             shown = frame.select(exprs)
             numeric = [dtype.is_numeric() for dtype in shown.schema.values()]
             table = _arrow_for_table(shown)
-            self._formatted = (key, table, content_widths(shown), numeric)
+            self._formatted = (key, table, content_widths(shown, frozenset({"name"})), numeric)
         return self._formatted[1], self._formatted[2], self._formatted[3]
 
     @property
@@ -367,8 +391,9 @@ class RunsView:
         hit = pc.is_in(self.ids, value_set=pa.array(sorted(marked), pa.string()))
         return pc.if_else(hit, "*", "")
 
-    def display(self, state: ViewState) -> RunsDisplay:
-        """What the table shows for `state`: the formatted rows in frame order and the order."""
+    def display(self, state: ViewState, table_width: int | None = None) -> RunsDisplay:
+        """What the table shows for `state`: the formatted rows in frame order and the order.
+        `table_width` (cells) lets a long name use the room a wide table has (name_width)."""
         cols = visible_columns(self.frame, state)
         table, widths, numeric = self.formatted(cols)
         table = table.set_column(0, "c0", self.marks(state.marked))
@@ -376,12 +401,22 @@ class RunsView:
         labels = [Text(" "), Text(" ")] + [
             header_label(c, state, numeric=n) for c, n in zip(cols, numeric[2:], strict=True)
         ]
-        col_widths = [
-            min(w, NAME_WIDTH) if c == "name" else w for c, w in zip(cols, widths[2:], strict=True)
-        ]
+        col_widths = widths[2:]
+        fixed = [0] * (len(cols) + 2)
+        names_fit = True
+        if "name" in cols:
+            i = cols.index("name")
+            others = sum(min(max(w, label.cell_len), MAX_WIDTH) + CELL_PADDING
+                         for c, w, label in zip(cols, col_widths, labels[2:], strict=True) if c != "name")
+            others += 2 * (1 + CELL_PADDING)  # the mark and the status glyph
+            names_fit = col_widths[i] <= NAME_WIDTH
+            width = name_width(col_widths[i], others, table_width)
+            col_widths = [*col_widths[:i], width, *col_widths[i + 1:]]
+            fixed[i + 2] = max(width, labels[i + 2].cell_len)  # the header fits too
         return RunsDisplay(
             table=table, labels=labels, row_ids=OrderedIds(self.ids, order),
             columns=["_mark", "status", *cols], widths=[1, 1, *col_widths], order=order,
+            fixed_widths=fixed, names_fit=names_fit,
         )
 
 

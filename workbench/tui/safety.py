@@ -7,6 +7,7 @@ missed, text a person typed or pasted), keeping the line's width so the layout h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
@@ -35,7 +36,15 @@ class PrintableFilter(LineFilter):
 
 
 def install(app) -> None:
-    """Add the filter to `app` (Textual applies an app's line filters to every widget)."""
-    filters = app._filters  # noqa: SLF001 - Textual has no public way to add an app-wide filter
-    if not any(isinstance(f, PrintableFilter) for f in filters):
-        filters.append(PrintableFilter())
+    """Add the filter to `app`'s line filters, through Textual's public hook: every widget
+    asks `app.get_line_filters()` for the filters to apply to its lines, so the app's answer
+    is wrapped to include this one (Textual has no public method that adds a filter)."""
+    if any(isinstance(f, PrintableFilter) for f in app.get_line_filters()):
+        return
+    own_filters = app.get_line_filters
+    printable_filter = PrintableFilter()
+
+    def get_line_filters() -> Sequence[LineFilter]:
+        return [*own_filters(), printable_filter]
+
+    app.get_line_filters = get_line_filters

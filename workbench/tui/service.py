@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 #: The views the SQL console reads, with their columns.
-SQL_VIEWS = queries.VIEWS
 #: What the app adds to a service's error.
 HINTS = {
     ReadOnlyError: "runs change by ingesting their folders",
@@ -143,6 +142,12 @@ def metric_history(
 def compare_runs(catalog: CatalogLike, run_ids: list[str], only_diff: bool = False) -> Comparison:
     """Runs side by side, values as logged (the app formats them for display)."""
     return queries.compare_values(catalog, run_ids, only_diff=only_diff)
+
+
+def sql_views(catalog: CatalogLike) -> dict[str, list[str]]:
+    """The catalog's views and their columns, as the SQL console lists them."""
+    with _hinted():
+        return queries.view_columns(catalog)
 
 
 def run_sql(catalog: CatalogLike, text: str) -> pa.Table:
@@ -278,11 +283,18 @@ class ModelsOverview:
     versions: list[Any]
     chosen: str | None
     warning: str | None = None
+    #: The metric keys the chosen model's gates read, in the order the gates name them.
+    gate_metrics: list[str] = field(default_factory=list)
+    #: Each alias of the chosen model -> the version a rollback would restore (None: none).
+    rollback_targets: dict[str, int | None] = field(default_factory=dict)
 
 
 def models_overview(catalog, chosen: str | None = None) -> ModelsOverview:
-    """Models, the versions of `chosen` (else the first model), and the log's verification."""
+    """Models, the versions of `chosen` (else the first model), and the log's verification;
+    for the chosen model, the metrics its gates read and what each alias would roll back to."""
     from workbench import registry
+    from workbench.registry.gates import gate_metrics
+    from workbench.registry.state import replay
 
     verification = registry.sync(catalog)
     models = registry.list_models(catalog)
@@ -290,7 +302,13 @@ def models_overview(catalog, chosen: str | None = None) -> ModelsOverview:
     name = chosen if chosen in names else (names[0] if names else None)
     versions = registry.list_versions(catalog, name) if name else []
     warning = None if verification.ok else verification.summary()
-    return ModelsOverview(models, versions, name, warning)
+    overview = ModelsOverview(models, versions, name, warning)
+    model = replay(registry.event_log(catalog).read()).model(name) if name else None
+    if model is not None:
+        overview.gate_metrics = list(dict.fromkeys(
+            key for gate in model.gates for key in gate_metrics(gate.expr)))
+        overview.rollback_targets = {alias: model.rollback_target(alias) for alias in model.aliases}
+    return overview
 
 
 def check_promotion(catalog, name: str, version: int, alias: str):

@@ -44,7 +44,7 @@ from workbench.catalog.queries.runs import (
     list_runs,
     runs_to_records,
 )
-from workbench.catalog.queries.sql_console import VIEWS, run_sql, run_sql_rows
+from workbench.catalog.queries.sql_console import run_sql, run_sql_rows, view_columns
 from workbench.errors import FilterSyntaxError
 
 #: The fixed leading columns of list_runs, in order (RUN_COLUMNS as a list).
@@ -57,7 +57,6 @@ __all__ = [
     "PROJECT_COLUMNS",
     "RUN_COLUMNS",
     "SECTIONS",
-    "VIEWS",
     "Artifact",
     "ComparedRow",
     "Comparison",
@@ -87,5 +86,6 @@ __all__ = [
     "resolve_refs",
     "run_sql",
     "run_sql_rows",
+    "view_columns",
     "runs_to_records",
 ]

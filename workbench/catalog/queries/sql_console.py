@@ -42,14 +42,25 @@ _COMMENTS = re.compile(r"^(\s+|--[^\n]*(\n|$)|/\*.*?\*/)*", re.S)
 _LEAD_NAME = re.compile(r"^(?:PRAGMA|CALL)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 _EXPLAIN = re.compile(r"^EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I)
 
-#: The user-facing views the console can read (created by workbench.catalog.schema).
-VIEWS = {
-    "runs_view": "run_id, project, name, status (with 'stale'), started_at, ended_at, duration_s, path, missing",
-    "metric_history": "run_id, project, run_name, key, step, timestamp, value",
-    "latest_metrics": "run_id, key, last_value, min_value, max_value, last_step, count",
-    "params_view": "run_id, key, value, value_num",
-    "tags_view": "run_id, key, value",
-}
+#: The catalog's own views (those workbench.catalog.schema creates), each with its columns
+#: in order: runs_view first, then by name.
+_VIEW_COLUMNS_SQL = """
+SELECT c.table_name, list(c.column_name ORDER BY c.column_index)
+FROM duckdb_columns() c
+JOIN duckdb_views() v
+  ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
+WHERE NOT v.internal AND v.schema_name = 'main' AND v.database_name = current_database()
+GROUP BY c.table_name
+ORDER BY c.table_name <> 'runs_view', c.table_name
+"""
+
+
+def view_columns(cat: CatalogLike) -> dict[str, list[str]]:
+    """The views the console is for, each with its columns, read from the catalog itself
+    (so the list is the schema's, not a second copy of it)."""
+    with cat.connect(read_only=True) as con:
+        rows = con.execute(_VIEW_COLUMNS_SQL).fetchall()
+    return {name: list(columns) for name, columns in rows}
 
 
 def run_sql(cat: CatalogLike, text: str) -> pa.Table:

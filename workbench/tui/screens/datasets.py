@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from workbench.formatting import printable
 from workbench.tui import service
+from workbench.tui.keys import refresh_binding
 from workbench.tui.messages import CatalogChanged, DatasetsLoaded, VersionsLoaded
 from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.screens.export_view import EXPORT_BINDING
@@ -62,7 +63,7 @@ class DatasetsScreen(WorkbenchScreen):
         Binding("p", "profile", "Profile", tooltip="Column statistics and histograms of the version"),
         Binding("d", "diff", "Diff prev", tooltip="Schema and profile changes from the version before"),
         Binding("l", "lineage", "Lineage", tooltip="Runs and models that used the version"),
-        Binding("r", "reload", "Reload", show=False, tooltip="Read the datasets from the catalog again"),
+        refresh_binding("Read the datasets from the catalog again"),
         EXPORT_BINDING,
     ]
 

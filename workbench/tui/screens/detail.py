@@ -33,7 +33,7 @@ from workbench.formatting import (
 )
 from workbench.tui import service
 from workbench.tui.detail_view import DetailData, normalise
-from workbench.tui.keys import keys_for
+from workbench.tui.keys import keys_for, refresh_binding
 from workbench.tui.messages import (
     ArtifactLoaded,
     CatalogChanged,
@@ -106,7 +106,7 @@ class RunDetailScreen(WorkbenchScreen):
         Binding("ctrl+s", "save_notes", "Save notes", tooltip="Save notes.md in the run folder"),
         Binding("y", "copy_id", "Copy id", tooltip="Copy the run id to the clipboard"),
         Binding("l", "lineage", "Lineage", tooltip="Data this run used and the models it logged"),
-        Binding("r", "reload", "Reload", show=False, tooltip="Read the run from the catalog again"),
+        refresh_binding("Read the run from the catalog again"),
     ]
 
     def __init__(self, catalog, run_id: str) -> None:

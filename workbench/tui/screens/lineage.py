@@ -17,6 +17,7 @@ from textual.worker import Worker
 from workbench.errors import WorkbenchError
 from workbench.formatting import printable
 from workbench.tui import service
+from workbench.tui.keys import refresh_binding
 from workbench.tui.messages import LineageLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.theme import resolve
@@ -55,7 +56,7 @@ class LineageScreen(WorkbenchScreen):
         Binding("escape", "back", "Back", tooltip="Back to the screen before"),
         Binding("c", "walk", "Centre here", tooltip="Walk to the highlighted node"),
         Binding("b", "previous", "Previous", tooltip="Back to the node viewed before"),
-        Binding("r", "reload", "Reload", show=False, tooltip="Read the lineage from the catalog again"),
+        refresh_binding("Read the lineage from the catalog again"),
     ]
 
     def __init__(self, catalog: Catalog, ref: str) -> None:

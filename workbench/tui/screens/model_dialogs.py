@@ -112,8 +112,10 @@ class PromoteDialog(RegistryDialog):
         with Vertical():
             yield Label(Text(f"Promote {self.model_name} v{self.version}"), classes="title")
             yield Label(_hint(self.BINDINGS, "promote"), classes="hint", markup=False)
-            yield Input(value=self.alias, placeholder="alias (champion, challenger, ...)", id="alias")
-            yield Input(placeholder="reason (recorded with the event)", id="reason")
+            yield Label("Alias", classes="field-label", markup=False)
+            yield Input(value=self.alias, placeholder="champion, challenger, ...", id="alias")
+            yield Label("Reason (recorded with the event)", classes="field-label", markup=False)
+            yield Input(placeholder="why this version", id="reason")
             yield Static(Text("checking gates…", style="dim"), id="gates")
             yield Checkbox("Force past failing gates", id="force")
             yield Static(id="force-note", markup=False)
@@ -201,12 +203,14 @@ class RollbackDialog(RegistryDialog):
         with Vertical():
             yield Label(Text(f"Roll back an alias of {self.model_name}"), classes="title")
             yield Label(_hint(self.BINDINGS, "roll back"), classes="hint", markup=False)
-            yield Input(value=self.alias, placeholder="alias", id="alias")
-            yield Input(placeholder="reason (recorded with the event)", id="reason")
+            yield Label("Alias to move back", classes="field-label", markup=False)
+            yield Input(value=self.alias, placeholder="champion, challenger, ...", id="alias")
+            yield Label("Reason (recorded with the event)", classes="field-label", markup=False)
+            yield Input(placeholder="why roll back", id="reason")
             yield Static(id="preview", markup=False)
             yield Static(id="status", markup=False)
             with Horizontal():
-                yield Button("Roll back", variant="error", id="confirm", compact=True)
+                yield Button("Roll back", variant="error", id="confirm", compact=True, disabled=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -229,11 +233,13 @@ class RollbackDialog(RegistryDialog):
         text = (f"{alias}: {held} -> v{target}" if target is not None
                 else f"{alias} has no earlier version to roll back to")  # fmt: skip
         self.query_one("#preview", Static).update(Text(printable(text, multiline=True)))
+        self.query_one("#confirm", Button).disabled = target is None
 
     @on(Input.Changed, "#alias")
     def _alias_changed(self, event: Input.Changed) -> None:
         self.alias = event.value.strip()
         self.target = None
+        self.query_one("#confirm", Button).disabled = True
         if self.alias:
             self._preview(self.alias)
 

@@ -17,6 +17,7 @@ from textual.worker import Worker
 from workbench.errors import WorkbenchError
 from workbench.formatting import printable
 from workbench.tui import service
+from workbench.tui.keys import refresh_binding
 from workbench.tui.messages import ModelEventsLoaded, ModelsLoaded
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 from workbench.tui.screens.export_view import EXPORT_BINDING
@@ -25,8 +26,17 @@ from workbench.tui.theme import ERROR_STYLE, resolve
 if TYPE_CHECKING:
     from workbench.tui.service import Catalog
 
-#: Metric columns shown per version (the first keys by name).
+#: Metric columns shown per version: the ones the model's gates check, then others by name.
 KEY_METRICS = 3
+#: After a metric's name in the versions header: a gate of the model checks it.
+GATE_MARK = " ⚑"
+
+
+def key_metrics(versions: list[Any], gated: list[str]) -> list[str]:
+    """The metric columns for `versions`: every metric a gate checks (`gated`, in the gates'
+    order), then the others by name, KEY_METRICS in all unless the gates name more."""
+    others = sorted({k for v in versions for k in v.metrics} - set(gated))
+    return [*gated, *others][: max(KEY_METRICS, len(gated))]
 
 
 def error_text(error: BaseException) -> str:
@@ -49,7 +59,9 @@ class ModelsScreen(WorkbenchScreen):
     HELP_TEXT = (
         "Promotion checks every gate first and shows the results; a failing gate refuses\n"
         "unless you force it, which the log records as forced with your reason.\n"
-        "Every change is an event in the registry's log (see `workbench models verify`)."
+        "Every change is an event in the registry's log (see `workbench models verify`).\n"
+        f"Metrics a gate checks come first in the versions, marked{GATE_MARK}.\n"
+        "Rollback is greyed out until an alias has had an earlier version to go back to."
     )
     BINDINGS = [
         Binding("p", "promote", "Promote", tooltip="Promote the version under the cursor to an alias"),
@@ -59,7 +71,7 @@ class ModelsScreen(WorkbenchScreen):
                 tooltip="Training data vs the latest production batch"),
         Binding("R", "rollback", "Rollback", key_display="R",
                 tooltip="Move an alias back to its previous version"),
-        Binding("r", "reload", "Refresh", show=False, tooltip="Read the registry again"),
+        refresh_binding("Read the registry again"),
         EXPORT_BINDING,
         Binding("escape", "back", "Back", tooltip="Back to the runs"),
     ]
@@ -85,9 +97,19 @@ class ModelsScreen(WorkbenchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A model's keys are offered (in the footer too) only once there is a model."""
-        if action in ("promote", "history", "lineage", "drift", "rollback"):
-            return self.overview is not None and self.overview.chosen is not None
+        no_model = self.overview is None or self.overview.chosen is None
+        if action in ("promote", "history", "lineage", "drift", "rollback") and no_model:
+            return False
+        if action == "rollback" and self.rollback_alias() is None:
+            return None  # shown greyed out: no alias has an earlier version to go back to
         return True
+
+    def rollback_alias(self) -> str | None:
+        """The alias a rollback would start with: champion if it can go back, else the first
+        alias that can (None: no alias of the chosen model has an earlier version)."""
+        targets = self.overview.rollback_targets if self.overview is not None else {}
+        can = [alias for alias, target in targets.items() if target is not None]
+        return "champion" if "champion" in can else (sorted(can)[0] if can else None)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -130,9 +152,12 @@ class ModelsScreen(WorkbenchScreen):
 
     def _show_versions(self, overview: service.ModelsOverview) -> None:
         table = self.query_one("#versions", DataTable)
-        keys = sorted({k for v in overview.versions for k in v.metrics})[:KEY_METRICS]
+        keys = key_metrics(overview.versions, overview.gate_metrics)
+        gated = set(overview.gate_metrics)
         table.clear(columns=True)
-        table.add_columns("version", "aliases", *(printable(k) for k in keys), "run", "registered")
+        headers = [Text(printable(k) + (GATE_MARK if k in gated else ""), style="bold" if k in gated else "")
+                   for k in keys]  # fmt: skip
+        table.add_columns("version", "aliases", *headers, "run", "registered")
         for v in overview.versions:
             run = v.run_name if v.run_name and v.run_name != v.run_id else v.run_id[:8]
             table.add_row(f"v{v.version}", Text(", ".join(v.aliases)),
@@ -173,9 +198,10 @@ class ModelsScreen(WorkbenchScreen):
     def action_rollback(self) -> None:
         from workbench.tui.screens.model_dialogs import RollbackDialog
 
-        if self.overview is None or self.overview.chosen is None:
+        alias = self.rollback_alias()
+        if self.overview is None or self.overview.chosen is None or alias is None:
             return
-        dialog = RollbackDialog(self.catalog, self.overview.chosen)
+        dialog = RollbackDialog(self.catalog, self.overview.chosen, alias)
         self.app.push_screen(dialog, self._after_dialog)
 
     def _after_dialog(self, changed: bool | None) -> None:
@@ -267,7 +293,7 @@ class HistoryScreen(WorkbenchScreen):
     HELP_TITLE = "Model history"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the models"),
-        Binding("r", "reload", "Refresh", tooltip="Read the model's events again"),
+        refresh_binding("Read the model's events again", show=True),
     ]
 
     def __init__(self, catalog: Catalog, name: str) -> None:

@@ -15,20 +15,19 @@ from textual.worker import Worker, get_current_worker
 from workbench.errors import FilterSyntaxError
 from workbench.tui import service
 from workbench.tui.formatting import header_title
-from workbench.tui.keys import PaletteAction, keys_for
+from workbench.tui.keys import PaletteAction, keys_for, refresh_binding
 from workbench.tui.messages import CatalogChanged, ProjectsLoaded, RunsLoaded
 from workbench.tui.runs_view import (
     RunsView,
     ViewState,
-    optional_columns,
     prepare_frame,
     sort_spec,
-    sortable_columns,
     view_frame,
-    visible_columns,
 )
 from workbench.tui.screens.base import WorkbenchScreen
 from workbench.tui.screens.export_view import EXPORT_BINDING
+from workbench.tui.screens.runs_columns import RunsColumns
+from workbench.tui.screens.runs_navigation import RunsNavigation
 from workbench.tui.theme import MARK_STYLE, resolve
 from workbench.tui.widgets.filter_bar import FilterBar
 from workbench.tui.widgets.projects import ProjectsTree
@@ -55,7 +54,7 @@ EMPTY_TEXT = (
 )
 
 
-class RunsScreen(WorkbenchScreen):
+class RunsScreen(RunsNavigation, RunsColumns, WorkbenchScreen):
     """Browse runs: pick a project, filter, sort, mark, and open a run or a comparison."""
 
     AUTO_FOCUS = "RunsTable"
@@ -89,7 +88,7 @@ class RunsScreen(WorkbenchScreen):
         Binding("y", "copy_id", "Copy id", show=False, tooltip="Copy the run id to the clipboard"),
         EXPORT_BINDING,
         Binding("u", "clear_marks", "Unmark all", show=False, tooltip="Unmark all runs"),
-        Binding("r", "reload", "Refresh", show=False, tooltip="Re-scan the run folders and reload"),
+        refresh_binding("Re-scan the run folders and read the runs again"),
         Binding("p", "focus_projects", "Projects", show=False, tooltip="Focus the projects list"),
         Binding("t", "focus_table", "Table", show=False, tooltip="Focus the runs table"),
         Binding("b", "toggle_sidebar", "Show/hide projects", show=False,
@@ -114,6 +113,8 @@ class RunsScreen(WorkbenchScreen):
         self._sidebar_choice: bool | None = None  # True/False once b was pressed
         self._sidebar_peek = False
         self._focus_table_after_load = False
+        self._fitted_width = 0  # the table width the shown columns were fitted to
+        self._names_fit = True  # every name fits NAME_WIDTH: a resize leaves the name column
         #: Set by the UI once a first page is on the screen: the loader waits for it before
         #: reading everything, so the page's paint does not compete with that read.
         self._page_painted = threading.Event()
@@ -234,6 +235,10 @@ class RunsScreen(WorkbenchScreen):
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         self.table.loading = False
+        if self.frame is None and worker.group == "runs" and not isinstance(error, FilterSyntaxError):
+            reload_key = keys_for(self.BINDINGS, "reload")
+            self.query_one("#status-line", Static).update(
+                Text(f"The runs could not be loaded; {reload_key} tries again.", style="bold"))
         if isinstance(error, FilterSyntaxError):
             self._focus_table_after_load = False
             expression = error.expression or (self.query_spec.filter or "")
@@ -270,11 +275,13 @@ class RunsScreen(WorkbenchScreen):
         self.state.all_projects = self.query_spec.project is None
         if self._view is None or self._view.frame is not self.frame:
             self._view = RunsView(self.frame)  # a new frame: no order or format carries over
-        display = self._view.display(self.state)
         table = self.table
+        self._fitted_width = table.size.width
+        display = self._view.display(self.state, table_width=self._fitted_width)
+        self._names_fit = display.names_fit
         keep = table.current_run_id
         table.show_table(display.table, display.labels, display.row_ids, keep, display.widths,
-                         display.order)
+                         display.order, display.fixed_widths)
         self.display_columns = display.columns
         self._update_status()
         if len(self.frame) and self.catalog_empty:
@@ -282,9 +289,13 @@ class RunsScreen(WorkbenchScreen):
         self._update_empty()
 
     def _update_status(self) -> None:
-        n = len(self.frame) if self.frame is not None else 0
         text = Text()
         scope = self.query_spec.project
+        if self.frame is None:  # nothing counted yet: no "0 runs" before the first load ends
+            text.append("Loading runs…", style="bold")
+            self.query_one("#status-line", Static).update(text, layout=False)
+            return
+        n = len(self.frame)
         more = "+" if getattr(self, "partial", False) else ""
         text.append(f"{n}{more} run{'s' if n != 1 else ''}", style="bold")
         text.append("  in ")
@@ -301,10 +312,17 @@ class RunsScreen(WorkbenchScreen):
         if self.query_spec.search:
             text.append("  · search ")
             text.append(self.query_spec.search)
-        if n == 0 and (self.query_spec.filter or self.query_spec.search):
-            text.append("  · no runs match", style="bold")
+        if n == 0:
+            text.append(f"  · {self._none_hint()}", style="bold")
         # one line of fixed height: a new text never moves anything, so no layout pass
         self.query_one("#status-line", Static).update(text, layout=False)
+
+    def _none_hint(self) -> str:
+        """What to do about an empty list (the catalog's own empty state has its own text)."""
+        if self.query_spec.filter or self.query_spec.search:
+            return "no runs match (ctrl+p: Clear filter and search)"
+        reload_key = keys_for(self.BINDINGS, "reload")
+        return f"none here yet: {reload_key} re-scans the run folders"
 
     # -- events ---------------------------------------------------------------------------
 
@@ -331,6 +349,13 @@ class RunsScreen(WorkbenchScreen):
             self.query_spec.search = message.text or None
             self.load_runs()
 
+    @on(RunsTable.Resized)
+    def _table_resized(self, message: RunsTable.Resized) -> None:
+        if message.width != self._fitted_width:
+            self._fitted_width = message.width
+            if not self._names_fit:  # a long name takes what room there is: fit it again
+                self.render_runs()
+
     @on(RunsTable.RowSelected)
     def _row_selected(self, event: RunsTable.RowSelected) -> None:
         event.stop()
@@ -346,42 +371,10 @@ class RunsScreen(WorkbenchScreen):
 
     # -- actions --------------------------------------------------------------------------
 
-    def sort_by(self, column: str) -> None:
-        if column == self.state.sort:
-            self.state.descending = not self.state.descending
-        else:
-            self.state.sort = column
-            self.state.descending = column in ("started_at", "duration_s", "ended_at")
-        self.render_runs()
-
     def export_view(self):
         if self.frame is None:
             return None
         return "runs", view_frame(self.frame, self.state)
-
-    def action_cycle_sort(self) -> None:
-        if self.frame is None:
-            return
-        columns = sortable_columns(self.frame, self.state)
-        if not columns:
-            return
-        try:
-            nxt = columns[(columns.index(self.state.sort) + 1) % len(columns)]
-        except ValueError:
-            nxt = columns[0]
-        self.sort_by(nxt)
-
-    def action_flip_sort(self) -> None:
-        self.state.descending = not self.state.descending
-        self.render_runs()
-
-    def action_open_detail(self) -> None:
-        run_id = self.table.current_run_id
-        if run_id is None:
-            return
-        from workbench.tui.screens.detail import RunDetailScreen
-
-        self.app.push_screen(RunDetailScreen(self.catalog, run_id))
 
     def action_toggle_mark(self) -> None:
         run_id = self.table.current_run_id
@@ -396,49 +389,6 @@ class RunsScreen(WorkbenchScreen):
     def action_clear_marks(self) -> None:
         self.state.marked.clear()
         self.render_runs()
-
-    def marked_in_order(self) -> list[str]:
-        return [rid for rid in self.table.row_ids if rid in self.state.marked] + sorted(
-            self.state.marked - set(self.table.row_ids)
-        )
-
-    def action_compare(self) -> None:
-        run_ids = self.marked_in_order()
-        if len(run_ids) < 2:
-            mark, compare = keys_for(self.BINDINGS, "toggle_mark"), keys_for(self.BINDINGS, "compare")
-            self.notify(f"Mark at least two runs with {mark}, then press {compare}.",
-                        severity="warning", markup=False)
-            return
-        from workbench.tui.screens.compare import CompareScreen
-
-        self.app.push_screen(CompareScreen(self.catalog, run_ids))
-
-    def action_models(self) -> None:
-        from workbench.tui.screens.models import ModelsScreen
-
-        self.app.push_screen(ModelsScreen(self.catalog))
-
-    def action_sql(self) -> None:
-        from workbench.tui.screens.sql import SqlScreen
-
-        self.app.push_screen(SqlScreen(self.catalog))
-
-    def action_datasets(self) -> None:
-        from workbench.tui.screens.datasets import DatasetsScreen
-
-        self.app.push_screen(DatasetsScreen(self.catalog))
-
-    def action_lineage(self) -> None:
-        run_id = self.table.current_run_id
-        if run_id is not None:
-            from workbench.tui.screens.lineage import LineageScreen
-
-            self.app.push_screen(LineageScreen(self.catalog, f"run:{run_id}"))
-
-    def action_drift(self) -> None:
-        from workbench.tui.screens.drift import DriftScreen
-
-        self.app.push_screen(DriftScreen(self.catalog))
 
     def action_focus_filter(self) -> None:
         self.filter_bar.filter_input.focus()
@@ -494,35 +444,3 @@ class RunsScreen(WorkbenchScreen):
         finally:
             self.app.call_from_thread(self.reload_all)
 
-    def action_choose_columns(self) -> None:
-        if self.frame is None:
-            return
-        from workbench.tui.screens.pickers import ColumnsScreen
-
-        columns = [c for c in optional_columns(self.frame) if c != "name"]
-        shown = set(visible_columns(self.frame, self.state))
-        hidden = {c for c in columns if c not in shown}
-
-        def apply(result: set[str] | None) -> None:
-            if result is None:
-                return
-            self.state.hidden = set(result)
-            self.state.hidden_chosen = True
-            self.render_runs()
-
-        self.app.push_screen(ColumnsScreen(columns, hidden), apply)
-
-    def action_group_by(self) -> None:
-        if self.frame is None:
-            return
-        from workbench.tui.screens.pickers import GroupScreen
-
-        params = [c for c in self.frame.columns if c.startswith(("params.", "tags."))]
-
-        def apply(result: str | None) -> None:
-            if result is None:
-                return
-            self.state.group_by = result or None
-            self.render_runs()
-
-        self.app.push_screen(GroupScreen(params, self.state.group_by), apply)

@@ -23,7 +23,7 @@ from textual.worker import Worker
 from workbench.formatting import printable
 from workbench.tui import service
 from workbench.tui.keys import keys_for
-from workbench.tui.messages import ExportFinished, QueryFinished
+from workbench.tui.messages import ExportFinished, QueryFinished, ViewsListed
 from workbench.tui.screens.base import WorkbenchScreen, error_sentence
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 HISTORY_LIMIT = 200
 HISTORY_SUFFIX = ".sql-history.jsonl"
 
+#: Where the rows would be after a query failed.
+NO_RESULT = "No result: the query failed (the error is above)."
 PLACEHOLDER = "SELECT name, status, duration_s FROM runs_view ORDER BY started_at DESC LIMIT 20"
 
 
@@ -201,6 +203,8 @@ class SqlScreen(WorkbenchScreen):
         self.result_query: str = ""
         self.error: str | None = None
         self.running = False
+        #: The catalog's views and their columns, once read.
+        self.views: dict[str, list[str]] | None = None
         #: Whether the status line says how long a query took (snapshot tests turn it off).
         self.show_timing = True
 
@@ -219,20 +223,34 @@ class SqlScreen(WorkbenchScreen):
                 yield Static(self._keys_hint(), id="sql-status", markup=False)
                 with Vertical(id="sql-results"):
                     yield Static("No query run yet.", classes="message", markup=False)
-            yield Static(self._views_help(), id="sql-views", classes="side-pane-right")
+            yield Static(self._views_help(None), id="sql-views", classes="side-pane-right")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#sql-editor", TextArea).focus()
+        self._list_views()
+
+    @work(thread=True, exclusive=True, group="sql-views", exit_on_error=False,
+          name="list the catalog's views")
+    def _list_views(self) -> None:
+        self.post_message(ViewsListed(service.sql_views(self.catalog)))
+
+    @on(ViewsListed)
+    def _views_listed(self, message: ViewsListed) -> None:
+        self.views = message.views
+        self.query_one("#sql-views", Static).update(self._views_help(message.views))
 
     @staticmethod
-    def _views_help() -> Text:
+    def _views_help(views: dict[str, list[str]] | None) -> Text:
+        """The views and their columns (as the catalog has them; None: not read yet)."""
         text = Text()
         text.append("Views\n", style="bold")
-        for name, columns in service.SQL_VIEWS.items():
-            text.append(name, style="bold")
+        if views is None:
+            text.append("reading the catalog…\n", style="dim")
+        for name, columns in (views or {}).items():
+            text.append(printable(name), style="bold")
             text.append("\n")
-            text.append(f"  {columns}\n", style="dim")
+            text.append(f"  {printable(', '.join(columns))}\n", style="dim")
         text.append("\nRead-only: writes are refused.", style="italic dim")
         return text
 
@@ -263,12 +281,20 @@ class SqlScreen(WorkbenchScreen):
         self.post_message(QueryFinished(query, table, time.perf_counter() - started))
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
-        """A query's error is one line in the status bar; a failed export a notification."""
+        """A query's error is one line in the status bar, and the previous result goes (it
+        would read as this query's); a failed export is a notification."""
+        if worker.group == "sql-views":
+            self.query_one("#sql-views", Static).update(self._views_help({}))
+            return False
         if worker.group != "sql":
             return False
         self.running = False
-        self.query_one("#sql-results").loading = False
+        results = self.query_one("#sql-results")
+        results.loading = False
         self.error = error_sentence(error)
+        self.result, self.result_query = None, ""
+        results.remove_children()
+        results.mount(Static(NO_RESULT, classes="message", markup=False))
         self._set_status(self.error, error=True)
         return True
 

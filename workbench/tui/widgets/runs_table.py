@@ -10,9 +10,11 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.color import Color
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.strip import Strip
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
@@ -73,6 +75,13 @@ class OrderedBackend(ArrowBackend):
 class RunsTable(DataTable):
     """Runs, one per row; knows the run id of every row so the cursor follows a run."""
 
+    class Resized(Message):
+        """The table's width changed (the name column may take more or less of it)."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     BINDINGS = [Binding("enter", "select_cursor", "Open")]
     DEFAULT_CSS = """
     RunsTable { height: 1fr; max-height: 100%; }
@@ -92,6 +101,9 @@ class RunsTable(DataTable):
         )
         self.row_ids: Sequence[str] = []
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized(event.size.width))
+
     # -- data -----------------------------------------------------------------------------
 
     def show_table(
@@ -102,13 +114,15 @@ class RunsTable(DataTable):
         keep_id: str | None,
         widths: list[int] | None = None,
         order: pa.Array | None = None,
+        fixed_widths: list[int] | None = None,
     ) -> None:
         """Replace the rows; keep the cursor on `keep_id` (if still there) and the scroll.
 
         `widths` are the columns' content widths, measured by the caller; without them the
         backend would measure every cell (slow for 100k rows). With `order`, `table` is in
         the caller's order and display row i is its row order[i]; `row_ids` are in display
-        order either way."""
+        order either way. `fixed_widths` gives columns an exact content width (0: sized from
+        `widths`, up to the table's cap)."""
         scroll_y = self.scroll_y
         backend = ArrowBackend(table) if order is None else OrderedBackend(table, order)
         backend.render_markup = False
@@ -116,7 +130,7 @@ class RunsTable(DataTable):
             backend._column_content_widths = list(widths)
         self.backend = backend
         self._column_labels = list(labels)
-        self._column_widths = None
+        self._column_widths = list(fixed_widths) if fixed_widths and any(fixed_widths) else None
         self._ordered_columns = None
         self.row_ids = row_ids if isinstance(row_ids, OrderedIds) else list(row_ids)
         self._update_count += 1
