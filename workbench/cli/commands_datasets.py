@@ -7,7 +7,16 @@ from typing import Any
 
 import rich_click as click
 
-from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, render_table
+from workbench.cli.output import (
+    ByteSize,
+    echo,
+    emit,
+    human_sizes,
+    make_console,
+    output_options,
+    print_pairs,
+    render_table,
+)
 
 
 def _catalog(ctx: click.Context) -> Any:
@@ -30,8 +39,9 @@ def datasets(ctx: click.Context, fmt: str | None) -> None:
         return
     from workbench.datasets.versions import list_datasets
 
+    frame = list_datasets(_catalog(ctx))
     emit(
-        list_datasets(_catalog(ctx)),
+        frame if fmt else human_sizes(frame.iter_rows(named=True)),  # exact bytes in JSON/CSV
         fmt,
         empty="no datasets yet; log one with run.log_dataset or run `workbench datasets scan`",
     )
@@ -94,7 +104,7 @@ def show(ctx: click.Context, ref: str, fmt: str | None) -> None:
             "version": f"{version.version} of {version.latest}",
             "format": version.format,
             "rows": version.rows,
-            "size": version.size,
+            "size": None if version.size is None else ByteSize(version.size),
             "files": version.files,
             "fingerprint": version.fingerprint,
             "first seen": version.first_seen_at,

@@ -11,8 +11,10 @@ import rich_click as click
 
 from workbench.cli.output import (
     ONE_OBJECT,
+    ByteSize,
     echo,
     emit,
+    human_sizes,
     make_console,
     output_options,
     print_pairs,
@@ -126,7 +128,8 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
     console = make_console()
     print_pairs({"aliases": ", ".join(version.aliases) or "none", "flavor": version.flavor,
                  "run": f"{version.run_id} ({version.project}/{version.run_name})",
-                 "path": version.path, "sha256": version.sha256, "size": version.size,
+                 "path": version.path, "sha256": version.sha256,
+                 "size": None if version.size is None else ByteSize(version.size),
                  "registered": f"{version.registered_at} by {version.registered_by}",
                  "description": version.description},
                 console, title=f"{version.name} v{version.version}")  # fmt: skip
@@ -134,7 +137,7 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
         ("Metrics", [{"key": k, "value": v} for k, v in sorted(version.metrics.items())]),
         ("Params", [{"key": k, "value": v} for k, v in sorted(version.params.items())]),
         ("Datasets", version.datasets),
-        ("Files", version.files),
+        ("Files", human_sizes(version.files)),
         ("Metadata", [{"key": k, "value": v} for k, v in version.metadata.items()]),
         ("Production batches", batches),
         ("Versions", _version_rows(registry.list_versions(cat, version.name, reg))),
