@@ -120,7 +120,7 @@ def _several_projects(rows, names: list[str], position: dict[str, int], sort) ->
     "-f",
     "filter_",
     metavar="EXPR",
-    help="Filter expression, e.g. \"metrics.acc > 0.9 and params.model = 'svm'\".",
+    help="Only runs matching this filter, e.g. \"metrics.acc > 0.9 and params.model = 'svm'\".",
 )
 @click.option(
     "--sort",
@@ -282,7 +282,7 @@ def _logged_at_as_time(row: dict) -> dict:
 @output_options
 @click.pass_context
 def metrics(ctx, run, keys, max_points, x, fmt):
-    """Metric history of one run: every point, or one KEY... only."""
+    """Metric history of one run: every point of every metric, or of the KEYs given only."""
     from workbench.catalog import queries
 
     rows = queries.metric_history_rows(

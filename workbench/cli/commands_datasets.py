@@ -8,6 +8,7 @@ from typing import Any
 import rich_click as click
 
 from workbench.cli.output import (
+    ONE_OBJECT,
     ByteSize,
     echo,
     emit,
@@ -27,7 +28,7 @@ def _catalog(ctx: click.Context) -> Any:
 
 
 def _json_option(func: Any) -> Any:
-    return click.option("--json", "fmt", flag_value="json", help="Print JSON.")(func)
+    return click.option("--json", "fmt", flag_value="json", help=ONE_OBJECT)(func)
 
 
 @click.group("datasets", invoke_without_command=True)
@@ -86,7 +87,7 @@ def dataset() -> None:
 
 
 @dataset.command("show")
-@click.argument("ref")
+@click.argument("ref", metavar="NAME[@VERSION]")
 @_json_option
 @click.pass_context
 def show(ctx: click.Context, ref: str, fmt: str | None) -> None:
@@ -162,8 +163,9 @@ def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str | None) -> None:
 
 
 @dataset.command("profile")
-@click.argument("ref")
-@click.option("--refresh", is_flag=True, help="Compute it again even if it is stored.")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.option("--refresh", is_flag=True,
+              help="Compute the profile again even if one is stored (the app's Recompute).")
 @_json_option
 @click.pass_context
 def profile(ctx: click.Context, ref: str, refresh: bool, fmt: str | None) -> None:
