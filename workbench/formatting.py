@@ -92,15 +92,18 @@ def format_timestamp(value: object, pattern: str = MINUTES) -> str:
 
 
 def format_size(size: object) -> str:
-    """Bytes as '512 B', '1.2 KiB', '3.4 MiB'; '' when missing."""
+    """Bytes for a person, in powers of 1000 as file managers show them: '512 B', '38.9 kB',
+    '3.4 MB', '1.2 GB'; '' when missing. The one size format of the CLI and the app."""
     if size is None:
         return ""
     n = float(size)  # type: ignore[arg-type]
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024:
-            return f"{int(n)} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
+    if abs(n) < 1000:
+        return f"{int(n)} B"
+    for unit in ("kB", "MB", "GB"):
+        n /= 1000
+        if abs(n) < 999.95:  # 999,960 bytes is '1.0 MB', not '1000.0 kB'
+            return f"{n:.1f} {unit}"
+    return f"{n / 1000:.1f} TB"
 
 
 def iso_utc(value: Any) -> str | None:

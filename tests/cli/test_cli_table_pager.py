@@ -24,7 +24,8 @@ def test_runs_at_80_columns_shows_status_and_metrics_before_params(db: str) -> N
     result = CliRunner().invoke(cli, ["--db", db, "runs"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     header = result.stdout.splitlines()[0].split()
-    assert header[:5] == ["id", "name", "status", "metrics.acc", "metrics.loss"]
+    # runs of two projects: the name says which (project/name), the metrics still come first
+    assert header[:5] == ["id", "project/name", "status", "metrics.acc", "metrics.loss"]
     assert not any(h.startswith("params.") for h in header[:5])
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
 

@@ -188,12 +188,12 @@ def test_reference_summary_serialises_without_pickle() -> None:
 
 def test_unreadable_inputs_are_one_sentence_errors(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("hello")
-    with pytest.raises(DataSourceError, match="Cannot tell the format"):
+    with pytest.raises(DataSourceError, match="cannot tell the format"):
         compare_datasets(tmp_path / "x.txt", tmp_path / "x.txt")
     with pytest.raises(NotFoundError):
         compare_datasets(tmp_path / "missing.parquet", tmp_path / "x.txt")
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
-    with pytest.raises(DataSourceError, match="Cannot read"):
+    with pytest.raises(DataSourceError, match="cannot read"):
         compare_datasets(tmp_path / "bad.parquet", tmp_path / "bad.parquet")
 
 

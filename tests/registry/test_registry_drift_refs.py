@@ -61,7 +61,7 @@ def test_dataset_versions_and_paths(env) -> None:
     ("nope@1", "no dataset is named 'nope'"),
     ("nope", "'nope' is neither a file nor a dataset in the catalog"),
     ("train-set@9", "dataset 'train-set' has versions 1 to 1, not 9"),
-    ("missing/file.parquet", "No dataset file at missing/file.parquet."),
+    ("missing/file.parquet", "no dataset file at missing/file.parquet"),
     ("churn@staging:train", "no version of churn holds the alias 'staging'"),
     ("churn@7:train", "churn has no version 7 (latest is 2)"),
     ("zzz@1:train", "no model named 'zzz' is registered"),

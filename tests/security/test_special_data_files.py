@@ -137,7 +137,7 @@ def test_drift_refuses_a_special_input(tmp_path, kind, suffix) -> None:
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == (
         f"error: {current} is {described(kind)}, not a regular file; drift compares one table"
-        " file with another."
+        " file with another"
     )
 
 
@@ -165,7 +165,7 @@ def test_drift_fingerprint_refuses_a_file_replaced_by_a_fifo(tmp_path) -> None:
     path = tmp_path / "cur.jsonl"
     assert done.stdout.splitlines() == [
         f"{path} is a FIFO, not a regular file",
-        f"{path} is a FIFO, not a regular file; drift compares one table file with another.",
+        f"{path} is a FIFO, not a regular file; drift compares one table file with another",
     ]
 
 

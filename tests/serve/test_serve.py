@@ -135,8 +135,8 @@ def test_a_taken_port_is_one_line_without_traceback(tmp_path):
         )  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"error: Port {port} on 127.0.0.1 is already in use by another program; "
-        "choose another port."
+        f"error: port {port} on 127.0.0.1 is already in use by another program; "
+        "choose another port"
     ]
 
 
@@ -150,7 +150,7 @@ def test_another_host_is_served_only_with_a_warning(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 2, result.stderr
     assert lines[0].startswith("warning: serving on 192.0.2.1: other machines")
-    assert lines[1].startswith("error: Cannot serve on 192.0.2.1 port 0")
+    assert lines[1].startswith("error: cannot serve on 192.0.2.1 port 0")
     assert "Traceback" not in result.stderr
 
 

@@ -161,22 +161,27 @@ _REPORT_LABEL = """
 def drift_report_edges(con: DuckDBPyConnection) -> list[EdgeRow]:
     """Dataset version -> drift report, for the report's reference and its current data (by
     content fingerprint); model version -> report when the current data is a production batch
-    that version made."""
+    that version made. Newest report first (then by id), as `drift list` orders them, so every
+    node's reports read in that order in the CLI and the app."""
     return _rows(
         con,
         f"""
-        SELECT DISTINCT 'dataset', dv.name || '@' || dv.version, dv.name || '@' || dv.version,
-               'drift', r.report_id, {_REPORT_LABEL}, 'reference'
-        FROM drift_report r JOIN dataset_versions dv ON dv.fingerprint = r.reference_fingerprint
-        UNION ALL
-        SELECT DISTINCT 'dataset', dv.name || '@' || dv.version, dv.name || '@' || dv.version,
-               'drift', r.report_id, {_REPORT_LABEL}, 'current'
-        FROM drift_report r JOIN dataset_versions dv ON dv.fingerprint = r.current_fingerprint
-        UNION ALL
-        SELECT DISTINCT 'version', b.model || '@' || b.model_version, {_BATCH_VERSION_LABEL},
-               'drift', r.report_id, {_REPORT_LABEL}, 'checked'
-        FROM drift_report r JOIN ({_BATCHES}) b ON b.sha256 = r.current_fingerprint
-        WHERE b.model IS NOT NULL AND b.model_version IS NOT NULL
+        SELECT up_kind, up_key, up_label, 'drift', report_id, label, edge FROM (
+            SELECT DISTINCT 'dataset' AS up_kind, dv.name || '@' || dv.version AS up_key,
+                   dv.name || '@' || dv.version AS up_label, r.report_id, r.created_at,
+                   {_REPORT_LABEL} AS label, 'reference' AS edge
+            FROM drift_report r JOIN dataset_versions dv ON dv.fingerprint = r.reference_fingerprint
+            UNION ALL
+            SELECT DISTINCT 'dataset', dv.name || '@' || dv.version, dv.name || '@' || dv.version,
+                   r.report_id, r.created_at, {_REPORT_LABEL}, 'current'
+            FROM drift_report r JOIN dataset_versions dv ON dv.fingerprint = r.current_fingerprint
+            UNION ALL
+            SELECT DISTINCT 'version', b.model || '@' || b.model_version, {_BATCH_VERSION_LABEL},
+                   r.report_id, r.created_at, {_REPORT_LABEL}, 'checked'
+            FROM drift_report r JOIN ({_BATCHES}) b ON b.sha256 = r.current_fingerprint
+            WHERE b.model IS NOT NULL AND b.model_version IS NOT NULL
+        )
+        ORDER BY created_at DESC, report_id, up_kind, up_key, edge
         """,
     )
 

@@ -11,7 +11,15 @@ from datetime import datetime, timezone
 import rich_click as click
 
 from workbench.cli import pager
-from workbench.cli.output import ONE_OBJECT, emit, output_options, paging, print_pairs, render_table
+from workbench.cli.output import (
+    ONE_OBJECT,
+    emit,
+    human_sizes,
+    output_options,
+    paging,
+    print_pairs,
+    render_table,
+)
 from workbench.cli.table import TextOut
 from workbench.formatting import command_text, printable, without_path
 
@@ -61,22 +69,48 @@ def _short_id(value: object) -> object:
     return value[:8] if isinstance(value, str) and len(value) > 12 else value
 
 
+#: The name column's header when it reads `project/name` (runs of several projects).
+PROJECT_NAME = "project/name"
+
+
 def _runs_table(rows, sort: list[str] | None, chosen: bool):
     """The runs as a person reads them: columns in _table_view order (unless chosen with
-    --columns) and short ids."""
+    --columns) and short ids. When the runs come from several projects, the name reads
+    `project/name` (a run reference `show` takes) instead of a project column that would
+    not fit beside the metrics at 80 columns."""
     from workbench.catalog.queries import Rows
 
     names = rows.columns if chosen else _table_view(rows.columns, sort)
     position = {name: i for i, name in enumerate(rows.columns)}
-    at = [position[name] for name in names]
     id_at = names.index("id") if "id" in names else -1
+    merge = not chosen and _several_projects(rows, names, position, sort)
+    if merge:
+        name_at, project_at = names.index("name"), position["project"]
+        names = [PROJECT_NAME if c == "name" else c for c in names if c != "project"]
+    at = [position["name" if name == PROJECT_NAME else name] for name in names]
     out = []
     for row in rows.rows:
         values = [row[i] for i in at]
         if id_at >= 0:
             values[id_at] = _short_id(values[id_at])
+        if merge:
+            values[name_at] = f"{row[project_at]}/{values[name_at]}"
         out.append(tuple(values))
     return Rows(names, out)
+
+
+def _several_projects(rows, names: list[str], position: dict[str, int], sort) -> bool:
+    """Whether the listed runs span several projects (and the table shows project and name;
+    a project sorted by keeps its own column, beside the name)."""
+    from workbench.catalog.filters import parse_field_spec
+
+    if "name" not in names or "project" not in names:
+        return False
+    if any(parse_field_spec(spec.lstrip("+-")).label == "project" for spec in sort or []):
+        return False
+    at = position["project"]
+    first = rows.rows[0][at] if rows.rows else None
+    return any(row[at] != first for row in rows.rows)
 
 
 @click.command("runs")
@@ -86,7 +120,7 @@ def _runs_table(rows, sort: list[str] | None, chosen: bool):
     "-f",
     "filter_",
     metavar="EXPR",
-    help="Filter expression, e.g. \"metrics.acc > 0.9 and params.model = 'svm'\".",
+    help="Only runs matching this filter, e.g. \"metrics.acc > 0.9 and params.model = 'svm'\".",
 )
 @click.option(
     "--sort",
@@ -178,9 +212,9 @@ def show(ctx, run, fmt):
         ("Params", [{"key": k, "value": v} for k, v in detail.params.items()]),
         ("Metrics", [asdict(m) for m in detail.metrics]),
         ("Tags", [{"key": k, "value": v} for k, v in detail.tags.items()]),
-        ("Artifacts", [asdict(a) for a in detail.artifacts]),
-        ("Datasets", [_logged_at_as_time(asdict(d)) for d in detail.datasets]),
-        ("Models", [_logged_at_as_time(asdict(m)) for m in detail.models]),
+        ("Artifacts", human_sizes(asdict(a) for a in detail.artifacts)),
+        ("Datasets", human_sizes(_logged_at_as_time(asdict(d)) for d in detail.datasets)),
+        ("Models", human_sizes(_logged_at_as_time(asdict(m)) for m in detail.models)),
     ]
     hidden: dict[str, list[str]] = {}
     for title, rows in sections:
@@ -248,7 +282,7 @@ def _logged_at_as_time(row: dict) -> dict:
 @output_options
 @click.pass_context
 def metrics(ctx, run, keys, max_points, x, fmt):
-    """Metric history of one run: every point, or one KEY... only."""
+    """Metric history of one run: every point of every metric, or of the KEYs given only."""
     from workbench.catalog import queries
 
     rows = queries.metric_history_rows(

@@ -7,7 +7,17 @@ from typing import Any
 
 import rich_click as click
 
-from workbench.cli.output import echo, emit, make_console, output_options, print_pairs, render_table
+from workbench.cli.output import (
+    ONE_OBJECT,
+    ByteSize,
+    echo,
+    emit,
+    human_sizes,
+    make_console,
+    output_options,
+    print_pairs,
+    render_table,
+)
 
 
 def _catalog(ctx: click.Context) -> Any:
@@ -18,7 +28,7 @@ def _catalog(ctx: click.Context) -> Any:
 
 
 def _json_option(func: Any) -> Any:
-    return click.option("--json", "fmt", flag_value="json", help="Print JSON.")(func)
+    return click.option("--json", "fmt", flag_value="json", help=ONE_OBJECT)(func)
 
 
 @click.group("datasets", invoke_without_command=True)
@@ -30,8 +40,9 @@ def datasets(ctx: click.Context, fmt: str | None) -> None:
         return
     from workbench.datasets.versions import list_datasets
 
+    frame = list_datasets(_catalog(ctx))
     emit(
-        list_datasets(_catalog(ctx)),
+        frame if fmt else human_sizes(frame.iter_rows(named=True)),  # exact bytes in JSON/CSV
         fmt,
         empty="no datasets yet; log one with run.log_dataset or run `workbench datasets scan`",
     )
@@ -76,7 +87,7 @@ def dataset() -> None:
 
 
 @dataset.command("show")
-@click.argument("ref")
+@click.argument("ref", metavar="NAME[@VERSION]")
 @_json_option
 @click.pass_context
 def show(ctx: click.Context, ref: str, fmt: str | None) -> None:
@@ -94,7 +105,7 @@ def show(ctx: click.Context, ref: str, fmt: str | None) -> None:
             "version": f"{version.version} of {version.latest}",
             "format": version.format,
             "rows": version.rows,
-            "size": version.size,
+            "size": None if version.size is None else ByteSize(version.size),
             "files": version.files,
             "fingerprint": version.fingerprint,
             "first seen": version.first_seen_at,
@@ -152,8 +163,9 @@ def diff(ctx: click.Context, ref_a: str, ref_b: str, fmt: str | None) -> None:
 
 
 @dataset.command("profile")
-@click.argument("ref")
-@click.option("--refresh", is_flag=True, help="Compute it again even if it is stored.")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.option("--refresh", is_flag=True,
+              help="Compute the profile again even if one is stored (the app's Recompute).")
 @_json_option
 @click.pass_context
 def profile(ctx: click.Context, ref: str, refresh: bool, fmt: str | None) -> None:

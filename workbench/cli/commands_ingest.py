@@ -9,7 +9,7 @@ import rich_click as click
 
 from workbench.catalog.health import REPORTED_PACKAGES, doctor_info
 from workbench.cli.output import json_ready, printable
-from workbench.formatting import without_path
+from workbench.formatting import format_size, without_path
 
 
 def _catalog(ctx: click.Context):
@@ -138,7 +138,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     if not info["exists"]:
         lines.append("                (not created yet: run `workbench ingest PATH`)")
     else:
-        lines.append(f"size            {info['size_bytes'] / 1e6:.1f} MB")
+        lines.append(f"size            {format_size(info['size_bytes'])}")
         if info["busy"]:
             lines.append(f"busy            {info['busy']}")
         elif info["damaged"]:

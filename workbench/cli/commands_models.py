@@ -11,8 +11,10 @@ import rich_click as click
 
 from workbench.cli.output import (
     ONE_OBJECT,
+    ByteSize,
     echo,
     emit,
+    human_sizes,
     make_console,
     output_options,
     print_pairs,
@@ -90,7 +92,7 @@ def models(ctx: click.Context, registry_dir: str | None, fmt: str | None) -> Non
 @click.option("--model", "logged", metavar="LOGGED_NAME", help="Which logged model, if the run logged several.")
 @click.option("--reason", metavar="TEXT", help="A description recorded with the version.")
 @_registry_option
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def register(ctx: click.Context, run: str, name: str, logged: str | None, reason: str | None,
              registry_dir: str | None, fmt: str | None) -> None:  # fmt: skip
@@ -126,7 +128,8 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
     console = make_console()
     print_pairs({"aliases": ", ".join(version.aliases) or "none", "flavor": version.flavor,
                  "run": f"{version.run_id} ({version.project}/{version.run_name})",
-                 "path": version.path, "sha256": version.sha256, "size": version.size,
+                 "path": version.path, "sha256": version.sha256,
+                 "size": None if version.size is None else ByteSize(version.size),
                  "registered": f"{version.registered_at} by {version.registered_by}",
                  "description": version.description},
                 console, title=f"{version.name} v{version.version}")  # fmt: skip
@@ -134,7 +137,7 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
         ("Metrics", [{"key": k, "value": v} for k, v in sorted(version.metrics.items())]),
         ("Params", [{"key": k, "value": v} for k, v in sorted(version.params.items())]),
         ("Datasets", version.datasets),
-        ("Files", version.files),
+        ("Files", human_sizes(version.files)),
         ("Metadata", [{"key": k, "value": v} for k, v in version.metadata.items()]),
         ("Production batches", batches),
         ("Versions", _version_rows(registry.list_versions(cat, version.name, reg))),
@@ -157,11 +160,12 @@ def _print_gates(results: list[Any]) -> None:
 @click.argument("name")
 @click.argument("version", type=int)
 @click.option("--to", "alias", required=True, metavar="ALIAS", help="The alias to move (champion, challenger, ...).")
-@click.option("--reason", metavar="TEXT", help="Why; recorded with the event (required).")
+@click.option("--reason", metavar="TEXT",
+              help="Why; recorded with the event (required, except with --check).")
 @click.option("--force", is_flag=True, help="Promote even if gates fail; recorded as forced.")
 @click.option("--check", is_flag=True, help="Only judge the gates and print them; change nothing.")
 @_registry_option
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def promote(ctx: click.Context, name: str, version: int, alias: str, reason: str | None,
             force: bool, check: bool, registry_dir: str | None, fmt: str | None) -> None:  # fmt: skip
@@ -221,14 +225,17 @@ def alias(ctx: click.Context, name: str, alias: str, reason: str, registry_dir: 
 @click.option("--add", "add", metavar="EXPR", help="Add a gate expression.")
 @click.option("--remove", "remove", metavar="EXPR", help="Remove a gate expression.")
 @click.option("--list", "list_", is_flag=True, help="List the gates (the default).")
-@click.option("--higher-is-better/--lower-is-better", "higher", default=None,
-              help="For `beats` gates: the metric's direction (default: from its name).")
+@click.option("--higher-is-better", "direction", flag_value="max", default=None,
+              help="For `beats` gates: a higher value of the metric is better.")
+@click.option("--lower-is-better", "direction", flag_value="min", default=None,
+              help="For `beats` gates: a lower value is better (default for both: from the "
+              "metric's name).")
 @click.option("--reason", metavar="TEXT", help="Why; recorded with the event.")
 @_registry_option
 @output_options
 @click.pass_context
 def gate(ctx: click.Context, name: str, alias: str | None, add: str | None, remove: str | None,
-         list_: bool, higher: bool | None, reason: str | None, registry_dir: str | None,
+         list_: bool, direction: str | None, reason: str | None, registry_dir: str | None,
          fmt: str | None) -> None:  # fmt: skip
     """Gates a version must pass to be promoted: the filter language on its run
     (metrics.auc >= 0.9), `beats ALIAS on metrics.KEY [by DELTA]`, `has notes`, `no drift`."""
@@ -238,7 +245,6 @@ def gate(ctx: click.Context, name: str, alias: str | None, add: str | None, remo
         raise click.UsageError("give --add or --remove, not both")
     cat, reg = _ctx(ctx, registry_dir)
     if add or remove:
-        direction = None if higher is None else ("max" if higher else "min")
         event = registry.change_gate(cat, name, add or remove or "", remove=bool(remove),
                                      alias=alias, direction=direction, reason=reason,
                                      registry=reg)  # fmt: skip
@@ -275,7 +281,8 @@ def history(ctx: click.Context, name: str, registry_dir: str | None, fmt: str | 
 
 @models.command("rollback")
 @click.argument("name")
-@click.option("--alias", default="champion", show_default=True, help="The alias to move back.")
+@click.option("--alias", default="champion", show_default=True, metavar="ALIAS",
+              help="The alias to move back.")
 @click.option("--reason", required=True, metavar="TEXT", help="Why; recorded with the event.")
 @_registry_option
 @click.pass_context
@@ -290,7 +297,7 @@ def rollback(ctx: click.Context, name: str, alias: str, reason: str, registry_di
 
 @models.command("verify")
 @_registry_option
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def verify(ctx: click.Context, registry_dir: str | None, fmt: str | None) -> None:
     """Check the event log's hash chain: names any event altered, removed or reordered."""
@@ -315,7 +322,7 @@ def verify(ctx: click.Context, registry_dir: str | None, fmt: str | None) -> Non
 @click.argument("ref", metavar="NAME@VERSION|NAME@ALIAS")
 @click.argument("dest", type=click.Path(file_okay=False))
 @_registry_option
-@output_options
+@output_options(json_help=ONE_OBJECT)
 @click.pass_context
 def export(ctx: click.Context, ref: str, dest: str, registry_dir: str | None, fmt: str | None) -> None:
     """Copy a version's files to DEST with manifest.json; every hash is checked before and after."""
@@ -333,7 +340,8 @@ def export(ctx: click.Context, ref: str, dest: str, registry_dir: str | None, fm
 
 @models.command("card")
 @click.argument("ref", metavar="NAME@VERSION|NAME@ALIAS")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the card to FILE instead of printing it.")
 @_registry_option
 @click.pass_context
 def card(ctx: click.Context, ref: str, output: str | None, registry_dir: str | None) -> None:

@@ -31,7 +31,7 @@ def push_group() -> None:
     metavar="URI",
     help="The MLflow tracking server (default: $MLFLOW_TRACKING_URI).",
 )
-@click.option("--filter", "-f", "filter_", metavar="EXPR", help="Only the runs this selects.")
+@click.option("--filter", "-f", "filter_", metavar="EXPR", help="Only runs matching this filter, e.g. \"metrics.acc > 0.9\".")
 @click.option("--artifacts", is_flag=True, help="Also upload the runs' artifact files.")
 @click.option("--models", is_flag=True, help="Also registered versions and aliases of pushed runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

@@ -24,6 +24,7 @@ from workbench.cli.table import MAX_CELL_WIDTH, TextOut, layout_pairs, layout_ta
 from workbench.formatting import (
     SECONDS,
     format_number,
+    format_size,
     format_timestamp,
     iso_utc,
     json_printable,
@@ -50,10 +51,28 @@ def output_options(func: Callable | None = None, *, json_help: str = "Print JSON
     return func
 
 
+class ByteSize(int):
+    """A count of bytes that a table or `show` prints for a person ('38.9 kB', as the app);
+    --json and --csv are written from the plain number."""
+
+    __slots__ = ()
+
+
+def human_sizes(rows: Iterable[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
+    """`rows` with the byte counts in columns `names` (default: "size") shown as sizes."""
+    names = names or ("size",)
+    return [
+        {k: ByteSize(v) if k in names and isinstance(v, int) else v for k, v in row.items()}
+        for row in rows
+    ]
+
+
 def format_cell(value: Any) -> str:
     """How a value looks in a table cell: numbers as everywhere (workbench.formatting),
-    UTC times to the second, nested data as JSON."""
+    byte sizes as '38.9 kB', UTC times to the second, nested data as JSON."""
     if value is None or isinstance(value, (bool, int, float)):
+        if value.__class__ is ByteSize:
+            return format_size(value)
         return format_number(value)
     if isinstance(value, (datetime, date)):
         return format_timestamp(value, SECONDS)

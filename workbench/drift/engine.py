@@ -82,7 +82,7 @@ def compare_datasets(
     def step(phase: str) -> Callable[[int], None]:
         def report(rows: int) -> None:
             if cancelled is not None and cancelled():
-                raise DriftCancelled("The drift check was cancelled.")
+                raise DriftCancelled("the drift check was cancelled")
             if progress is not None:
                 progress(phase, rows)
         return report
@@ -198,7 +198,7 @@ def _selected(ref_kinds: dict[str, str], cur_kinds: dict[str, str], columns: lis
         if unknown:
             from workbench.errors import NotFoundError
 
-            raise NotFoundError(f"No column named {unknown[0]!r} in either dataset.")
+            raise NotFoundError(f"no column named {unknown[0]!r} in either dataset")
         return list(dict.fromkeys(columns))
     return list(ref_kinds) + [c for c in cur_kinds if c not in ref_kinds]
 

@@ -22,7 +22,7 @@ def export_report(report: DriftReport, path: str | Path) -> Path:
     if kind is None:
         from workbench.errors import WorkbenchError
 
-        raise WorkbenchError(f"Cannot tell the export format of {path.name}: use .json, .md or .html.")
+        raise WorkbenchError(f"cannot tell the export format of {path.name}: use .json, .md or .html")
     text = {"json": to_json, "markdown": to_markdown, "html": to_html}[kind](report)
     path.write_text(text, encoding="utf-8")
     return path

@@ -47,7 +47,7 @@ def resolve(cat: CatalogLike, spec: Any, registry: Any = None) -> ResolvedData:
     if text and path.exists():
         return ResolvedData(path.absolute(), str(path.absolute()))
     if isinstance(spec, os.PathLike) or _looks_like_path(text):
-        raise NotFoundError(f"No dataset file at {text}.")
+        raise NotFoundError(f"no dataset file at {text}")
     head, sep, part = text.rpartition(":")
     if sep and head:
         if part.strip() not in MODEL_PARTS:

@@ -90,17 +90,17 @@ def get_report(cat: CatalogLike, report: str = "latest") -> DriftReport:
         if report == "latest":
             found = drift_store.latest_report_id(con)
             if found is None:
-                raise NotFoundError("No drift report has been stored yet.")
+                raise NotFoundError("no drift report has been stored yet")
             ids = [found]
         else:
             ids = drift_store.report_ids_like(con, report)
         if not ids:
-            raise NotFoundError(f"No drift report with id {report!r}.")
+            raise NotFoundError(f"no drift report with id {report!r}")
         if len(ids) > 1 and report not in ids:
-            raise NotFoundError(f"The id prefix {report!r} names {len(ids)} reports; give more characters.")
+            raise NotFoundError(f"the id prefix {report!r} names {len(ids)} reports; give more characters")
         data = drift_store.report_json(con, report if report in ids else ids[0])
     if data is None:  # deleted between the two reads
-        raise NotFoundError(f"No drift report with id {report!r}.")
+        raise NotFoundError(f"no drift report with id {report!r}")
     return DriftReport.from_dict(data)
 
 

@@ -64,7 +64,7 @@ class Source:
         try:
             yield from self._batches(columns, batch_rows)
         except (pa.ArrowException, OSError) as exc:
-            raise DataSourceError(f"Cannot read {self.label}: {_first_line(exc)}") from None
+            raise DataSourceError(f"cannot read {self.label}: {_first_line(exc)}") from None
 
     def _batches(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         if self._table is not None:
@@ -131,19 +131,19 @@ def file_sha256(path: Path) -> str:
 
 def _open_file(path: Path) -> Source:
     if not path.exists():
-        raise NotFoundError(f"No file at {path}.")
+        raise NotFoundError(f"no file at {path}")
     if path.is_dir():
-        raise DataSourceError(f"{path} is a folder; drift compares one table file with another.")
+        raise DataSourceError(f"{path} is a folder; drift compares one table file with another")
     _require_regular(path)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise DataSourceError(
-            f"Cannot tell the format of {path.name}: use .parquet, .csv, .arrow/.feather or .jsonl."
+            f"cannot tell the format of {path.name}: use .parquet, .csv, .arrow/.feather or .jsonl"
         )
     try:
         schema, rows = _file_schema(path, kind)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DataSourceError(f"Cannot read {path} as {kind}: {_first_line(exc)}") from None
+        raise DataSourceError(f"cannot read {path} as {kind}: {_first_line(exc)}") from None
     return Source(str(path), schema, kind, path, rows)
 
 
@@ -153,9 +153,9 @@ def _require_regular(path: Path) -> None:
     try:
         safe_files.require_regular(path, skipped=False)
     except safe_files.NotRegularFileError as exc:
-        raise DataSourceError(f"{exc}; drift compares one table file with another.") from None
+        raise DataSourceError(f"{exc}; drift compares one table file with another") from None
     except FileNotFoundError:
-        raise NotFoundError(f"No file at {path}.") from None
+        raise NotFoundError(f"no file at {path}") from None
 
 
 def _file_schema(path: Path, kind: str) -> tuple[pa.Schema, int | None]:
@@ -240,7 +240,7 @@ def _jsonl_batches(path: Path, schema: pa.Schema, columns: list[str]) -> Iterato
         try:
             table = _read_json_block(block, schema)
         except pa.ArrowException as exc:
-            raise DataSourceError(f"Cannot read {path} as JSON Lines: {_first_line(exc)}") from None
+            raise DataSourceError(f"cannot read {path} as JSON Lines: {_first_line(exc)}") from None
         yield from table.select(columns).to_batches(max_chunksize=BATCH_ROWS)
 
 
@@ -259,7 +259,7 @@ def _as_table(obj: Any) -> pa.Table:
     if module == "pandas":
         return pa.Table.from_pandas(obj, preserve_index=False)
     raise DataSourceError(
-        f"Cannot compare a {type(obj).__name__}: give a file path, a polars or pandas frame or an Arrow table."
+        f"cannot compare a {type(obj).__name__}: give a file path, a polars or pandas frame or an Arrow table"
     )
 
 

@@ -34,7 +34,7 @@ def write_frame(frame: object, folder: Path, name: str) -> Path:
     if kind is None:
         raise RunFormatError(
             "data must be a path or a polars, pyarrow or pandas frame, "
-            f"not {type(frame).__name__}."
+            f"not {type(frame).__name__}"
         )
     folder.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9._ +=@,-]", "_", name).strip(" .")[:100] or "dataset"

@@ -37,21 +37,21 @@ def check_key(key: object, what: str) -> str:
     """Return `key` if it is a usable key: a non-empty str of ≤ MAX_KEY_LENGTH UTF-8 characters,
     none of them a control character."""
     if not isinstance(key, str):
-        raise RunFormatError(f"{what} keys must be strings, got {type(key).__name__} {key!r}.")
+        raise RunFormatError(f"{what} keys must be strings, got {type(key).__name__} {key!r}")
     if not key:
-        raise RunFormatError(f"{what} keys must not be empty.")
+        raise RunFormatError(f"{what} keys must not be empty")
     if len(key) > MAX_KEY_LENGTH:
         raise RunFormatError(
-            f"{what} key {key[:40]!r}... is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}."
+            f"{what} key {key[:40]!r}... is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}"
         )
     try:
         key.encode("utf-8")
     except UnicodeEncodeError:
-        raise RunFormatError(f"{what} key {key!r} is not valid UTF-8 text.") from None
+        raise RunFormatError(f"{what} key {key!r} is not valid UTF-8 text") from None
     if _CONTROL.search(key):
         raise RunFormatError(
             f"{what} key {key!r} holds a control character (NUL, ESC, newline...); use printable"
-            " text."
+            " text"
         )
     return key
 
@@ -82,13 +82,13 @@ def metric_value_text(key: str, value: object) -> str:
     """Return the JSON text of a metric value; the slow path for anything but a plain float/int."""
     if isinstance(value, (bool, str, bytes)) or _is_numpy_bool(value) or _is_complex(value):
         raise RunFormatError(
-            f"Metric {key!r} must be a real number, got {type(value).__name__} {value!r}."
+            f"metric {key!r} must be a real number, got {type(value).__name__} {value!r}"
         )
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         raise RunFormatError(
-            f"Metric {key!r} must be a real number, got {type(value).__name__} {value!r}."
+            f"metric {key!r} must be a real number, got {type(value).__name__} {value!r}"
         ) from None
     if number != number:
         return _NAN_TEXT
@@ -103,13 +103,13 @@ def check_step(step: object) -> int:
     """Return `step` as an int if it is an integer ≥ 0 (numpy integers accepted)."""
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         raise RunFormatError(
-            f"The step must be an integer ≥ 0, got {type(step).__name__} {step!r}."
+            f"the step must be an integer ≥ 0, got {type(step).__name__} {step!r}"
         )
     step = int(step)
     if step < 0:
-        raise RunFormatError(f"The step must be an integer ≥ 0, got {step}.")
+        raise RunFormatError(f"the step must be an integer ≥ 0, got {step}")
     if step >= STEP_LIMIT:
-        raise RunFormatError(f"The step must be below 2**63 (a signed 64-bit integer), got {step}.")
+        raise RunFormatError(f"the step must be below 2**63 (a signed 64-bit integer), got {step}")
     return step
 
 
@@ -120,7 +120,7 @@ def encode_metrics(metrics: Mapping[str, object], step: int, timestamp: float) -
     """
     if type(metrics) is not dict and not isinstance(metrics, Mapping):
         raise RunFormatError(
-            f"Metrics must be a dict of name -> number, got {type(metrics).__name__}."
+            f"metrics must be a dict of name -> number, got {type(metrics).__name__}"
         )
     tail = f',"step":{step},"timestamp":{timestamp!r}}}\n'
     prefixes = _key_prefixes
@@ -161,15 +161,15 @@ def _param_scalar(key: str, value: object) -> object:
         items = [_param_scalar(key, item) for item in value]
         return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
     raise RunFormatError(
-        f"Param {key!r} has a {type(value).__name__} value {value!r:.80}; use a string, number, "
-        "boolean, None, a list of those, or a dict of those."
+        f"param {key!r} has a {type(value).__name__} value {value!r:.80}; use a string, number, "
+        "boolean, None, a list of those, or a dict of those"
     )
 
 
 def flatten_params(params: Mapping[str, object], prefix: str = "") -> dict[str, object]:
     """Flatten nested dicts with "." and turn each value into a JSON scalar (see Run.log_params)."""
     if not isinstance(params, Mapping):
-        raise RunFormatError(f"Params must be a dict, got {type(params).__name__}.")
+        raise RunFormatError(f"params must be a dict, got {type(params).__name__}")
     flat: dict[str, object] = {}
     for key, value in params.items():
         if not isinstance(key, str) or not key:
@@ -186,18 +186,18 @@ def flatten_params(params: Mapping[str, object], prefix: str = "") -> dict[str, 
 def check_tags(tags: Mapping[str, object]) -> dict[str, str]:
     """Return `tags` as a dict of str to str, or raise RunFormatError naming the bad entry."""
     if not isinstance(tags, Mapping):
-        raise RunFormatError(f"Tags must be a dict, got {type(tags).__name__}.")
+        raise RunFormatError(f"tags must be a dict, got {type(tags).__name__}")
     checked: dict[str, str] = {}
     for key, value in tags.items():
         check_key(key, "Tag")
         if not isinstance(value, str):
             raise RunFormatError(
-                f"Tag {key!r} must have a string value, got {type(value).__name__} {value!r:.80}."
+                f"tag {key!r} must have a string value, got {type(value).__name__} {value!r:.80}"
             )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise RunFormatError(f"Tag {key!r} has a value that is not valid UTF-8 text.") from None
+            raise RunFormatError(f"tag {key!r} has a value that is not valid UTF-8 text") from None
         checked[key] = value
     return checked
 
@@ -207,4 +207,4 @@ def json_line(record: Mapping[str, object]) -> str:
     try:
         return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
-        raise RunFormatError(f"Cannot write this record as JSON: {exc}.") from None
+        raise RunFormatError(f"cannot write this record as JSON: {exc}") from None

@@ -58,27 +58,27 @@ def safe_project_dirname(project: str) -> str:
 def artifact_target(artifacts_dir: Path, name: str) -> Path:
     """Return where artifact `name` goes inside `artifacts_dir`; refuse names that escape it."""
     if not isinstance(name, str) or not name.strip():
-        raise RunFormatError(f"Artifact names must be non-empty strings, got {name!r}.")
+        raise RunFormatError(f"artifact names must be non-empty strings, got {name!r}")
     if "\x00" in name:
-        raise RunFormatError(f"Artifact name {name!r} contains a NUL character.")
+        raise RunFormatError(f"artifact name {name!r} contains a NUL character")
     relative = Path(name.replace("\\", "/"))
     if relative.is_absolute() or name.startswith(("/", "\\")) or relative.drive:
         raise RunFormatError(
-            f"Artifact name {name!r} is absolute; give a path relative to artifacts/."
+            f"artifact name {name!r} is absolute; give a path relative to artifacts/"
         )
     if any(part == ".." for part in relative.parts):
         raise RunFormatError(
-            f"Artifact name {name!r} contains '..'; it must stay inside artifacts/."
+            f"artifact name {name!r} contains '..'; it must stay inside artifacts/"
         )
     parts = [part for part in relative.parts if part not in ("", ".")]
     if not parts:
-        raise RunFormatError(f"Artifact name {name!r} does not name a file.")
+        raise RunFormatError(f"artifact name {name!r} does not name a file")
     target = artifacts_dir.joinpath(*parts)
     base = artifacts_dir.resolve()
     resolved = target.resolve()
     if resolved != base and base not in resolved.parents:
         raise RunFormatError(
-            f"Artifact name {name!r} leads outside artifacts/ (through a symlink); choose another name."
+            f"artifact name {name!r} leads outside artifacts/ (through a symlink); choose another name"
         )
     return target
 

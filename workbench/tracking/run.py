@@ -53,9 +53,9 @@ class Run:
         root: str | os.PathLike[str] | None = None,
     ) -> None:
         if project is not None and not isinstance(project, str):
-            raise RunFormatError(f"The project must be a string, got {type(project).__name__}.")
+            raise RunFormatError(f"the project must be a string, got {type(project).__name__}")
         if name is not None and not isinstance(name, str):
-            raise RunFormatError(f"The run name must be a string, got {type(name).__name__}.")
+            raise RunFormatError(f"the run name must be a string, got {type(name).__name__}")
         self.id: str = uuid.uuid4().hex
         self.project: str = project or "default"
         self.name: str = name or self.id
@@ -120,7 +120,7 @@ class Run:
         """
         if status not in spec.STATUSES or status == "running":
             allowed = ", ".join(s for s in spec.STATUSES if s != "running")
-            raise RunFormatError(f"A run finishes as one of {allowed}; got {status!r}.")
+            raise RunFormatError(f"a run finishes as one of {allowed}; got {status!r}")
         if self._requirements is not None and self._requirements is not threading.current_thread():
             self._requirements.join()  # the environment is complete before the run is
         if self._signalled:
@@ -279,7 +279,7 @@ class Run:
     def set_notes(self, text: str) -> None:
         """Replace notes.md with `text` (Markdown welcome)."""
         if not isinstance(text, str):
-            raise RunFormatError(f"Notes must be a string, got {type(text).__name__}.")
+            raise RunFormatError(f"notes must be a string, got {type(text).__name__}")
         with self._io_lock:
             files.write_atomic(self.path / spec.NOTES_FILE, text)
 
@@ -300,7 +300,7 @@ class Run:
         """
         source = Path(path)
         if not source.exists():
-            raise NotFoundError(f"Cannot log artifact {str(source)!r}: no such file or directory.")
+            raise NotFoundError(f"cannot log artifact {str(source)!r}: no such file or directory")
         target = files.artifact_target(
             self.artifacts_dir, name if name is not None else source.name
         )
@@ -314,7 +314,7 @@ class Run:
     def log_text(self, name: str, text: str) -> str:
         """Write `text` as the artifact `name` (UTF-8); returns its path relative to the run folder."""
         if not isinstance(text, str):
-            raise RunFormatError(f"log_text needs a string, got {type(text).__name__}.")
+            raise RunFormatError(f"log_text needs a string, got {type(text).__name__}")
         target = files.artifact_target(self.artifacts_dir, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         files.write_atomic(target, text)
@@ -343,17 +343,17 @@ class Run:
         Returns the record.
         """
         if not isinstance(role, str) or not role:
-            raise RunFormatError(f"The dataset role must be a non-empty string, got {role!r}.")
+            raise RunFormatError(f"the dataset role must be a non-empty string, got {role!r}")
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
             if not path.exists():
                 raise NotFoundError(
-                    f"Cannot log dataset {str(path)!r}: no such file or directory."
+                    f"cannot log dataset {str(path)!r}: no such file or directory"
                 )
             recorded = str(path.resolve())
         else:
             if not isinstance(name, str) or not name.strip():
-                raise RunFormatError("A dataset logged from a frame needs a name.")
+                raise RunFormatError("a dataset logged from a frame needs a name")
             self._check_open()
             path = frames.write_frame(source, self.path / spec.DATASETS_DIR, name)
             recorded = path.relative_to(self.path).as_posix()
@@ -387,9 +387,9 @@ class Run:
         """
         source = Path(path)
         if not source.is_file() and not source.is_dir():
-            raise NotFoundError(f"Cannot log model {str(source)!r}: no such file or directory.")
+            raise NotFoundError(f"cannot log model {str(source)!r}: no such file or directory")
         if not isinstance(name, str) or not name.strip():
-            raise RunFormatError(f"A model needs a non-empty name, got {name!r}.")
+            raise RunFormatError(f"a model needs a non-empty name, got {name!r}")
         folder = files.safe_project_dirname(name)
         relative = self.log_artifact(source, f"model/{folder}/{source.name}")
         copied = self.path / relative
@@ -424,10 +424,10 @@ class Run:
     def _refuse_closed(self) -> None:
         if os.getpid() != self._owner_pid:
             raise WorkbenchError(
-                f"Run {self.id} belongs to process {self._owner_pid}; log from that process "
-                "or start a new run in this one."
+                f"run {self.id} belongs to process {self._owner_pid}; log from that process "
+                "or start a new run in this one"
             )
-        raise WorkbenchError(f"Run {self.id} is {self.status}; start a new run to log more.")
+        raise WorkbenchError(f"run {self.id} is {self.status}; start a new run to log more")
 
     def _write_run_json(self) -> None:
         with self._io_lock:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Static
 
-from workbench.formatting import printable
+from workbench.formatting import format_size, printable
 from workbench.tui import service
 from workbench.tui.keys import refresh_binding
 from workbench.tui.messages import CatalogChanged, DatasetsLoaded, VersionsLoaded
@@ -27,18 +27,6 @@ EMPTY_TEXT = (
     "Log one from a run:        run.log_dataset(\"train.parquet\")\n"
     "or register a data folder: workbench datasets scan PATH"
 )
-
-
-def size_text(size: int | None) -> str:
-    """Bytes as a short human size (1.2 MB)."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return str(size)
 
 
 def cell(value: Any) -> Text:
@@ -145,7 +133,7 @@ class DatasetsScreen(WorkbenchScreen):
         table.clear()
         for v in reversed(versions):  # newest first
             table.add_row(
-                cell(v.version), cell(v.rows), cell(size_text(v.size)), cell(v.format),
+                cell(v.version), cell(v.rows), cell(format_size(v.size)), cell(v.format),
                 cell(v.run_count), key=str(v.version),
             )  # fmt: skip
         noun = "version" if len(versions) == 1 else "versions"

@@ -48,7 +48,7 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise ServeError(f"Cannot serve on host {host!r}: {exc.strerror}.") from None
+        raise ServeError(f"cannot serve on host {host!r}: {exc.strerror}") from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
@@ -59,9 +59,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ServeError(
-                f"Port {port} on {host} is already in use by another program; choose another port."
+                f"port {port} on {host} is already in use by another program; choose another port"
             ) from None
-        raise ServeError(f"Cannot serve on {host} port {port}: {exc.strerror}.") from None
+        raise ServeError(f"cannot serve on {host} port {port}: {exc.strerror}") from None
     sock.setblocking(False)
     return sock
 
