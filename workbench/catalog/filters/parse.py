@@ -132,7 +132,7 @@ def as_number(text: str) -> float | None:
 class Token(NamedTuple):
     """One token (a tuple: a filter of 100,000 values makes 200,000 of them)."""
 
-    kind: str  # WORD, STRING, QIDENT, OP, LPAREN, RPAREN, COMMA, END
+    kind: str  # WORD, STRING, QIDENT, OP, LPAREN, RPAREN, COMMA, LIST (after `in`), END
     text: str  # for STRING/QIDENT the unquoted content
     start: int  # 0-based offset
     end: int
@@ -146,6 +146,8 @@ class Token(NamedTuple):
             return "the end"
         if self.kind == "STRING":
             return "a string"
+        if self.kind == "LIST":
+            return "a list"
         return repr(self.text)
 
 
@@ -155,6 +157,30 @@ _TOKEN_RE = re.compile(
     r"|(?P<WORD>[" + re.escape("".join(sorted(_WORD_CHARS))) + r"]+)"
     r"|(?P<QUOTE>['\"`])"
 )
+
+_WORD_CLASS = "[" + re.escape("".join(sorted(_WORD_CHARS))) + "]"
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_QUOTED = r"'([^'\\]*)'|\"([^\"\\]*)\""
+#: A whole `in` list of simple values, `(` to `)` (a trailing comma allowed): bare words and
+#: quoted strings without escapes (no backslash, no doubled quote). One match of it and one
+#: scan of its values replace two tokens and a parser step per value, so a list of 100,000
+#: values costs little more than reading its text. Anything else (an escape, a keyword, an
+#: empty or malformed list) is left to the token-by-token parse, which also words the errors.
+_LIST_RE = re.compile(
+    r"\(\s*(?:" + _WORD_CLASS + "+|" + _QUOTED + r")(?:\s*,\s*(?:" + _WORD_CLASS + "+|"
+    + _QUOTED + r"))*\s*(?:,\s*)?\)"
+)
+#: A keyword standing alone in a list (perhaps inside quotes, where it is harmless: that list
+#: just takes the token-by-token parse).
+_LIST_KEYWORD_RE = re.compile(
+    r"(?i)(?<!" + _WORD_CLASS + ")(?:" + "|".join(sorted(KEYWORDS)) + ")(?!" + _WORD_CLASS + ")"
+)
+#: One value of a simple list; the group that matched says its kind: a number (a whole bare
+#: word that _NUMBER_RE takes), another bare word, or a quoted string.
+_LIST_VALUE_RE = re.compile(
+    "(" + _NUMBER + ")(?!" + _WORD_CLASS + ")|(" + _WORD_CLASS + "+)|" + _QUOTED
+)
+_LIST_VALUE_KINDS = (None, "number", "string", "string", "string")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -173,11 +199,33 @@ def tokenize(text: str) -> list[Token]:
             content, j = _read_quoted(text, i)
             tokens.append(Token("QIDENT" if text[i] == "`" else "STRING", content, i, j))
             i = j
+        elif kind == "LPAREN" and tokens and tokens[-1].text.lower() == "in" and (
+            listed := _simple_list(text, i)
+        ):
+            tokens.append(Token("LIST", listed, i, i + len(listed)))
+            i += len(listed)
         else:
             tokens.append(Token(str(kind), m.group(), i, m.end()))
             i = m.end()
     tokens.append(Token("END", "", n, n))
     return tokens
+
+
+def _simple_list(text: str, start: int) -> str | None:
+    """The list of simple values that starts at `start` (a "("), or None: see _LIST_RE."""
+    listed = _LIST_RE.match(text, start)
+    if listed is None or _LIST_KEYWORD_RE.search(text, start, listed.end()):
+        return None
+    return listed.group()
+
+
+def list_values(tok: Token) -> list[Value]:
+    """The values of a LIST token, as the token-by-token parse of the list would make them."""
+    kinds, offset = _LIST_VALUE_KINDS, tok.start + 1
+    return [
+        Value(kinds[m.lastindex], m.group(m.lastindex), offset + m.start())  # type: ignore[index]
+        for m in _LIST_VALUE_RE.finditer(tok.text)
+    ]
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
@@ -302,6 +350,8 @@ class _Parser:
             negated = True
         if self.is_kw("in"):
             in_tok = self.advance()
+            if self.tok.kind == "LIST":
+                return InList(fld, list_values(self.advance()), negated, in_tok.column)
             if self.tok.kind != "LPAREN":
                 raise self.fail(f"expected '(' after 'in', found {self.tok.shown()}")
             self.advance()

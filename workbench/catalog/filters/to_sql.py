@@ -5,6 +5,7 @@ Values are always bound as parameters ($f0, $f1, ...); user text is never pasted
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -45,19 +46,27 @@ _NEGATED_OPS = {"!=", "<>", "!~"}
 MAX_DEPTH = 64
 
 #: Keyed sections: section -> (table, alias of its aggregate, text expression, numeric
-#: expression, SQL presence test of a row); the row is aliased x.
+#: expression, SQL presence test of a row); the row is aliased x. A metric's NaN reads as no
+#: number: no literal equals it or orders against it (literals are finite).
 _KEYED: dict[str, tuple[str, str, str | None, str, str]] = {
     "params": ("params", "kp", "x.value_text", "x.value_num", "x.value_type <> 'null'"),
-    "metrics": ("metric_summary", "km", None, "x.last_value", "true"),
+    "metrics": (
+        "metric_summary", "km", None,
+        "CASE WHEN NOT isnan(x.last_value) THEN x.last_value END", "true",
+    ),
     "tags": ("tags", "kt", "x.value", "TRY_CAST(x.value AS DOUBLE)", "true"),
 }
+#: The value columns of a key: what -> index of its expression in a _KEYED entry.
+_WHAT = {"text": 2, "num": 3}
 
 
 class _Compiler:
-    """Compiles a flattened tree. A condition on a key (params, metrics, tags) becomes one
-    column of a per-section aggregate over that section's rows, joined to the runs once, so
-    a filter naming 600 keys is one scan per section rather than 600 subqueries; a list
-    (`in`) is bound as one list parameter."""
+    """Compiles a flattened tree. The keys a filter names (params, metrics, tags) are pivoted
+    by one aggregate per section over that section's rows, joined to the runs once: a column
+    per key and value kind (its number, its text, whether it is present), so a filter naming
+    600 keys is one scan per section rather than 600 subqueries, and 1,000 conditions on 20
+    keys read 20 columns. Each condition is then plain SQL over those columns; a list (`in`)
+    is bound as one list parameter."""
 
     def __init__(self, text: str, prefix: str) -> None:
         self.text = text
@@ -65,6 +74,7 @@ class _Compiler:
         self.params: dict[str, object] = {}
         self.key_params: dict[tuple[str, str], str] = {}
         self.columns: dict[str, list[str]] = {section: [] for section in _KEYED}
+        self.pivot: dict[tuple[str, str, str], str] = {}
 
     def param(self, value: object) -> str:
         name = f"{self.prefix}{len(self.params)}"
@@ -92,19 +102,30 @@ class _Compiler:
             f" WHERE x.key IN ({keys}) GROUP BY x.run_key) {alias} ON {alias}.run_key = r.run_key"
         )
 
-    def keyed(self, fld: Field, row_condition: str) -> str:
-        """Whether the run has a present `fld` row for which `row_condition` holds.
+    def column(self, fld: Field, what: str) -> str:
+        """The pivot column with each run's `what` of key `fld`: "num" or "text" (NULL when
+        the run has no present value), or "present" (true or false). A run has one row per
+        key, so the aggregate of the one row is its value.
 
-        A plain aggregate per condition, not `FILTER (WHERE ...)`: DuckDB plans hundreds of
+        Plain aggregates of a CASE, not `FILTER (WHERE ...)`: DuckDB plans hundreds of
         filtered aggregates in quadratic time, and plain ones in linear time."""
+        made = self.pivot.get((fld.section, fld.name, what))
+        if made is not None:
+            return made
         _, alias, _, _, present = _KEYED[fld.section]
         name = self.key_params.get((fld.section, fld.name))
         if name is None:
             name = self.key_params[(fld.section, fld.name)] = self.param(fld.name)
+        row = f"x.key = {name}" if present == "true" else f"x.key = {name} AND {present}"
         columns = self.columns[fld.section]
         column = f"c{len(columns)}"
-        columns.append(f"bool_or(x.key = {name} AND {present} AND {row_condition}) AS {column}")
-        return f"coalesce({alias}.{column}, false)"
+        if what == "present":
+            columns.append(f"bool_or({row}) AS {column}")
+        else:
+            expr = _KEYED[fld.section][_WHAT[what]]
+            columns.append(f"max(CASE WHEN {row} THEN {expr} END) AS {column}")
+        made = self.pivot[(fld.section, fld.name, what)] = f"{alias}.{column}"
+        return made
 
     def compile(self, node: Node) -> str:
         if isinstance(node, BoolOp):
@@ -141,14 +162,16 @@ class _Compiler:
                 return f"(({expr}) IS NOT NULL AND NOT coalesce({cond}, false))"
             return f"coalesce({cond}, false)"
         cond = f"coalesce({make('x')}, false)"
-        return self.keyed(fld, f"NOT {cond}" if negated else cond)
+        if negated:  # the key is present and the condition does not hold
+            return f"(coalesce({self.column(fld, 'present')}, false) AND NOT {cond})"
+        return cond
 
     def missing(self, node: Missing) -> str:
         fld = node.field
         if fld.section == "run":
             expr = self.run_expr(fld)
             return f"(({expr}) IS {'NOT ' if node.negated else ''}NULL)"
-        present = self.keyed(fld, "true")
+        present = f"coalesce({self.column(fld, 'present')}, false)"
         return present if node.negated else f"(NOT {present})"
 
     def kind_of(self, fld: Field) -> str:
@@ -156,7 +179,7 @@ class _Compiler:
 
     def condition(self, fld: Field, op: str, value: Value, target: str) -> str:
         """SQL for `<field value> op literal` (op is positive: = < <= > >= ~); `target` is the
-        run field's expression, or the row `x` of a keyed field."""
+        run field's expression (a keyed field's values are its pivot columns)."""
         kind = self.kind_of(fld)
         if op == "~":
             return self.glob(fld, kind, value, target)
@@ -172,16 +195,12 @@ class _Compiler:
                 return f"({target} >= {self.param(moment)} AND {target} < {day_end})"
             return f"{target} {sql_op} {self.param(moment)}"
         if kind in ("number", "metrics"):
-            num_expr = target if kind == "number" else _KEYED["metrics"][3]
-            cmp = f"{num_expr} {sql_op} {self.param(self.need_number(fld, value))}"
-            if kind == "metrics" and sql_op not in ("=", "<>"):
-                cmp = f"({cmp} AND NOT isnan({num_expr}))"
-            return cmp
-        _, _, text_expr, num_expr, _ = _KEYED[kind]
+            num_expr = target if kind == "number" else self.column(fld, "num")
+            return f"{num_expr} {sql_op} {self.param(self.need_number(fld, value))}"
         number = value.number
         if number is not None:
-            return f"{num_expr} {sql_op} {self.param(number)}"
-        return f"{text_expr} {sql_op} {self.param(value.text)}"
+            return f"{self.column(fld, 'num')} {sql_op} {self.param(number)}"
+        return f"{self.column(fld, 'text')} {sql_op} {self.param(value.text)}"
 
     def need_number(self, fld: Field, value: Value) -> float:
         number = value.number
@@ -204,19 +223,26 @@ class _Compiler:
                 [self.member(target, exact), self.member(f"CAST({target} AS DATE)", days)]
             )
         if kind in ("number", "metrics"):
-            num_expr = target if kind == "number" else _KEYED["metrics"][3]
-            return self.member(num_expr, [self.need_number(fld, v) for v in values])
-        _, _, text_expr, num_expr, _ = _KEYED[kind]
-        read = [(v.text, v.number) for v in values]
+            num_expr = target if kind == "number" else self.column(fld, "num")
+            numbers = [number_of(v) for v in values]
+            if None in numbers:
+                self.need_number(fld, values[numbers.index(None)])
+            return self.member(num_expr, numbers)
+        read = [(v.text, number_of(v)) for v in values]
         numbers = [number for _, number in read if number is not None]
         texts = [text for text, number in read if number is None]
-        return self.any_of([self.member(num_expr, numbers), self.member(text_expr, texts)])
+        return self.any_of([
+            self.member(lambda: self.column(fld, "num"), numbers),
+            self.member(lambda: self.column(fld, "text"), texts),
+        ])
 
-    def member(self, expr: str | None, items: list[Any]) -> str:
-        """`expr` is one of `items` ('' when there are none)."""
-        if not items or expr is None:
+    def member(self, expr: str | Callable[[], str], items: list[Any]) -> str:
+        """`expr` (or the column `expr()` makes) is one of `items` ('' when there are none)."""
+        if not items:
             return ""
-        return f"{expr} IN (SELECT unnest({self.param(items)}))"
+        if callable(expr):
+            expr = expr()
+        return f"{expr} IN (SELECT v FROM unnest({self.param(items)}) AS u(v))"
 
     @staticmethod
     def any_of(parts: list[str]) -> str:
@@ -227,7 +253,7 @@ class _Compiler:
         if kind in ("text", "status"):
             expr = target
         elif kind in ("params", "tags"):
-            expr = _KEYED[kind][2] or target
+            expr = self.column(fld, "text")
         else:
             raise self.fail(value.column, f"'~' matches text, and {fld.label} is not text")
         return f"{expr} ILIKE {self.param(glob_to_like(value.text))} ESCAPE '\\'"
@@ -241,6 +267,14 @@ class _Compiler:
                 f"not {value.text!r}",
             )
         return parsed
+
+
+def number_of(value: Value) -> float | None:
+    """`value.number`, without reading a bare number's text twice (the parser matched it)."""
+    if value.kind == "number":
+        number = float(value.text)
+        return number if math.isfinite(number) else None
+    return value.number
 
 
 def check_depth(text: str, root: Node) -> None:
