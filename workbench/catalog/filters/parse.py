@@ -46,6 +46,13 @@ SECTIONS = {
 
 KEYWORDS = {"and", "or", "not", "in", "is", "missing", "null"}
 
+#: The longest filter taken, in characters (an `in` list of some 250,000 numbers); a longer one
+#: is refused in one sentence rather than kept waiting for.
+MAX_FILTER_CHARS = 2_000_000
+
+#: How much of a word or value an error message quotes.
+SHOWN_CHARS = 40
+
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WORD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:+*?@%$#")
@@ -148,7 +155,18 @@ class Token(NamedTuple):
             return "a string"
         if self.kind == "LIST":
             return "a list"
-        return repr(self.text)
+        return quoted(self.text)
+
+
+def quoted(text: str) -> str:
+    """User text as an error message quotes it: repr'd, and cut to SHOWN_CHARS with '…' (a
+    message stays one sentence whatever was typed)."""
+    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
+
+
+def shortened(text: str) -> str:
+    """User text cut to SHOWN_CHARS with '…', for a message that shows it without quotes."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 _TOKEN_RE = re.compile(
@@ -362,7 +380,7 @@ class _Parser:
             return InList(fld, values, negated, in_tok.column)
         raise self.fail(
             f"expected an operator (=, !=, <, <=, >, >=, ~, in, is missing) after "
-            f"{fld.label!r}, found {tok.shown()}"
+            f"{quoted(fld.label)}, found {tok.shown()}"
         )
 
     def parse_values(self) -> list[Value]:
@@ -441,19 +459,20 @@ def field_from_word(text: str, tok: Token, quoted_key: str | None = None) -> Fie
     if section:
         key = quoted_key if quoted_key is not None else rest
         if quoted_key is not None and rest:
-            raise _error(text, tok.start, f"unexpected text before the quoted key in {word!r}")
+            raise _error(text, tok.start, f"unexpected text before the quoted key in {quoted(word)}")
         if not key:
             raise _error(text, tok.end, f"expected a key after '{head}.'")
         return Field(section, key, tok.column)
     if quoted_key is not None:
-        raise _error(text, tok.start, f"unknown field {word!r}")
+        raise _error(text, tok.start, f"unknown field {quoted(word)}")
     name = word.lower()
     if name in RUN_FIELDS:
         return Field("run", name, tok.column)
+    short = shortened(word)
     raise _error(
         text,
         tok.start,
-        f"unknown field {word!r}; use params.{word}, metrics.{word} or tags.{word}, "
+        f"unknown field {quoted(word)}; use params.{short}, metrics.{short} or tags.{short}, "
         f"or one of {', '.join(RUN_FIELDS)}",
     )
 
@@ -462,6 +481,13 @@ def parse_filter(text: str | None) -> Node | None:
     """Parse a filter into an AST; None for an empty filter. Raises FilterSyntaxError."""
     if text is None or not text.strip():
         return None
+    if len(text) > MAX_FILTER_CHARS:
+        raise FilterSyntaxError(
+            f"the filter is {len(text):,} characters long, more than the {MAX_FILTER_CHARS:,}"
+            " a filter may have",
+            expression=text,
+            column=MAX_FILTER_CHARS + 1,
+        )
     parser = _Parser(text)
     return parser.parse()
 

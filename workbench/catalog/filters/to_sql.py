@@ -25,6 +25,8 @@ from workbench.catalog.filters.parse import (
     _error,
     as_number,
     parse_filter,
+    quoted,
+    shortened,
 )
 from workbench.catalog.run_status import stale_before
 from workbench.errors import FilterSyntaxError
@@ -205,7 +207,10 @@ class _Compiler:
     def need_number(self, fld: Field, value: Value) -> float:
         number = value.number
         if number is None:
-            raise self.fail(value.column, f"{fld.label} compares with numbers, not {value.text!r}")
+            raise self.fail(
+                value.column,
+                f"{shortened(fld.label)} compares with numbers, not {quoted(value.text)}",
+            )
         return number
 
     def in_list(self, fld: Field, values: list[Value], target: str) -> str:
@@ -255,7 +260,7 @@ class _Compiler:
         elif kind in ("params", "tags"):
             expr = self.column(fld, "text")
         else:
-            raise self.fail(value.column, f"'~' matches text, and {fld.label} is not text")
+            raise self.fail(value.column, f"'~' matches text, and {shortened(fld.label)} is not text")
         return f"{expr} ILIKE {self.param(glob_to_like(value.text))} ESCAPE '\\'"
 
     def timestamp(self, value: Value) -> datetime:
@@ -264,7 +269,7 @@ class _Compiler:
             raise self.fail(
                 value.column,
                 f"expected a date or time like '2026-01-31' or '2026-01-31T12:00:00Z', "
-                f"not {value.text!r}",
+                f"not {quoted(value.text)}",
             )
         return parsed
 
