@@ -178,3 +178,11 @@ def test_duplicates_and_quoted_markup_select_literally(cat):
         assert selected(con, compile_filter, "params.model in ('[red]x[/]', '[red]x[/]')") == {
             "eeee0001"
         }
+
+
+def test_a_key_named_once_keeps_its_condition_in_one_column():
+    sql = compile_filter(" or ".join(f"metrics.k{i} > 0.5" for i in range(600))).sql
+    assert sql.count(" AS c") == 600 and sql.count("bool_or(") == 600
+    assert "max(" not in sql
+    twice = compile_filter("metrics.a > 1 and metrics.a < 3 and metrics.b != 2").sql
+    assert twice.count("max(") == 1 and twice.count("bool_or(") == 1  # a pivoted, b in its row

@@ -48,18 +48,17 @@ _NEGATED_OPS = {"!=", "<>", "!~"}
 MAX_DEPTH = 64
 
 #: Keyed sections: section -> (table, alias of its aggregate, text expression, numeric
-#: expression, SQL presence test of a row); the row is aliased x. A metric's NaN reads as no
-#: number: no literal equals it or orders against it (literals are finite).
+#: expression, SQL presence test of a row); the row is aliased x.
 _KEYED: dict[str, tuple[str, str, str | None, str, str]] = {
     "params": ("params", "kp", "x.value_text", "x.value_num", "x.value_type <> 'null'"),
-    "metrics": (
-        "metric_summary", "km", None,
-        "CASE WHEN NOT isnan(x.last_value) THEN x.last_value END", "true",
-    ),
+    "metrics": ("metric_summary", "km", None, "x.last_value", "true"),
     "tags": ("tags", "kt", "x.value", "TRY_CAST(x.value AS DOUBLE)", "true"),
 }
 #: The value columns of a key: what -> index of its expression in a _KEYED entry.
 _WHAT = {"text": 2, "num": 3}
+#: A metric's NaN reads as no number: no literal equals it or orders against it (literals are
+#: finite), as with no value at all. Section -> the row test of a number that is one.
+_NUMBER_GUARD = {"metrics": "NOT isnan(x.last_value)"}
 
 
 class _Compiler:
@@ -67,8 +66,9 @@ class _Compiler:
     by one aggregate per section over that section's rows, joined to the runs once: a column
     per key and value kind (its number, its text, whether it is present), so a filter naming
     600 keys is one scan per section rather than 600 subqueries, and 1,000 conditions on 20
-    keys read 20 columns. Each condition is then plain SQL over those columns; a list (`in`)
-    is bound as one list parameter."""
+    keys read 20 columns. Each condition is then plain SQL over those columns; a key named by
+    one condition only keeps that condition inside its aggregate (one column, not two or
+    three). A list (`in`) is bound as one list parameter."""
 
     def __init__(self, text: str, prefix: str) -> None:
         self.text = text
@@ -77,6 +77,8 @@ class _Compiler:
         self.key_params: dict[tuple[str, str], str] = {}
         self.columns: dict[str, list[str]] = {section: [] for section in _KEYED}
         self.pivot: dict[tuple[str, str, str], str] = {}
+        self.uses: dict[tuple[str, str], int] = {}  # conditions naming each key
+        self.in_row = False  # compiling a condition on the row x, inside its aggregate
 
     def param(self, value: object) -> str:
         name = f"{self.prefix}{len(self.params)}"
@@ -90,6 +92,7 @@ class _Compiler:
         """The WHERE fragment over runs `r`: the condition itself, or, when it names keys, a
         semi-join on a query that puts each key condition's truth beside each run."""
         check_depth(self.text, node)
+        self.uses = key_uses(node)
         condition = self.compile(node)
         joins = [self.aggregate(section) for section in _KEYED if self.columns[section]]
         if not joins:
@@ -111,23 +114,49 @@ class _Compiler:
 
         Plain aggregates of a CASE, not `FILTER (WHERE ...)`: DuckDB plans hundreds of
         filtered aggregates in quadratic time, and plain ones in linear time."""
+        if self.in_row:
+            expr = _KEYED[fld.section][_WHAT[what]]
+            guard = _NUMBER_GUARD.get(fld.section) if what == "num" else None
+            return f"(CASE WHEN {guard} THEN {expr} END)" if guard else str(expr)
         made = self.pivot.get((fld.section, fld.name, what))
         if made is not None:
             return made
-        _, alias, _, _, present = _KEYED[fld.section]
+        row = self.row_test(fld)
+        if what == "present":
+            made = self.aggregate_column(fld, f"bool_or({row})")
+        else:
+            guard = _NUMBER_GUARD.get(fld.section) if what == "num" else None
+            expr = _KEYED[fld.section][_WHAT[what]]
+            when = f"{row} AND {guard}" if guard else row
+            made = self.aggregate_column(fld, f"max(CASE WHEN {when} THEN {expr} END)")
+        self.pivot[(fld.section, fld.name, what)] = made
+        return made
+
+    def row_test(self, fld: Field) -> str:
+        """SQL that the row x holds a present value of key `fld`."""
+        present = _KEYED[fld.section][4]
         name = self.key_params.get((fld.section, fld.name))
         if name is None:
             name = self.key_params[(fld.section, fld.name)] = self.param(fld.name)
-        row = f"x.key = {name}" if present == "true" else f"x.key = {name} AND {present}"
+        return f"x.key = {name}" if present == "true" else f"x.key = {name} AND {present}"
+
+    def aggregate_column(self, fld: Field, aggregate: str) -> str:
+        """Add `aggregate` to the section's aggregate query; its column as the runs see it."""
         columns = self.columns[fld.section]
         column = f"c{len(columns)}"
-        if what == "present":
-            columns.append(f"bool_or({row}) AS {column}")
-        else:
-            expr = _KEYED[fld.section][_WHAT[what]]
-            columns.append(f"max(CASE WHEN {row} THEN {expr} END) AS {column}")
-        made = self.pivot[(fld.section, fld.name, what)] = f"{alias}.{column}"
-        return made
+        columns.append(f"{aggregate} AS {column}")
+        return f"{_KEYED[fld.section][1]}.{column}"
+
+    def in_its_row(self, fld: Field, make: Callable[[str], str], negated: bool) -> str:
+        """A key's only condition, inside its aggregate: whether the run has a present value
+        of `fld` for which the condition holds (or, negated, does not)."""
+        self.in_row = True
+        try:
+            cond = f"coalesce({make('x')}, false)"
+        finally:
+            self.in_row = False
+        row = f"{self.row_test(fld)} AND {'NOT ' if negated else ''}{cond}"
+        return f"coalesce({self.aggregate_column(fld, f'bool_or({row})')}, false)"
 
     def compile(self, node: Node) -> str:
         if isinstance(node, BoolOp):
@@ -163,6 +192,8 @@ class _Compiler:
             if negated:
                 return f"(({expr}) IS NOT NULL AND NOT coalesce({cond}, false))"
             return f"coalesce({cond}, false)"
+        if self.uses.get((fld.section, fld.name)) == 1:
+            return self.in_its_row(fld, make, negated)
         cond = f"coalesce({make('x')}, false)"
         if negated:  # the key is present and the condition does not hold
             return f"(coalesce({self.column(fld, 'present')}, false) AND NOT {cond})"
@@ -280,6 +311,22 @@ def number_of(value: Value) -> float | None:
         number = float(value.text)
         return number if math.isfinite(number) else None
     return value.number
+
+
+def key_uses(root: Node) -> dict[tuple[str, str], int]:
+    """How many conditions name each key (section, name) (walked without recursion)."""
+    uses: dict[tuple[str, str], int] = {}
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, BoolOp):
+            stack.extend(node.items)
+        elif isinstance(node, Not):
+            stack.append(node.item)
+        elif node.field.section != "run":
+            key = (node.field.section, node.field.name)
+            uses[key] = uses.get(key, 0) + 1
+    return uses
 
 
 def check_depth(text: str, root: Node) -> None:
