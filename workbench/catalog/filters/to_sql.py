@@ -79,6 +79,7 @@ class _Compiler:
         self.pivot: dict[tuple[str, str, str], str] = {}
         self.uses: dict[tuple[str, str], int] = {}  # conditions naming each key
         self.in_row = False  # compiling a condition on the row x, inside its aggregate
+        self.negations = 0  # how many `not`s the condition being compiled is under
 
     def param(self, value: object) -> str:
         name = f"{self.prefix}{len(self.params)}"
@@ -156,14 +157,18 @@ class _Compiler:
         finally:
             self.in_row = False
         row = f"{self.row_test(fld)} AND {'NOT ' if negated else ''}{cond}"
-        return f"coalesce({self.aggregate_column(fld, f'bool_or({row})')}, false)"
+        return self.truth(self.aggregate_column(fld, f"bool_or({row})"))
 
     def compile(self, node: Node) -> str:
         if isinstance(node, BoolOp):
             joiner = " AND " if node.op == "and" else " OR "
             return "(" + joiner.join([self.compile(item) for item in node.items]) + ")"
         if isinstance(node, Not):
-            return f"(NOT {self.compile(node.item)})"
+            self.negations += 1
+            try:
+                return f"(NOT {self.compile(node.item)})"
+            finally:
+                self.negations -= 1
         if isinstance(node, Missing):
             return self.missing(node)
         if isinstance(node, Compare):
@@ -178,6 +183,12 @@ class _Compiler:
             )
         raise TypeError(f"unknown filter node {node!r}")  # pragma: no cover
 
+    def truth(self, condition: str) -> str:
+        """`condition` with NULL read as false where that matters: under a `not`. Elsewhere a
+        WHERE already takes NULL as false, and without `not` no `and`/`or` can tell them
+        apart, so the coalesce (a third of DuckDB's time on 1,000 conditions) is left out."""
+        return f"coalesce({condition}, false)" if self.negations else condition
+
     def run_expr(self, fld: Field) -> str:
         expr = RUN_FIELDS[fld.name][0]
         if "$stale_before" in expr:
@@ -191,21 +202,21 @@ class _Compiler:
             cond = make(f"({expr})")
             if negated:
                 return f"(({expr}) IS NOT NULL AND NOT coalesce({cond}, false))"
-            return f"coalesce({cond}, false)"
+            return self.truth(cond)
         if self.uses.get((fld.section, fld.name)) == 1:
             return self.in_its_row(fld, make, negated)
-        cond = f"coalesce({make('x')}, false)"
         if negated:  # the key is present and the condition does not hold
-            return f"(coalesce({self.column(fld, 'present')}, false) AND NOT {cond})"
-        return cond
+            present = self.truth(self.column(fld, "present"))
+            return f"({present} AND NOT coalesce({make('x')}, false))"
+        return self.truth(make("x"))
 
     def missing(self, node: Missing) -> str:
         fld = node.field
         if fld.section == "run":
             expr = self.run_expr(fld)
             return f"(({expr}) IS {'NOT ' if node.negated else ''}NULL)"
-        present = f"coalesce({self.column(fld, 'present')}, false)"
-        return present if node.negated else f"(NOT {present})"
+        present = self.column(fld, "present")
+        return self.truth(present) if node.negated else f"(NOT coalesce({present}, false))"
 
     def kind_of(self, fld: Field) -> str:
         return RUN_FIELDS[fld.name][1] if fld.section == "run" else fld.section
