@@ -158,15 +158,14 @@ class Token(NamedTuple):
         return quoted(self.text)
 
 
-def quoted(text: str) -> str:
-    """User text as an error message quotes it: repr'd, and cut to SHOWN_CHARS with '…' (a
-    message stays one sentence whatever was typed)."""
-    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
-
-
 def shortened(text: str) -> str:
-    """User text cut to SHOWN_CHARS with '…', for a message that shows it without quotes."""
+    """User text cut to SHOWN_CHARS with '…' (a message stays one sentence whatever was typed)."""
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def quoted(text: str) -> str:
+    """User text as an error message quotes it: shortened, then repr'd."""
+    return repr(shortened(text))
 
 
 _TOKEN_RE = re.compile(
