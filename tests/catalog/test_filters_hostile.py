@@ -138,3 +138,38 @@ async def test_app_filter_box_takes_hostile_filters(cat, case):
         else:
             assert await runs_loaded(pilot, len(expected))
             assert bar.error_text == ""
+
+
+def test_a_filter_past_the_longest_taken_is_one_sentence(cat):
+    from workbench.catalog.filters.parse import MAX_FILTER_CHARS
+
+    text = "params.epochs in (" + ",".join(["1"] * (MAX_FILTER_CHARS // 2)) + ")"
+    started = time.monotonic()
+    with pytest.raises(FilterSyntaxError) as info:
+        queries.list_runs(cat, filter=text)
+    assert time.monotonic() - started < 5
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 200
+    assert f"{len(text):,} characters long" in message
+    just_under = text[: MAX_FILTER_CHARS - 3].rsplit(",", 1)[0] + ")"
+    assert len(just_under) <= MAX_FILTER_CHARS
+    assert queries.list_runs(cat, filter=just_under).height == 0  # no run has 1 epoch
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 100_000 + " = 1",  # an unknown field
+        "metrics.acc > '" + "y" * 100_000 + "'",  # not a number
+        "started_at > '" + "z" * 100_000 + "'",  # not a time
+        "metrics." + "k" * 100_000 + " ~ 'a'",  # a glob on a metric
+        "name = 1 " + "w" * 100_000,  # a word where 'and' or 'or' goes
+        "params." + "q" * 100_000 + " 1",  # a word where an operator goes
+    ],
+)
+def test_long_words_in_a_message_are_cut(text):
+    with pytest.raises(FilterSyntaxError) as info:
+        compile_filter(text)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400, message[:500]
+    assert "…" in message

@@ -256,7 +256,11 @@ class _CategoricalAcc:
         values = pa.concat_arrays([p.field("values") for p in self.parts])
         counts = pa.concat_arrays([p.field("counts") for p in self.parts])
         table = pa.table({"level": values, "n": counts}).filter(pc.is_valid(values))
-        table = table.group_by("level").aggregate([("n", "sum")]).rename_columns(["level", "n"])
+        # One thread: tens of thousands of levels are summed faster than the thread pool is
+        # handed them, and on a busy machine its threads wait for a core (the order is the
+        # sort's, whatever the grouping's).
+        table = table.group_by("level", use_threads=False).aggregate([("n", "sum")])
+        table = table.rename_columns(["level", "n"])
         table = table.sort_by([("n", "descending"), ("level", "ascending")])
         return table.column("level").combine_chunks(), table.column("n").to_numpy().astype(np.int64)
 

@@ -46,6 +46,13 @@ SECTIONS = {
 
 KEYWORDS = {"and", "or", "not", "in", "is", "missing", "null"}
 
+#: The longest filter taken, in characters (an `in` list of some 250,000 numbers); a longer one
+#: is refused in one sentence rather than kept waiting for.
+MAX_FILTER_CHARS = 2_000_000
+
+#: How much of a word or value an error message quotes.
+SHOWN_CHARS = 40
+
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WORD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:+*?@%$#")
@@ -132,7 +139,7 @@ def as_number(text: str) -> float | None:
 class Token(NamedTuple):
     """One token (a tuple: a filter of 100,000 values makes 200,000 of them)."""
 
-    kind: str  # WORD, STRING, QIDENT, OP, LPAREN, RPAREN, COMMA, END
+    kind: str  # WORD, STRING, QIDENT, OP, LPAREN, RPAREN, COMMA, LIST (after `in`), END
     text: str  # for STRING/QIDENT the unquoted content
     start: int  # 0-based offset
     end: int
@@ -146,7 +153,19 @@ class Token(NamedTuple):
             return "the end"
         if self.kind == "STRING":
             return "a string"
-        return repr(self.text)
+        if self.kind == "LIST":
+            return "a list"
+        return quoted(self.text)
+
+
+def shortened(text: str) -> str:
+    """User text cut to SHOWN_CHARS with '…' (a message stays one sentence whatever was typed)."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def quoted(text: str) -> str:
+    """User text as an error message quotes it: shortened, then repr'd."""
+    return repr(shortened(text))
 
 
 _TOKEN_RE = re.compile(
@@ -155,6 +174,30 @@ _TOKEN_RE = re.compile(
     r"|(?P<WORD>[" + re.escape("".join(sorted(_WORD_CHARS))) + r"]+)"
     r"|(?P<QUOTE>['\"`])"
 )
+
+_WORD_CLASS = "[" + re.escape("".join(sorted(_WORD_CHARS))) + "]"
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_QUOTED = r"'([^'\\]*)'|\"([^\"\\]*)\""
+#: A whole `in` list of simple values, `(` to `)` (a trailing comma allowed): bare words and
+#: quoted strings without escapes (no backslash, no doubled quote). One match of it and one
+#: scan of its values replace two tokens and a parser step per value, so a list of 100,000
+#: values costs little more than reading its text. Anything else (an escape, a keyword, an
+#: empty or malformed list) is left to the token-by-token parse, which also words the errors.
+_LIST_RE = re.compile(
+    r"\(\s*(?:" + _WORD_CLASS + "+|" + _QUOTED + r")(?:\s*,\s*(?:" + _WORD_CLASS + "+|"
+    + _QUOTED + r"))*\s*(?:,\s*)?\)"
+)
+#: A keyword standing alone in a list (perhaps inside quotes, where it is harmless: that list
+#: just takes the token-by-token parse).
+_LIST_KEYWORD_RE = re.compile(
+    r"(?i)(?<!" + _WORD_CLASS + ")(?:" + "|".join(sorted(KEYWORDS)) + ")(?!" + _WORD_CLASS + ")"
+)
+#: One value of a simple list; the group that matched says its kind: a number (a whole bare
+#: word that _NUMBER_RE takes), another bare word, or a quoted string.
+_LIST_VALUE_RE = re.compile(
+    "(" + _NUMBER + ")(?!" + _WORD_CLASS + ")|(" + _WORD_CLASS + "+)|" + _QUOTED
+)
+_LIST_VALUE_KINDS = (None, "number", "string", "string", "string")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -173,11 +216,33 @@ def tokenize(text: str) -> list[Token]:
             content, j = _read_quoted(text, i)
             tokens.append(Token("QIDENT" if text[i] == "`" else "STRING", content, i, j))
             i = j
+        elif kind == "LPAREN" and tokens and tokens[-1].text.lower() == "in" and (
+            listed := _simple_list(text, i)
+        ):
+            tokens.append(Token("LIST", listed, i, i + len(listed)))
+            i += len(listed)
         else:
             tokens.append(Token(str(kind), m.group(), i, m.end()))
             i = m.end()
     tokens.append(Token("END", "", n, n))
     return tokens
+
+
+def _simple_list(text: str, start: int) -> str | None:
+    """The list of simple values that starts at `start` (a "("), or None: see _LIST_RE."""
+    listed = _LIST_RE.match(text, start)
+    if listed is None or _LIST_KEYWORD_RE.search(text, start, listed.end()):
+        return None
+    return listed.group()
+
+
+def list_values(tok: Token) -> list[Value]:
+    """The values of a LIST token, as the token-by-token parse of the list would make them."""
+    kinds, offset = _LIST_VALUE_KINDS, tok.start + 1
+    return [
+        Value(kinds[m.lastindex], m.group(m.lastindex), offset + m.start())  # type: ignore[index]
+        for m in _LIST_VALUE_RE.finditer(tok.text)
+    ]
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
@@ -302,6 +367,8 @@ class _Parser:
             negated = True
         if self.is_kw("in"):
             in_tok = self.advance()
+            if self.tok.kind == "LIST":
+                return InList(fld, list_values(self.advance()), negated, in_tok.column)
             if self.tok.kind != "LPAREN":
                 raise self.fail(f"expected '(' after 'in', found {self.tok.shown()}")
             self.advance()
@@ -312,7 +379,7 @@ class _Parser:
             return InList(fld, values, negated, in_tok.column)
         raise self.fail(
             f"expected an operator (=, !=, <, <=, >, >=, ~, in, is missing) after "
-            f"{fld.label!r}, found {tok.shown()}"
+            f"{quoted(fld.label)}, found {tok.shown()}"
         )
 
     def parse_values(self) -> list[Value]:
@@ -391,19 +458,20 @@ def field_from_word(text: str, tok: Token, quoted_key: str | None = None) -> Fie
     if section:
         key = quoted_key if quoted_key is not None else rest
         if quoted_key is not None and rest:
-            raise _error(text, tok.start, f"unexpected text before the quoted key in {word!r}")
+            raise _error(text, tok.start, f"unexpected text before the quoted key in {quoted(word)}")
         if not key:
             raise _error(text, tok.end, f"expected a key after '{head}.'")
         return Field(section, key, tok.column)
     if quoted_key is not None:
-        raise _error(text, tok.start, f"unknown field {word!r}")
+        raise _error(text, tok.start, f"unknown field {quoted(word)}")
     name = word.lower()
     if name in RUN_FIELDS:
         return Field("run", name, tok.column)
+    short = shortened(word)
     raise _error(
         text,
         tok.start,
-        f"unknown field {word!r}; use params.{word}, metrics.{word} or tags.{word}, "
+        f"unknown field {quoted(word)}; use params.{short}, metrics.{short} or tags.{short}, "
         f"or one of {', '.join(RUN_FIELDS)}",
     )
 
@@ -412,6 +480,13 @@ def parse_filter(text: str | None) -> Node | None:
     """Parse a filter into an AST; None for an empty filter. Raises FilterSyntaxError."""
     if text is None or not text.strip():
         return None
+    if len(text) > MAX_FILTER_CHARS:
+        raise FilterSyntaxError(
+            f"the filter is {len(text):,} characters long, more than the {MAX_FILTER_CHARS:,}"
+            " a filter may have",
+            expression=text,
+            column=MAX_FILTER_CHARS + 1,
+        )
     parser = _Parser(text)
     return parser.parse()
 
