@@ -1,14 +1,15 @@
 """Filters a careless or hostile user can write: deep nesting, long chains, huge lists.
 
 Each ends in a result or one FilterSyntaxError sentence, in the service, the CLI (a real
-process) and the app's filter box; never a RecursionError or a DuckDB binder error.
+process) and the app's filter box; never a RecursionError or a DuckDB binder error. How fast
+they end is measured by benchmarks/bench_filters.py, not here: a timed test fails on a busy
+machine.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 from _catalog_data import sample_catalog
@@ -17,9 +18,6 @@ from workbench.catalog import queries
 from workbench.catalog.filters import compile_filter, parse_filter
 from workbench.catalog.filters.parse import BoolOp, Compare, Not
 from workbench.errors import FilterSyntaxError
-
-#: Generous for a loaded machine; before these were fixed, 600 `or`ed metrics took 80 s.
-LIMIT_S = 30.0
 
 PARENS_400 = "(" * 400 + "metrics.acc > 0.5" + ")" * 400
 NOT_1000 = "not " * 1000 + "metrics.acc > 0.5"
@@ -60,7 +58,6 @@ def cat(tmp_path_factory):
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_filter_gives_a_result_or_one_sentence(cat, case):
     text, expected = CASES[case]
-    started = time.monotonic()
     if expected is None:
         with pytest.raises(FilterSyntaxError) as info:
             queries.list_runs(cat, filter=text)
@@ -68,7 +65,6 @@ def test_hostile_filter_gives_a_result_or_one_sentence(cat, case):
     else:
         frame = queries.list_runs(cat, filter=text)
         assert sorted(frame["name"].to_list()) == sorted(expected)
-    assert time.monotonic() - started < LIMIT_S
 
 
 def test_parentheses_and_not_runs_fold_into_a_shallow_tree():
@@ -144,10 +140,8 @@ def test_a_filter_past_the_longest_taken_is_one_sentence(cat):
     from workbench.catalog.filters.parse import MAX_FILTER_CHARS
 
     text = "params.epochs in (" + ",".join(["1"] * (MAX_FILTER_CHARS // 2)) + ")"
-    started = time.monotonic()
     with pytest.raises(FilterSyntaxError) as info:
         queries.list_runs(cat, filter=text)
-    assert time.monotonic() - started < 5
     message = str(info.value)
     assert "\n" not in message and len(message) < 200
     assert f"{len(text):,} characters long" in message
