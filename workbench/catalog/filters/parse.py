@@ -197,7 +197,7 @@ _LIST_KEYWORD_RE = re.compile(
 _LIST_VALUE_RE = re.compile(
     "(" + _NUMBER + ")(?!" + _WORD_CLASS + ")|(" + _WORD_CLASS + "+)|" + _QUOTED
 )
-_LIST_VALUE_KINDS = (None, "number", "string", "string", "string")
+_LIST_VALUE_KINDS = ("", "number", "string", "string", "string")  # by group number
 
 
 def tokenize(text: str) -> list[Token]:
@@ -239,10 +239,11 @@ def _simple_list(text: str, start: int) -> str | None:
 def list_values(tok: Token) -> list[Value]:
     """The values of a LIST token, as the token-by-token parse of the list would make them."""
     kinds, offset = _LIST_VALUE_KINDS, tok.start + 1
-    return [
-        Value(kinds[m.lastindex], m.group(m.lastindex), offset + m.start())  # type: ignore[index]
-        for m in _LIST_VALUE_RE.finditer(tok.text)
-    ]
+    values = []
+    for m in _LIST_VALUE_RE.finditer(tok.text):
+        group = m.lastindex or 0  # each alternative of the pattern is one group
+        values.append(Value(kinds[group], m.group(group), offset + m.start()))
+    return values
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
