@@ -215,7 +215,7 @@ class Catalog:
                 yield con
             clean = True
         finally:
-            _release(key, con, reuse=clean)
+            _release(key, con, reuse=clean and read_only)
 
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:
@@ -373,13 +373,17 @@ _MAX_IDLE_CURSORS = 4
 def _release(key: str, con: DuckDBPyConnection, reuse: bool = False) -> None:
     """A unit of work is done with `con`. A reader cursor whose work ended without an error
     (`reuse`) goes back to its attach for the next reader; any other is closed."""
+    if reuse:
+        try:  # outside the lock: the rest of a half-read result may take a while
+            finish_pending(con)  # else it would refuse the next reader's query
+        except Exception:  # noqa: BLE001 - a cursor that cannot finish is closed, not kept
+            reuse = False
     with _open_lock:
         _memo_of.pop(id(con), None)
         entry = _open_modes.get(key)
         try:
             if (reuse and entry is not None and entry.read_only and entry.alias is not None
                     and len(entry.cursors) < _MAX_IDLE_CURSORS):
-                finish_pending(con)  # a half-read result would refuse the next reader's query
                 entry.cursors.append(con)
             else:
                 con.close()
