@@ -172,10 +172,10 @@ def instrumented(timers: Timers | None) -> Iterator[None]:
                 con, key = original_open(self, read_only)
             return (con if read_only else TimedConnection(con, t)), key
 
-        def release_timed(key: str, con: Any) -> None:
+        def release_timed(key: str, con: Any, reuse: bool = False) -> None:
             name = "close (checkpoint)" if isinstance(con, TimedConnection) else (t.current or "")
             with t.stage(name or "close (read-only)"):
-                original_release(key, con)
+                original_release(key, con, reuse)
 
         original_release = connection._release
         writer = batch._BatchWriter

@@ -357,3 +357,30 @@ def test_lingering_off_by_zero(tmp_path, monkeypatch):
     with cat.connect(read_only=True) as con:
         con.execute("SELECT 1").fetchall()
     assert _attached() == before
+
+
+def test_readers_in_a_burst_reuse_one_cursor_and_it_reads_the_file(tmp_path, monkeypatch):
+    from workbench.catalog import connection
+
+    monkeypatch.setenv("WORKBENCH_READ_LINGER", "60")
+    cat = _catalog_with_root(tmp_path)
+    with cat.connect(read_only=True) as first:
+        first.execute("SELECT * FROM range(100000)").fetchmany(3)  # left half-read
+    with cat.connect(read_only=True) as second:
+        assert second is first  # handed back, still reading the attach
+        assert second.sql("SELECT count(*) FROM roots").fetchall() == [(1,)]
+        assert second.execute("SELECT current_database()").fetchall()[0][0].startswith(
+            "workbench_catalog_"
+        )
+    with pytest.raises(ZeroDivisionError), cat.connect(read_only=True) as failed:
+        assert failed is first
+        raise ZeroDivisionError
+    with cat.connect(read_only=True) as third:  # a unit of work that failed closed its cursor
+        assert third is not first
+        assert third.execute("SELECT count(*) FROM roots").fetchall() == [(1,)]
+    with connection._open_lock:
+        kept = list(connection._open_modes[str(cat.path)].cursors)
+    assert kept == [third]
+    connection.release_lingering()  # the attach goes, and the cursors it kept with it
+    with pytest.raises(duckdb.Error):
+        third.execute("SELECT 1")

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from workbench.catalog import failures, schema
+from workbench.catalog.compat import finish_pending
 from workbench.errors import CatalogBusyError, CatalogError
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ _cooldown_until: dict[str, float] = {}
 class _Open:
     """How this process has one catalog file open: mode, readers, the attach (read-only)."""
 
-    __slots__ = ("read_only", "count", "alias", "identity", "attached_at", "idle_since", "memo")
+    __slots__ = ("read_only", "count", "alias", "identity", "attached_at", "idle_since", "memo",
+                 "cursors")
 
     def __init__(self, read_only: bool, alias: str | None = None, identity: Any = None):
         self.read_only = read_only
@@ -70,6 +72,9 @@ class _Open:
         self.attached_at = time.monotonic()
         self.idle_since: float | None = None  # set while a read-only attach lingers
         self.memo: dict[str, Any] = {}  # see attach_memo()
+        #: Reader cursors a finished unit of work handed back, already `USE`-ing the attach
+        #: (a `USE` is a statement of its own, as dear as a point read's lookup).
+        self.cursors: list[DuckDBPyConnection] = []
 
 
 #: id(reader cursor) -> the memo of the attach it reads (see attach_memo).
@@ -204,11 +209,13 @@ class Catalog:
             except BaseException:
                 _release(key, con)
                 raise
+        clean = False
         try:
             with self._translated():
                 yield con
+            clean = True
         finally:
-            _release(key, con)
+            _release(key, con, reuse=clean and read_only)
 
     @contextlib.contextmanager
     def _translated(self) -> Iterator[None]:
@@ -331,7 +338,7 @@ def _acquire(key: str, read_only: bool, duckdb: ModuleType) -> DuckDBPyConnectio
                 raise _Retry("this process has the catalog open read-only")
             if entry.read_only:  # more readers of the file this process has attached
                 assert entry.alias is not None
-                con = _reader_cursor(entry.alias, duckdb)
+                con = entry.cursors.pop() if entry.cursors else _reader_cursor(entry.alias, duckdb)
                 _memo_of[id(con)] = entry.memo
             else:  # a writer also reads: share its instance
                 con = _connect(duckdb, key)
@@ -359,13 +366,28 @@ def _connect(duckdb: ModuleType, key: str) -> DuckDBPyConnection:
     return con
 
 
-def _release(key: str, con: DuckDBPyConnection) -> None:
+#: At most this many idle reader cursors are kept per attach.
+_MAX_IDLE_CURSORS = 4
+
+
+def _release(key: str, con: DuckDBPyConnection, reuse: bool = False) -> None:
+    """A unit of work is done with `con`. A reader cursor whose work ended without an error
+    (`reuse`) goes back to its attach for the next reader; any other is closed."""
+    if reuse:
+        try:  # outside the lock: the rest of a half-read result may take a while
+            finish_pending(con)  # else it would refuse the next reader's query
+        except Exception:  # noqa: BLE001 - a cursor that cannot finish is closed, not kept
+            reuse = False
     with _open_lock:
         _memo_of.pop(id(con), None)
+        entry = _open_modes.get(key)
         try:
-            con.close()
+            if (reuse and entry is not None and entry.read_only and entry.alias is not None
+                    and len(entry.cursors) < _MAX_IDLE_CURSORS):
+                entry.cursors.append(con)
+            else:
+                con.close()
         finally:
-            entry = _open_modes.get(key)
             if entry:
                 entry.count -= 1
                 if entry.count <= 0:
@@ -390,6 +412,9 @@ def _drop(key: str, entry: _Open) -> None:
     """Forget the open and detach its file (the caller holds _open_lock)."""
     if _open_modes.get(key) is entry:
         del _open_modes[key]
+    for cursor in entry.cursors:
+        cursor.close()
+    entry.cursors.clear()
     if entry.alias is not None:
         _detach(entry.alias)
 

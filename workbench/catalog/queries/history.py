@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from workbench.catalog.queries.columns import HISTORY_COLUMNS
@@ -84,9 +86,9 @@ def metric_history(
     with open_source(cat) as con:
         runs = resolve_refs(con, as_list(run_ids))
         if len(runs) == 1:  # the detail screen's read: one run's few series
-            rows = _one_run_rows(con, *_points_sql(runs, keys, max_points, x))
-            if rows is not None:
-                return _small_frame(runs[0], rows)
+            points = _one_run_points(con, runs[0], keys, max_points, x)
+            if points is not None:
+                return _small_frame(runs[0], points)
         found = _query(con, *_points_sql(runs, keys, max_points, x))
     return _in_order(found, runs)
 
@@ -96,43 +98,63 @@ def metric_history(
 #: the query. Beyond it the frame path below is cheaper.
 SMALL_HISTORY = 5000
 
+_ONE_RUN_SQL = "SELECT key, step, ts, value FROM metric_points WHERE run_key = ?"
+#: Epoch microseconds DuckDB's BIGINT holds, and those a Python datetime can show.
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_DATETIME_US = (-62_135_596_800_000_000, 253_402_300_799_999_999)
 
-def _one_run_rows(con: DuckDBPyConnection, points: str, params: Params) -> Rows | None:
-    """One run's points as (key, step, epoch µs, value, x) rows ordered by key, x, step;
-    None when there are more than SMALL_HISTORY of them (the caller reads them again as
-    a frame: rare, and small beside reading that many points)."""
-    cursor = con.execute(
-        f"""SELECT key, step, CASE WHEN isfinite(ts) THEN trunc(ts * 1000000)::BIGINT END,
-                   value, x FROM ({points})""",
-        params,
-    )
-    found = cursor.fetchmany(SMALL_HISTORY + 1)
-    if len(found) > SMALL_HISTORY:
+
+def _one_run_points(
+    con: DuckDBPyConnection, run: RunRef, keys: list[str] | None, max_points: int | None,
+    x: str,
+) -> list[tuple[str, int, int | None, float | None]] | None:
+    """One run's points as (key, step, epoch µs, value) ordered by key, x, step, in one
+    statement on the run's key (no list to bind, so DuckDB skips other row groups by their
+    min/max); None when there are more than SMALL_HISTORY of them, or more than
+    `max_points` (which then may need downsampling), for the caller's general path.
+
+    Points a series keeps whole under `max_points` are exactly the downsampled answer:
+    a series no longer than `max_points` is never cut."""
+    sql, params = _ONE_RUN_SQL, [run.run_key]
+    if keys and len(keys) == 1:
+        sql, params = sql + " AND key = ?", [run.run_key, keys[0]]
+    elif keys:
+        sql, params = sql + " AND list_contains(?, key)", [run.run_key, list(keys)]
+    limit = SMALL_HISTORY if max_points is None else int(max_points)
+    found = con.execute(sql, params).fetchmany(limit + 1)
+    if len(found) > limit:
         return None
-    # polars' order: NaN after every number
-    found.sort(key=lambda r: (r[0], r[4] != r[4], r[4], r[1]))
-    return Rows(["key", "step", "us", "value", "x"], found)
+    # polars' and DuckDB's order: NaN after every number
+    at = 2 if x == "time" else 1
+    found.sort(key=lambda r: (r[0], r[at] != r[at], r[at], r[1]))
+    return [(key, step, _epoch_us(ts), value) for key, step, ts, value in found]
 
 
-def _small_frame(run: RunRef, rows: Rows) -> pl.DataFrame:
-    """HISTORY_COLUMNS from _one_run_rows' tuples (no sort, no Arrow)."""
+def _epoch_us(ts: float) -> int | None:
+    """A point's time as epoch microseconds, truncated as DuckDB's trunc(ts * 1e6)::BIGINT;
+    None when it is not finite or out of BIGINT's range (as the frame path's cast does)."""
+    if not math.isfinite(ts):
+        return None
+    us = int(ts * 1000000)
+    return us if _INT64[0] <= us <= _INT64[1] else None
+
+
+def _small_frame(run: RunRef, points: list[tuple[str, int, int | None, float | None]]
+                 ) -> pl.DataFrame:
+    """HISTORY_COLUMNS from _one_run_points' tuples (no sort, no Arrow)."""
     import polars as pl
 
     run_id, run_name, key, step, timestamp, value = HISTORY_COLUMNS
-    n = len(rows.rows)
-    keys, steps, stamps, values, _ = zip(*rows.rows, strict=True) if n else ([], [], [], [], [])
-    return pl.DataFrame(
-        {
-            run_id: [run.id] * n,
-            run_name: [run.name] * n,
-            key: list(keys),
-            step: list(steps),
-            timestamp: pl.Series(timestamp, list(stamps), pl.Int64).cast(pl.Datetime("us")),
-            value: list(values),
-        },
-        schema={run_id: pl.String, run_name: pl.String, key: pl.String, step: pl.Int64,
-                timestamp: pl.Datetime("us"), value: pl.Float64},
-    )
+    n = len(points)
+    keys, steps, stamps, values = zip(*points, strict=True) if n else ((), (), (), ())
+    return pl.DataFrame([
+        pl.Series(run_id, [run.id] * n, pl.String),
+        pl.Series(run_name, [run.name] * n, pl.String),
+        pl.Series(key, keys, pl.String),
+        pl.Series(step, steps, pl.Int64),
+        pl.Series(timestamp, stamps, pl.Int64).cast(pl.Datetime("us")),
+        pl.Series(value, values, pl.Float64),
+    ])
 
 
 def metric_history_rows(
@@ -147,14 +169,25 @@ def metric_history_rows(
     _check(max_points, x)
     with open_source(cat) as con:
         runs = resolve_refs(con, as_list(run_ids))
-        points, params = _points_sql(runs, keys, max_points, x)
+        if len(runs) == 1:
+            points = _one_run_points(con, runs[0], keys, max_points, x)
+            if points is not None and all(
+                us is None or _DATETIME_US[0] <= us <= _DATETIME_US[1] for _, _, us, _ in points
+            ):
+                run = runs[0]
+                return Rows(list(HISTORY_COLUMNS), [
+                    (run.id, run.name, key, step,
+                     None if us is None else _EPOCH + timedelta(microseconds=us), value)
+                    for key, step, us, value in points
+                ])  # fmt: skip
+        points_sql, params = _points_sql(runs, keys, max_points, x)
         found = fetch_all(
             con,
             f"""
             SELECT run_key, key, step,
                    CASE WHEN isfinite(ts) THEN make_timestamp(trunc(ts * 1000000)::BIGINT)
                    END AS timestamp, value
-            FROM ({points}) ORDER BY list_position($keys, run_key), key, x, step
+            FROM ({points_sql}) ORDER BY list_position($keys, run_key), key, x, step
             """,
             params,
         )
@@ -163,6 +196,9 @@ def metric_history_rows(
         list(HISTORY_COLUMNS),
         [(*names[run_key], key, step, ts, value) for run_key, key, step, ts, value in found],
     )
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _downsampled(points: str) -> str:
