@@ -115,7 +115,8 @@ def _one_run_points(
 
     Points a series keeps whole under `max_points` are exactly the downsampled answer:
     a series no longer than `max_points` is never cut."""
-    sql, params = _ONE_RUN_SQL, [run.run_key]
+    sql = _ONE_RUN_SQL
+    params: list[object] = [run.run_key]
     if keys and len(keys) == 1:
         sql, params = sql + " AND key = ?", [run.run_key, keys[0]]
     elif keys:
