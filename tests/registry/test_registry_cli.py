@@ -25,6 +25,10 @@ def test_list_and_show_json(tmp_path) -> None:
     assert json.loads(env.cli("show", "churn@champion", "--json").output)["aliases"] == ["champion"]
     table = env.cli("show", "churn").output
     assert "champion" in table and "metrics.auc" in table
+    registered = shown["registered_at"]
+    one = env.cli("show", "churn@1").output  # the time as `models` lists it, not ISO text
+    assert f"registered   {registered[:19].replace('T', ' ')} by " in one
+    assert registered not in one
 
 
 def test_markup_in_names_reasons_and_gates_is_shown_literally(tmp_path) -> None:

@@ -22,6 +22,12 @@ from workbench.cli.output import (
 )
 
 
+def _when(iso: str) -> str:
+    """A registry timestamp ('2026-12-02T16:54:29.230315Z') as tables show times, to the
+    second, in UTC."""
+    return iso[:19].replace("T", " ")
+
+
 def _registry_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--registry",
@@ -56,7 +62,7 @@ def _version_rows(versions: list[Any]) -> list[dict[str, Any]]:
     for v in versions:
         row: dict[str, Any] = {"version": v.version, "aliases": ", ".join(v.aliases),
                                "run": v.run_id[:8], "flavor": v.flavor,
-                               "registered_at": v.registered_at[:19].replace("T", " ")}  # fmt: skip
+                               "registered_at": _when(v.registered_at)}  # fmt: skip
         for key in sorted(v.metrics)[:4]:
             row[f"metrics.{key}"] = v.metrics[key]
         rows.append(row)
@@ -130,7 +136,7 @@ def show(ctx: click.Context, ref: str, registry_dir: str | None, fmt: str | None
                  "run": f"{version.run_id} ({version.project}/{version.run_name})",
                  "path": version.path, "sha256": version.sha256,
                  "size": None if version.size is None else ByteSize(version.size),
-                 "registered": f"{version.registered_at} by {version.registered_by}",
+                 "registered": f"{_when(version.registered_at)} by {version.registered_by}",
                  "description": version.description},
                 console, title=f"{version.name} v{version.version}")  # fmt: skip
     for title, rows in (
